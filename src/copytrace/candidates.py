@@ -1,0 +1,114 @@
+"""Candidate pairs from MinHash signatures by LSH banding.
+
+A signature of ``num_perm`` values is cut into ``bands`` bands of ``rows`` values. Two documents
+with Jaccard similarity s share at least one band with probability 1 - (1 - s^rows)^bands, an S-curve
+that rises around (1 / bands)^(1 / rows). `lsh_params` picks (bands, rows) for a target threshold t by
+minimising the area of false positives below t plus false negatives above t (the same criterion as
+datasketch's MinHashLSH, equal weights).
+
+Band keys are 64-bit hashes of each band's values; grouping is one ``argsort`` per band over numpy
+arrays. A bucket larger than ``max_bucket`` (templated pages, boilerplate that escaped removal) does
+not emit all m(m-1)/2 pairs: it emits a star from its first member plus the chain of neighbours,
+which keeps every member connected for clustering at O(m) pairs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numba as nb
+import numpy as np
+
+from copytrace.normalize import mix64
+
+
+@lru_cache(maxsize=64)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) with bands * rows <= num_perm minimising FP + FN area around ``threshold``."""
+    if not 0.0 < threshold < 1.0:
+        raise ValueError("threshold must be between 0 and 1")
+    xs = np.linspace(0.0, 1.0, 2001)
+    best, best_err = (1, num_perm), float("inf")
+    for bands in range(1, num_perm + 1):
+        rows = num_perm // bands
+        p = 1.0 - (1.0 - xs**rows) ** bands
+        fp = np.trapezoid(np.where(xs < threshold, p, 0.0), xs)
+        fn = np.trapezoid(np.where(xs >= threshold, 1.0 - p, 0.0), xs)
+        if fp + fn < best_err:
+            best, best_err = (bands, rows), fp + fn
+    return best
+
+
+@nb.njit(cache=True, nogil=True)
+def _band_keys(sigs, bands, rows, out):
+    n = sigs.shape[0]
+    for d in range(n):
+        empty = True
+        for j in range(bands * rows):
+            if sigs[d, j] != np.uint32(0xFFFFFFFF):
+                empty = False
+                break
+        for band in range(bands):
+            h = np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
+            for r in range(rows):
+                h = mix64(h ^ np.uint64(sigs[d, band * rows + r]))
+            out[band, d] = np.uint64(0) if empty else h  # 0 marks "no key"
+
+
+@nb.njit(cache=True, nogil=True)
+def _emit_pairs(keys_sorted, docs_sorted, max_bucket, out_a, out_b, k):
+    n = keys_sorted.shape[0]
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys_sorted[j] == keys_sorted[i]:
+            j += 1
+        m = j - i
+        if m > 1 and keys_sorted[i] != np.uint64(0):
+            if m <= max_bucket:
+                for x in range(i, j):
+                    for y in range(x + 1, j):
+                        if k < out_a.shape[0]:
+                            out_a[k] = docs_sorted[x]
+                            out_b[k] = docs_sorted[y]
+                        k += 1
+            else:
+                for x in range(i + 1, j):
+                    if k + 1 < out_a.shape[0]:
+                        out_a[k] = docs_sorted[i]
+                        out_b[k] = docs_sorted[x]
+                        out_a[k + 1] = docs_sorted[x - 1]
+                        out_b[k + 1] = docs_sorted[x]
+                    k += 2
+        i = j
+    return k
+
+
+def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 64) -> np.ndarray:
+    """Unique candidate pairs (i < j) as an (n, 2) int64 array of row indices into ``sigs``."""
+    n = sigs.shape[0]
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    keys = np.empty((bands, n), dtype=np.uint64)
+    _band_keys(np.ascontiguousarray(sigs), bands, rows, keys)
+    docs = np.arange(n, dtype=np.int64)
+    chunks = []
+    for band in range(bands):
+        order = np.argsort(keys[band], kind="stable")
+        ks, ds = keys[band][order], docs[order]
+        cap = 4 * n
+        while True:
+            a = np.empty(cap, dtype=np.int64)
+            b = np.empty(cap, dtype=np.int64)
+            k = _emit_pairs(ks, ds, max_bucket, a, b, 0)
+            if k <= cap:
+                break
+            cap = k
+        if k:
+            lo, hi = np.minimum(a[:k], b[:k]), np.maximum(a[:k], b[:k])
+            chunks.append(np.unique(lo * n + hi))
+    if not chunks:
+        return np.empty((0, 2), dtype=np.int64)
+    flat = np.unique(np.concatenate(chunks))
+    flat = flat[(flat // n) != (flat % n)]
+    return np.stack([flat // n, flat % n], axis=1)

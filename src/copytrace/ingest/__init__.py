@@ -1,0 +1,120 @@
+"""Readers: turn files and folders into Documents; anything unusable becomes a Problem.
+
+Formats (by file name): ``.txt``/``.md`` (one document; id = file name without extension),
+``.html``/``.htm`` (main text by trafilatura; title, date and url kept), ``.jsonl``/``.jsonl.gz``,
+``.csv``/``.csv.gz`` and ``.parquet`` (one document per record: fields ``id``, ``text`` and optional
+``url``, ``date``, ``title``, ``source``), ``.warc``/``.warc.gz`` (one document per HTML response).
+Folders are walked recursively in sorted order; hidden files are skipped.
+A reader never raises for bad input: it yields a `Problem` naming the file (and record) and the
+reason, and goes on with the next record or file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from copytrace.document import Document, Problem
+from copytrace.ingest.records import read_csv, read_jsonl, read_parquet
+from copytrace.ingest.text import read_text
+from copytrace.ingest.web import read_html, read_warc
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    id: str = "id"
+    text: str = "text"
+    url: str = "url"
+    date: str = "date"
+    title: str = "title"
+    source: str = "source"
+
+
+def _kind(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix, kind in (
+        (".jsonl.gz", "jsonl"), (".ndjson.gz", "jsonl"), (".jsonl", "jsonl"), (".ndjson", "jsonl"),
+        (".csv.gz", "csv"), (".csv", "csv"), (".parquet", "parquet"),
+        (".warc.gz", "warc"), (".warc", "warc"),
+        (".html", "html"), (".htm", "html"), (".txt", "text"), (".md", "text"),
+    ):
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+SUPPORTED = ".txt .md .html .htm .jsonl .jsonl.gz .ndjson .csv .csv.gz .parquet .warc .warc.gz"
+
+
+def iter_files(inputs: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if not f.startswith("."):
+                        yield Path(root) / f
+        elif p.is_file():
+            yield p
+        elif not p.exists():
+            yield Problem(str(p), "no such file or folder")
+        else:
+            yield Problem(str(p), "not a regular file or folder")
+
+
+def read_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | Problem]:
+    kind = _kind(path)
+    if kind is None:
+        yield Problem(str(path), f"unsupported file type (supported: {SUPPORTED})")
+        return
+    try:
+        if kind == "text":
+            yield from read_text(path)
+        elif kind == "html":
+            yield from read_html(path)
+        elif kind == "jsonl":
+            yield from read_jsonl(path, fields)
+        elif kind == "csv":
+            yield from read_csv(path, fields)
+        elif kind == "parquet":
+            yield from read_parquet(path, fields)
+        elif kind == "warc":
+            yield from read_warc(path)
+    except PermissionError:
+        yield Problem(str(path), "permission denied")
+    except OSError as e:
+        yield Problem(str(path), f"cannot read file: {e.strerror or e}")
+    except Exception as e:  # a reader bug must not end the scan; say what happened
+        yield Problem(str(path), f"could not be read ({type(e).__name__}: {e})")
+
+
+def read_inputs(inputs: Iterable[str | os.PathLike], fields: FieldMap = FieldMap()
+                ) -> Iterator[Document | Problem]:
+    """Every Document (and Problem) from a mix of files and folders, with unique ids.
+
+    A file-named document whose id is taken gets its path as id instead; a record whose id was
+    already seen is a Problem (records are skipped, never silently renamed).
+    """
+    seen: dict[str, str] = {}
+    for item in iter_files(inputs):
+        if isinstance(item, Problem):
+            yield item
+            continue
+        for doc in read_file(item, fields):
+            if isinstance(doc, Document):
+                if doc.id in seen:
+                    if doc.meta.get("id_from_name"):
+                        doc.id = str(item.with_suffix("")).replace(os.sep, "/")
+                    if doc.id in seen:
+                        rec = doc.meta.get("record")
+                        yield Problem(str(item), f"duplicate id {doc.id!r} (first seen in "
+                                      f"{seen[doc.id]}); record skipped", rec)
+                        continue
+                seen[doc.id] = str(item)
+            yield doc
+
+
+__all__ = ["FieldMap", "read_inputs", "read_file", "iter_files", "SUPPORTED"]
