@@ -12,7 +12,7 @@ reason, and goes on with the next record or file.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,16 +49,27 @@ SUPPORTED = ".txt .md .html .htm .jsonl .jsonl.gz .ndjson .csv .csv.gz .parquet 
 
 
 def iter_files(inputs: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
+    """Files named or found under folders, each once (by resolved path)."""
+    done: set[Path] = set()
+
+    def once(p: Path) -> bool:
+        key = p.resolve()
+        if key in done:
+            return False
+        done.add(key)
+        return True
+
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
-                    if not f.startswith("."):
+                    if not f.startswith(".") and once(Path(root) / f):
                         yield Path(root) / f
         elif p.is_file():
-            yield p
+            if once(p):
+                yield p
         elif not p.exists():
             yield Problem(str(p), "no such file or folder")
         else:
@@ -91,30 +102,29 @@ def read_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | 
         yield Problem(str(path), f"could not be read ({type(e).__name__}: {e})")
 
 
-def read_inputs(inputs: Iterable[str | os.PathLike], fields: FieldMap = FieldMap()
-                ) -> Iterator[Document | Problem]:
+def read_inputs(inputs: Iterable[str | os.PathLike], fields: FieldMap = FieldMap(),
+                on_file: Callable[[], None] | None = None) -> Iterator[Document | Problem]:
     """Every Document (and Problem) from a mix of files and folders, with unique ids.
 
     A file-named document whose id is taken gets its path as id instead; a record whose id was
-    already seen is a Problem (records are skipped, never silently renamed).
+    already seen is a Problem (records are skipped, never silently renamed). ``on_file`` is called
+    after each file (for progress bars).
     """
     seen: dict[str, str] = {}
     for item in iter_files(inputs):
-        if isinstance(item, Problem):
-            yield item
-            continue
-        for doc in read_file(item, fields):
-            if isinstance(doc, Document):
-                if doc.id in seen:
-                    if doc.meta.get("id_from_name"):
-                        doc.id = str(item.with_suffix("")).replace(os.sep, "/")
-                    if doc.id in seen:
-                        rec = doc.meta.get("record")
-                        yield Problem(str(item), f"duplicate id {doc.id!r} (first seen in "
-                                      f"{seen[doc.id]}); record skipped", rec)
-                        continue
-                seen[doc.id] = str(item)
-            yield doc
+        got_all = [item] if isinstance(item, Problem) else read_file(item, fields)
+        for got in got_all:
+            if isinstance(got, Document) and got.id in seen:
+                if got.meta.get("id_from_name") and isinstance(item, Path):
+                    got.id = str(item.with_suffix("")).replace(os.sep, "/")
+                if got.id in seen:
+                    got = Problem(str(item), f"duplicate id {got.id!r} (first seen in "
+                                  f"{seen[got.id]}); record skipped", got.meta.get("record"))
+            if isinstance(got, Document):
+                seen[got.id] = str(item)
+            yield got
+        if on_file:
+            on_file()
 
 
 __all__ = ["FieldMap", "read_inputs", "read_file", "iter_files", "SUPPORTED"]

@@ -1,0 +1,3 @@
+from copytrace.cli import main
+
+main()

@@ -1,0 +1,346 @@
+"""The ``copytrace`` command: scan, compare, dedup."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from copytrace import __version__
+from copytrace.document import Document, Problem
+
+app = typer.Typer(
+    name="copytrace",
+    help="Find which documents copy which: verbatim and edited copies, with aligned passages, "
+         "copy families and their sources.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console()
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_FATAL, EXIT_SKIPPED = 0, 1, 2
+
+
+class RichProgress:
+    """Progress bars on stderr (the engine's Progress protocol)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._p: Progress | None = None
+        self._task = None
+
+    def start(self, stage: str, total: int) -> None:
+        if not self.enabled:
+            return
+        self._p = Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
+                           TimeElapsedColumn(), console=err, transient=False)
+        self._p.start()
+        self._task = self._p.add_task(stage, total=max(total, 1))
+
+    def advance(self, n: int = 1) -> None:
+        if self._p is not None:
+            self._p.advance(self._task, n)
+
+    def done(self) -> None:
+        if self._p is not None:
+            self._p.update(self._task, completed=self._p.tasks[0].total)
+            self._p.stop()
+            self._p = None
+
+
+class _Fatal(Exception):
+    pass
+
+
+def _read(inputs: list[Path], id_field: str, text_field: str, strict: bool, quiet: bool,
+          progress: RichProgress) -> tuple[list[Document], list[Problem]]:
+    from copytrace.ingest import FieldMap, iter_files, read_inputs
+
+    files = list(iter_files(inputs))
+    docs: list[Document] = []
+    problems: list[Problem] = []
+    progress.start("Reading", len(files))
+    try:
+        for got in read_inputs(inputs, FieldMap(id=id_field, text=text_field), progress.advance):
+            if isinstance(got, Document):
+                docs.append(got)
+                continue
+            problems.append(got)
+            if strict:
+                raise _Fatal(f"{got} (--strict: stopping)")
+            if not quiet:
+                err.print(f"[yellow]skipped[/] {got}", markup=True, highlight=False)
+    finally:
+        progress.done()
+    return docs, problems
+
+
+def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Optional[int],
+            rows: Optional[int], boilerplate_min_docs: int):
+    from copytrace.boilerplate import BoilerplateParams
+    from copytrace.engines.local import ScanConfig
+
+    cfg = ScanConfig(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows,
+                     boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs))
+    if workers:
+        cfg.workers = workers
+    try:
+        cfg.banding()
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    return cfg
+
+
+InputsArg = typer.Argument(..., help="Files and folders to read (.txt .md .html .jsonl[.gz] "
+                           ".csv .parquet .warc[.gz]); folders are walked recursively.",
+                           show_default=False)
+IdField = typer.Option("id", "--id-field", help="Record field holding the document id.")
+TextField = typer.Option("text", "--text-field", help="Record field holding the document text.")
+Workers = typer.Option(None, "--workers", "-w", help="Threads to use [default: all cores].")
+Threshold = typer.Option(0.3, "--threshold", min=0.01, max=0.99,
+                         help="Target Jaccard similarity (5-word shingles) for candidate search; "
+                         "LSH bands and rows are derived from it.")
+NumPerm = typer.Option(128, "--num-perm", min=8, max=1024, help="MinHash functions per signature.")
+Bands = typer.Option(None, "--bands", min=1, help="LSH bands (overrides --threshold; needs --rows).")
+Rows = typer.Option(None, "--rows", min=1, help="LSH rows per band (with --bands).")
+BoilerMin = typer.Option(4, "--boilerplate-min-docs", min=2,
+                         help="A line recurring in at least this many otherwise different "
+                         "documents is boilerplate.")
+Strict = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 1).")
+Quiet = typer.Option(False, "--quiet", "-q", help="No progress bars or per-input warnings.")
+
+
+def _finish(problems: list[Problem], quiet: bool) -> int:
+    if problems:
+        if not quiet:
+            err.print(f"[yellow]{len(problems)} input(s) skipped[/] (listed above and in the "
+                      "output).", markup=True, highlight=False)
+        return EXIT_SKIPPED
+    return EXIT_OK
+
+
+@app.command()
+def scan(
+    inputs: list[Path] = InputsArg,
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (created if missing)."),
+    workers: Optional[int] = Workers,
+    threshold: float = Threshold,
+    num_perm: int = NumPerm,
+    bands: Optional[int] = Bands,
+    rows: Optional[int] = Rows,
+    boilerplate_min_docs: int = BoilerMin,
+    id_field: str = IdField,
+    text_field: str = TextField,
+    max_report_pairs: int = typer.Option(500, help="Pairs shown in report.html (all are in "
+                                         "pairs.jsonl)."),
+    strict: bool = Strict,
+    quiet: bool = Quiet,
+) -> None:
+    """Scan a corpus: copy families, aligned passages and sources.
+
+    Writes OUT/documents.jsonl (one line per document), OUT/pairs.jsonl (one line per related
+    pair, with passages as character offsets), OUT/report.html and OUT/skipped.jsonl.
+    Exit code 0: every input read; 2: some inputs skipped; 1: fatal error.
+    """
+    from copytrace.engines.local import scan as run_scan
+    from copytrace.report.html import write_report
+    from copytrace.report.jsonl import write_jsonl
+
+    cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs)
+    progress = RichProgress(not quiet)
+    try:
+        docs, problems = _read(inputs, id_field, text_field, strict, quiet, progress)
+    except _Fatal as e:
+        err.print(f"[red]error:[/] {e}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_FATAL) from None
+    if not docs:
+        err.print("[red]error:[/] no documents could be read from the inputs.", markup=True)
+        raise typer.Exit(EXIT_FATAL)
+    result = run_scan(docs, cfg, progress, problems)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_jsonl(out / "documents.jsonl", (r.to_json() for r in result.results))
+        write_jsonl(out / "pairs.jsonl", (p.to_json() for p in result.pairs))
+        write_jsonl(out / "skipped.jsonl", ({"path": p.path, "record": p.record,
+                                             "reason": p.reason} for p in problems))
+        write_report(out / "report.html", result.documents, result.results, result.pairs,
+                     problems, result.stats, max_pairs=max_report_pairs)
+    except OSError as e:
+        err.print(f"[red]error:[/] cannot write to {out}: {e.strerror or e}", markup=True)
+        raise typer.Exit(EXIT_FATAL) from None
+    if not quiet:
+        s = result.stats
+        out_console.print(
+            f"{s['documents']} documents, {s['families']} copy families, {s['related_pairs']} "
+            f"related pairs ({s['candidate_pairs']} candidates checked) in "
+            f"{s['seconds']['total']:.1f} s -> {out}/", highlight=False)
+    raise typer.Exit(_finish(problems, quiet))
+
+
+def _one(path: Path, id_field: str, text_field: str) -> Document:
+    from copytrace.ingest import FieldMap, iter_files, read_file
+
+    items = [x for f in iter_files([path]) for x in
+             ([f] if isinstance(f, Problem) else read_file(f, FieldMap(id_field, text_field)))]
+    docs = [x for x in items if isinstance(x, Document)]
+    if not docs:
+        reason = items[0] if items else f"{path}: no document"
+        err.print(f"[red]error:[/] {reason}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_FATAL)
+    if len(docs) > 1:
+        err.print(f"[yellow]note:[/] {path} holds {len(docs)} documents; comparing the first "
+                  f"({docs[0].id}).", markup=True, highlight=False)
+    return docs[0]
+
+
+def _rich_segments(text: str, segs) -> Text:
+    t = Text()
+    for s, e, shared in segs:
+        t.append(text[s:e], style="bold black on yellow" if shared else "")
+    return t
+
+
+@app.command()
+def compare(
+    a: Path = typer.Argument(..., help="First document (any supported file).", show_default=False),
+    b: Path = typer.Argument(..., help="Second document.", show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="Print the pair as JSON (pairs.jsonl shape)."),
+    id_field: str = IdField,
+    text_field: str = TextField,
+) -> None:
+    """Compare two documents: relation, similarity, containment and aligned passages."""
+    from copytrace.engines.local import ScanConfig, make_pair, verify
+    from copytrace.normalize import tokenize_many
+    from copytrace.report.highlight import diff_passage
+
+    da, db = _one(a, id_field, text_field), _one(b, id_field, text_field)
+    cfg = ScanConfig()
+    toks = tokenize_many([da.text, db.text])
+    al, rel = verify(0, 1, [da, db], toks, cfg)
+    pair = make_pair(0, 1, al, rel or "none", [da, db], cfg)
+    if as_json:
+        sys.stdout.write(json.dumps(pair.to_json(), ensure_ascii=False) + "\n")
+        return
+    arrow = {"a->b": f"{da.id} -> {db.id}", "b->a": f"{db.id} -> {da.id}"}.get(
+        pair.direction, f"{da.id} <-> {db.id} (direction unknown)")
+    label = rel or "no reuse (unrelated, or only short shared quotes)"
+    out_console.print(f"[bold]{label}[/]  {arrow}", highlight=False)
+    out_console.print(f"similarity {pair.similarity:.2f}   {pair.containment_ab:.0%} of {da.id} "
+                      f"is in {db.id}   {pair.containment_ba:.0%} of {db.id} is in {da.id}   "
+                      f"{len(pair.passages)} passage(s)", highlight=False)
+    for k, p in enumerate(pair.passages, 1):
+        sa, sb = diff_passage(da.text, p.a, db.text, p.b)
+        table = Table(show_header=True, expand=True, title=f"passage {k}", title_justify="left")
+        table.add_column(f"{da.id} [{p.a[0]}:{p.a[1]}]", ratio=1)
+        table.add_column(f"{db.id} [{p.b[0]}:{p.b[1]}]", ratio=1)
+        table.add_row(_rich_segments(da.text, sa), _rich_segments(db.text, sb))
+        out_console.print(table)
+
+
+class Keep(str, Enum):
+    one = "one"
+    all = "all"
+
+
+class Prefer(str, Enum):
+    source = "source"
+    longest = "longest"
+
+
+@app.command()
+def dedup(
+    inputs: list[Path] = InputsArg,
+    out: Path = typer.Option(..., "--out", "-o", help="Output .jsonl file."),
+    keep: Keep = typer.Option(Keep.one, "--keep", help="one: one document per copy family; "
+                              "all: every document."),
+    mark: bool = typer.Option(False, "--mark", help="Add family, relation and source fields."),
+    prefer: Prefer = typer.Option(Prefer.source, "--prefer", help="Which member a family keeps: "
+                                  "its source, or its longest (most complete) member."),
+    workers: Optional[int] = Workers,
+    threshold: float = Threshold,
+    boilerplate_min_docs: int = BoilerMin,
+    id_field: str = IdField,
+    text_field: str = TextField,
+    strict: bool = Strict,
+    quiet: bool = Quiet,
+) -> None:
+    """Write the corpus without copies: one document per copy family.
+
+    With --keep all --mark every record is written with its family id instead.
+    """
+    from copytrace.engines.local import scan as run_scan
+    from copytrace.report.jsonl import write_jsonl
+
+    cfg = _config(workers, threshold, 128, None, None, boilerplate_min_docs)
+    progress = RichProgress(not quiet)
+    try:
+        docs, problems = _read(inputs, id_field, text_field, strict, quiet, progress)
+    except _Fatal as e:
+        err.print(f"[red]error:[/] {e}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_FATAL) from None
+    if not docs:
+        err.print("[red]error:[/] no documents could be read from the inputs.", markup=True)
+        raise typer.Exit(EXIT_FATAL)
+    result = run_scan(docs, cfg, progress, problems)
+    keepers: set[str] = set()
+    if keep is Keep.one:
+        best: dict[str, tuple] = {}
+        for d, r in zip(result.documents, result.results):
+            rank = (r.relation != "source", -len(d.text)) if prefer is Prefer.source \
+                else (-len(d.text), r.relation != "source")
+            if r.family not in best or rank < best[r.family][0]:
+                best[r.family] = (rank, d.id)
+        keepers = {v[1] for v in best.values()}
+
+    def records():
+        for d, r in zip(result.documents, result.results):
+            if keep is Keep.one and d.id not in keepers:
+                continue
+            rec = {"id": d.id, "text": d.text, "url": d.url, "title": d.title, "date": d.date,
+                   "source": d.source_name}
+            rec.update({k: v for k, v in d.meta.items() if k not in ("id_from_name", "record")
+                        and k not in rec})
+            if mark:
+                rec.update({"family": r.family, "relation": r.relation, "family_source": r.source})
+            yield rec
+
+    try:
+        write_jsonl(out, records())
+    except OSError as e:
+        err.print(f"[red]error:[/] cannot write {out}: {e.strerror or e}", markup=True)
+        raise typer.Exit(EXIT_FATAL) from None
+    if not quiet:
+        removed = len(docs) - len(keepers) if keep is Keep.one else 0
+        out_console.print(f"{len(docs)} documents read, {removed} copies removed, "
+                          f"{len(docs) - removed} written to {out}", highlight=False)
+    raise typer.Exit(_finish(problems, quiet))
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"copytrace {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    """copytrace: text reuse in a pile of documents."""
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

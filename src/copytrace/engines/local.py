@@ -1,0 +1,248 @@
+"""The local engine: runs every stage in this process, on all cores.
+
+The compiled kernels (tokenizer, MinHash, seeds, chaining) release the GIL, so a thread pool of
+``workers`` threads keeps both cores busy without copying documents between processes.
+
+    documents -> tokens -> boilerplate masks -> signatures -> LSH candidates -> alignment
+              -> relations + directions -> families + sources -> ScanResult
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from copytrace.align import AlignParams, Alignment, align
+from copytrace.boilerplate import BoilerplateParams, boilerplate_chars, find_boilerplate
+from copytrace.candidates import candidate_pairs, lsh_params
+from copytrace.cluster import Edge, choose_source, families
+from copytrace.document import Document, DocResult, Pair, Problem
+from copytrace.fingerprint.minhash import MinHasher
+from copytrace.normalize import Tokens, tokenize_many
+from copytrace.relate import RelateParams, classify, direction
+
+
+class Progress(Protocol):
+    def start(self, stage: str, total: int) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def done(self) -> None: ...
+
+
+class NullProgress:
+    def start(self, stage: str, total: int) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
+
+
+@dataclass
+class ScanConfig:
+    """Every knob of a scan; the defaults are the documented ones."""
+
+    threshold: float = 0.3  # LSH target Jaccard similarity of 5-word shingles
+    num_perm: int = 128
+    shingle: int = 5
+    bands: int | None = None  # derived from threshold when None
+    rows: int | None = None
+    max_bucket: int = 64
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    batch_chars: int = 2_000_000
+    boilerplate: BoilerplateParams = field(default_factory=BoilerplateParams)
+    align: AlignParams = field(default_factory=AlignParams)
+    relate: RelateParams = field(default_factory=RelateParams)
+
+    def banding(self) -> tuple[int, int]:
+        if self.bands and self.rows:
+            if self.bands * self.rows > self.num_perm:
+                raise ValueError(f"bands x rows = {self.bands * self.rows} exceeds "
+                                 f"num_perm = {self.num_perm}")
+            return self.bands, self.rows
+        return lsh_params(self.threshold, self.num_perm)
+
+
+@dataclass
+class ScanResult:
+    documents: list[Document]
+    results: list[DocResult]
+    pairs: list[Pair]
+    problems: list[Problem]
+    stats: dict
+
+
+def _batches(lengths: list[int], budget: int) -> list[tuple[int, int]]:
+    out, lo, acc = [], 0, 0
+    for i, n in enumerate(lengths):
+        acc += n
+        if acc >= budget:
+            out.append((lo, i + 1))
+            lo, acc = i + 1, 0
+    if lo < len(lengths):
+        out.append((lo, len(lengths)))
+    return out
+
+
+def _map(pool: ThreadPoolExecutor | None, fn, items, progress: Progress, weight=None):
+    results = []
+    it = pool.map(fn, items) if pool else map(fn, items)
+    for item, res in zip(items, it):
+        results.append(res)
+        progress.advance(weight(item) if weight else 1)
+    return results
+
+
+def prepare(docs: list[Document], cfg: ScanConfig, progress: Progress = NullProgress(),
+            pool: ThreadPoolExecutor | None = None
+            ) -> tuple[list[Tokens], list[Tokens], list[int]]:
+    """Tokens of each document, the same with boilerplate removed, and boilerplate char counts."""
+    spans = _batches([len(d.text) for d in docs], cfg.batch_chars)
+    progress.start("Tokenizing", len(docs))
+    parts = _map(pool, lambda s: tokenize_many([d.text for d in docs[s[0]:s[1]]]), spans,
+                 progress, weight=lambda s: s[1] - s[0])
+    tokens = [t for part in parts for t in part]
+    progress.done()
+    masks = find_boilerplate(tokens, cfg.boilerplate)
+    matchable = [t.select(~m) if m.any() else t for t, m in zip(tokens, masks)]
+    bchars = [boilerplate_chars(t, m) for t, m in zip(tokens, masks)]
+    return tokens, matchable, bchars
+
+
+def signatures(matchable: list[Tokens], cfg: ScanConfig, progress: Progress = NullProgress(),
+               pool: ThreadPoolExecutor | None = None) -> np.ndarray:
+    hasher = MinHasher(cfg.num_perm, cfg.shingle)
+    spans = _batches([len(t) * 6 for t in matchable], cfg.batch_chars)
+    progress.start("Fingerprinting", len(matchable))
+    parts = _map(pool, lambda s: hasher.signatures([t.hash for t in matchable[s[0]:s[1]]]),
+                 spans, progress, weight=lambda s: s[1] - s[0])
+    progress.done()
+    if not parts:
+        return np.empty((0, cfg.num_perm), dtype=np.uint32)
+    return np.concatenate(parts)
+
+
+def verify(i: int, j: int, docs: list[Document], matchable: list[Tokens], cfg: ScanConfig
+           ) -> tuple[Alignment, str | None]:
+    al = align(matchable[i], matchable[j], cfg.align)
+    return al, classify(al, cfg.relate)
+
+
+def make_pair(i: int, j: int, al: Alignment, rel: str, docs: list[Document],
+              cfg: ScanConfig) -> Pair:
+    return Pair(a=docs[i].id, b=docs[j].id, relation=rel,
+                direction=direction(al, docs[i].date, docs[j].date, cfg.relate),
+                similarity=al.similarity, containment_ab=al.containment_ab,
+                containment_ba=al.containment_ba, passages=al.passages)
+
+
+def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress | None = None,
+         problems: list[Problem] | None = None) -> ScanResult:
+    """Find copy families, aligned passages and sources in ``docs``."""
+    cfg = cfg or ScanConfig()
+    progress = progress or NullProgress()
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    workers = max(1, cfg.workers)
+    with ThreadPoolExecutor(workers) if workers > 1 else _NoPool() as pool:
+        tokens, matchable, bchars = prepare(docs, cfg, progress, pool)
+        timings["tokenize+boilerplate"] = time.perf_counter() - t0
+
+        t = time.perf_counter()
+        sigs = signatures(matchable, cfg, progress, pool)
+        timings["fingerprint"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        bands, rows = cfg.banding()
+        progress.start("Candidate search", 1)
+        cands = candidate_pairs(sigs, bands, rows, cfg.max_bucket)
+        progress.advance()
+        progress.done()
+        timings["candidates"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        progress.start("Aligning", len(cands))
+        chunks = [cands[k:k + 256] for k in range(0, len(cands), 256)]
+
+        def run(chunk):
+            return [verify(int(i), int(j), docs, matchable, cfg) for i, j in chunk]
+
+        verified = [v for part in _map(pool, run, chunks, progress, weight=len) for v in part]
+        progress.done()
+        timings["align"] = time.perf_counter() - t
+
+    pairs: dict[tuple[int, int], Pair] = {}
+    edges: list[Edge] = []
+    for (i, j), (al, rel) in zip(cands.tolist(), verified):
+        if rel is None:
+            continue
+        pairs[(i, j)] = make_pair(i, j, al, rel, docs, cfg)
+        edges.append(Edge(i, j, al.containment_ab, al.containment_ba))
+
+    t = time.perf_counter()
+    results = _assign_families(docs, matchable, bchars, edges, pairs, cfg)
+    timings["cluster"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    stats = {
+        "documents": len(docs), "candidate_pairs": int(len(cands)), "related_pairs": len(pairs),
+        "families": len({r.family for r in results if r.relation != "independent"}),
+        "bands": bands, "rows": rows, "seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+    ordered = [pairs[k] for k in sorted(pairs)]
+    return ScanResult(docs, results, ordered, list(problems or []), stats)
+
+
+def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list[int],
+                     edges: list[Edge], pairs: dict[tuple[int, int], Pair], cfg: ScanConfig
+                     ) -> list[DocResult]:
+    n = len(docs)
+    ids = [d.id for d in docs]
+    dates = [d.date for d in docs]
+    lengths = [len(t) for t in matchable]
+    by_member: dict[int, list[Edge]] = {}
+    for e in edges:
+        by_member.setdefault(e.a, []).append(e)
+        by_member.setdefault(e.b, []).append(e)
+    family_of = [ids[i] for i in range(n)]
+    relation = ["independent"] * n
+    source_of: list[str | None] = [None] * n
+    for members in families(n, edges):
+        if len(members) == 1:
+            continue
+        fam_edges = [e for m in members for e in by_member.get(m, []) if e.a == m]
+        src = choose_source(members, fam_edges, dates, lengths, ids)
+        for m in members:
+            family_of[m] = ids[src]
+            source_of[m] = ids[src]
+            if m == src:
+                relation[m] = "source"
+                continue
+            key = (min(m, src), max(m, src))
+            if key not in pairs:  # linked through other members: align with the source itself
+                al, rel = verify(key[0], key[1], docs, matchable, cfg)
+                if rel is not None:
+                    pairs[key] = make_pair(key[0], key[1], al, rel, docs, cfg)
+            relation[m] = pairs[key].relation if key in pairs else "edited"
+    return [
+        DocResult(id=d.id, path=d.path, url=d.url, title=d.title, date=d.date,
+                  family=family_of[i], story=family_of[i], relation=relation[i],
+                  source=source_of[i], spun_score=None, boilerplate_chars=bchars[i],
+                  chars=len(d.text))
+        for i, d in enumerate(docs)
+    ]
+
+
+class _NoPool:
+    """Stands in for a pool when workers == 1 (``_map`` then runs inline)."""
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False

@@ -1,0 +1,122 @@
+"""report.html: one self-contained page (inline CSS, no scripts, no network).
+
+Every piece of document text goes through ``html.escape``; nothing from a document is ever
+written into the page unescaped, so a document holding ``<script>`` shows as text.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from pathlib import Path
+
+from copytrace.document import Document, DocResult, Pair, Problem
+from copytrace.report.highlight import Segment, diff_passage
+from copytrace.report.jsonl import atomic_write
+
+CSS = """
+body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d232b;
+background:#f6f7f9}
+header{background:#1d232b;color:#fff;padding:18px 28px}header h1{margin:0;font-size:22px}
+header p{margin:4px 0 0;color:#c9d1dc}
+main{padding:18px 28px;max-width:1400px}
+section{background:#fff;border:1px solid #dfe3e8;border-radius:8px;padding:14px 18px;margin:14px 0}
+h2{font-size:18px;margin:4px 0 10px}h3{font-size:15px;margin:14px 0 6px}
+table{border-collapse:collapse;width:100%}td,th{padding:4px 8px;border-bottom:1px solid #eef0f3;
+text-align:left;vertical-align:top}th{font-weight:600;color:#4b5563}
+.rel{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600}
+.rel-source{background:#1d4ed8;color:#fff}.rel-verbatim{background:#dc2626;color:#fff}
+.rel-edited{background:#f59e0b;color:#111}.rel-spun{background:#7c3aed;color:#fff}
+.rel-rewrite{background:#0d9488;color:#fff}.rel-translation{background:#0891b2;color:#fff}
+.rel-independent{background:#e5e7eb;color:#374151}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+.psg{white-space:pre-wrap;background:#fbfbfc;border:1px solid #eef0f3;border-radius:6px;
+padding:8px 10px;font-size:14px;max-height:420px;overflow:auto}
+mark{background:#fde68a;border-radius:2px}.pos{color:#6b7280;font-size:12px}
+.meta{color:#4b5563;font-size:13px}.problems li{color:#991b1b}
+"""
+
+
+def _e(s: object) -> str:
+    return html.escape("" if s is None else str(s), quote=True)
+
+
+def _badge(rel: str) -> str:
+    return f'<span class="rel rel-{_e(rel)}">{_e(rel)}</span>'
+
+
+def _render(text: str, segs: list[Segment]) -> str:
+    return "".join(f"<mark>{_e(text[s:e])}</mark>" if shared else _e(text[s:e])
+                   for s, e, shared in segs)
+
+
+def render_report(documents: list[Document], results: list[DocResult], pairs: list[Pair],
+                  problems: list[Problem], stats: dict, max_pairs: int = 500) -> str:
+    text_of = {d.id: d.text for d in documents}
+    by_family: dict[str, list[DocResult]] = defaultdict(list)
+    for r in results:
+        by_family[r.family].append(r)
+    fams = sorted((m for m in by_family.values() if len(m) > 1), key=lambda m: (-len(m), m[0].family))
+    singles = sum(1 for m in by_family.values() if len(m) == 1)
+    out = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        f"<title>copytrace report</title><style>{CSS}</style></head><body>",
+        "<header><h1>copytrace report</h1>",
+        f"<p>{len(results)} documents &middot; {len(fams)} copy families &middot; "
+        f"{singles} documents without copies &middot; {len(pairs)} related pairs"
+        f"{' &middot; ' + str(len(problems)) + ' inputs skipped' if problems else ''}</p></header>",
+        "<main>",
+    ]
+    if problems:
+        out.append("<section><h2>Skipped inputs</h2><ul class='problems'>")
+        out += [f"<li>{_e(p)}</li>" for p in problems[:1000]]
+        out.append("</ul></section>")
+    out.append("<section><h2>Copy families</h2>")
+    if not fams:
+        out.append("<p>No document in this corpus is a copy of another.</p>")
+    for members in fams:
+        src = next((m for m in members if m.relation == "source"), members[0])
+        out.append(f"<h3 id='fam-{_e(src.family)}'>Family {_e(src.family)} "
+                   f"<span class='meta'>({len(members)} documents)</span></h3>")
+        out.append("<table><tr><th>document</th><th>relation</th><th>date</th><th>title / path</th>"
+                   "<th>chars</th><th>boilerplate</th></tr>")
+        for m in sorted(members, key=lambda r: (r.relation != "source", r.id)):
+            out.append(f"<tr><td>{_e(m.id)}</td><td>{_badge(m.relation)}</td><td>{_e(m.date)}</td>"
+                       f"<td>{_e(m.title or m.path or m.url)}</td><td>{m.chars}</td>"
+                       f"<td>{m.boilerplate_chars}</td></tr>")
+        out.append("</table>")
+    out.append("</section>")
+
+    out.append("<section><h2>Aligned passages</h2>")
+    if len(pairs) > max_pairs:
+        out.append(f"<p class='meta'>Showing the {max_pairs} most similar of {len(pairs)} pairs; "
+                   "pairs.jsonl has them all.</p>")
+    shown = sorted(pairs, key=lambda p: -p.similarity)[:max_pairs]
+    for p in shown:
+        arrow = {"a->b": f"{_e(p.a)} &rarr; {_e(p.b)}", "b->a": f"{_e(p.b)} &rarr; {_e(p.a)}"}.get(
+            p.direction, f"{_e(p.a)} &harr; {_e(p.b)} (direction unknown)")
+        out.append(f"<h3>{arrow} {_badge(p.relation)}</h3><p class='meta'>similarity "
+                   f"{p.similarity:.2f} &middot; {p.containment_ab:.0%} of {_e(p.a)} in {_e(p.b)} "
+                   f"&middot; {p.containment_ba:.0%} of {_e(p.b)} in {_e(p.a)} &middot; "
+                   f"{len(p.passages)} passage(s)</p>")
+        ta, tb = text_of.get(p.a, ""), text_of.get(p.b, "")
+        for k, psg in enumerate(p.passages, 1):
+            sa, sb = diff_passage(ta, psg.a, tb, psg.b)
+            out.append(
+                f"<div class='grid'><div><div class='pos'>{_e(p.a)} [{psg.a[0]}:{psg.a[1]}] "
+                f"passage {k}</div><div class='psg'>{_render(ta, sa)}</div></div>"
+                f"<div><div class='pos'>{_e(p.b)} [{psg.b[0]}:{psg.b[1]}]</div>"
+                f"<div class='psg'>{_render(tb, sb)}</div></div></div>")
+    if not pairs:
+        out.append("<p>No aligned passages.</p>")
+    out.append("</section>")
+    secs = stats.get("seconds", {})
+    out.append(f"<p class='meta'>{_e(stats.get('candidate_pairs', 0))} candidate pairs verified "
+               f"in {_e(secs.get('total', '?'))} s (LSH {_e(stats.get('bands'))} bands &times; "
+               f"{_e(stats.get('rows'))} rows).</p></main></body></html>")
+    return "\n".join(out)
+
+
+def write_report(path: Path, *args, **kwargs) -> None:
+    atomic_write(path, [render_report(*args, **kwargs)])
