@@ -5,14 +5,16 @@ bylines repeat verbatim on every page of a site. Left in, they make unrelated ar
 copies; so they are found per corpus and excluded from matching (their characters are reported as
 ``boilerplate_chars``).
 
-A line (the tokens between two newlines, compared after normalization) is boilerplate when
-1. it occurs in at least ``min_docs`` documents (default 4), and
-2. the documents that carry it are otherwise different: the mean pairwise MinHash similarity of up
-   to ``sample`` of them (32-function signatures over their full text) is below ``max_similarity``
-   (default 0.25). Copies of one article share their lines too, but they are similar as wholes,
-   so their paragraphs are never taken for boilerplate.
-Two documents that share only a chrome fraction c of their text have Jaccard c / (2 - c), so chrome
-up to about 40% of a page is recognised; a page that is mostly chrome is not.
+A line (the tokens between two newlines, compared after normalization) is *frequent* when it occurs
+in at least ``min_docs`` documents (default 4). A frequent line is boilerplate unless the documents
+that carry it look like copies of one text, which share their paragraphs too. They look like copies
+when BOTH
+1. they are mostly made of frequent lines: the median share of their tokens in frequent lines is at
+   least ``min_repeated`` (0.5) -- a page of site chrome around a fresh article is not; and
+2. they are similar as wholes: the mean pairwise MinHash similarity of up to ``sample`` of them
+   (32-function signatures over their full text) is at least ``max_similarity`` (0.25).
+So chrome is found however large it is, as long as the pages around it differ; and a paragraph that
+four edited copies of one article keep unchanged stays matchable.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from copytrace.normalize import Tokens, mix64
 class BoilerplateParams:
     min_docs: int = 4
     max_similarity: float = 0.25
+    min_repeated: float = 0.5
     sample: int = 16
 
 
@@ -84,6 +87,11 @@ def find_boilerplate(tokens: list[Tokens], params: BoilerplateParams = Boilerpla
     frequent = ukeys[df >= params.min_docs]
     if len(frequent) == 0:
         return masks
+    # share of each document's tokens that lie in frequent lines
+    line_len = (last - first).astype(np.float64)
+    in_freq = np.isin(key, frequent)
+    doc_len = np.maximum(np.bincount(doc, weights=line_len, minlength=n_docs), 1.0)
+    repeated = np.bincount(doc[in_freq], weights=line_len[in_freq], minlength=n_docs) / doc_len
 
     # which documents carry each frequent line; judge whether they are otherwise different
     sel = np.isin(pair[:, 0], frequent)
@@ -102,6 +110,9 @@ def find_boilerplate(tokens: list[Tokens], params: BoilerplateParams = Boilerpla
         docs = fd[s:e]
         if len(docs) > params.sample:
             docs = rng.choice(docs, params.sample, replace=False)
+        if np.median(repeated[docs]) < params.min_repeated:
+            boiler.append(fk[s])
+            continue
         sig = small[[row_of[int(d)] for d in docs]]
         eq = (sig[:, None, :] == sig[None, :, :]).mean(axis=2)
         m = len(docs)

@@ -65,6 +65,9 @@ def read_warc(path: Path) -> Iterator[Document | Problem]:
                     continue
                 found = True
                 payload = record.content_stream().read()
+                if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than declared
+                    yield Problem(str(path), f"{uri}: record is truncated (file cut short?)", n)
+                    continue
                 try:
                     html = decode(payload)
                 except BadInput as e:

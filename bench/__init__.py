@@ -1,0 +1,1 @@
+"""Benchmarks and corpus generators (not tests; see BENCHMARKS.md)."""

@@ -1,0 +1,45 @@
+import numpy as np
+import pytest
+
+from copytrace.candidates import candidate_pairs, lsh_params
+
+
+def test_lsh_params_fit_and_threshold_moves_the_curve():
+    for t in (0.2, 0.5, 0.8):
+        b, r = lsh_params(t, 128)
+        assert b * r <= 128
+        midpoint = (1 / b) ** (1 / r)
+        assert abs(midpoint - t) < 0.15
+    assert lsh_params(0.8, 128)[1] > lsh_params(0.2, 128)[1]
+    with pytest.raises(ValueError):
+        lsh_params(1.5, 128)
+
+
+def test_identical_signatures_pair_up_and_distinct_do_not():
+    rng = np.random.default_rng(0)
+    sigs = rng.integers(0, 2**32 - 1, size=(10, 128), dtype=np.uint32)
+    sigs[7] = sigs[2]
+    sigs[9] = sigs[2]
+    pairs = candidate_pairs(sigs, 16, 8)
+    assert sorted(map(tuple, pairs.tolist())) == [(2, 7), (2, 9), (7, 9)]
+
+
+def test_empty_signatures_are_never_candidates():
+    sigs = np.full((3, 128), 0xFFFFFFFF, dtype=np.uint32)
+    assert len(candidate_pairs(sigs, 16, 8)) == 0
+
+
+def test_huge_bucket_stays_connected_with_linear_pairs():
+    sigs = np.zeros((500, 128), dtype=np.uint32)  # 500 identical documents
+    pairs = candidate_pairs(sigs, 16, 8, max_bucket=50)
+    assert len(pairs) < 2 * 500
+    parent = list(range(500))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in pairs.tolist():
+        parent[find(a)] = find(b)
+    assert len({find(i) for i in range(500)}) == 1
