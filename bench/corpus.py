@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 NEWS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "news"
-_SENT = re.compile(r"(?<=[.!?][\"”’)]?)\s+(?=[A-Z“\"(])|\n+")
+_SENT = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[A-Z“\"(])|\n+")
 
 
 def news_available() -> bool:
@@ -81,3 +81,18 @@ def truncated_copy(text: str, keep: float) -> str:
 
 def wrapped_copy(text: str, header: list[str], footer: list[str]) -> str:
     return "\n".join(header + [text] + footer)
+
+
+def independent_subset(texts: list[str], n: int = 8) -> list[str]:
+    """Greedy subset of texts in which no two share any run of ``n`` words (lower-cased, letters
+    and digits only): ground-truth negatives, decided without the system under test."""
+    seen: set[tuple[str, ...]] = set()
+    kept = []
+    for t in texts:
+        words = re.findall(r"\w+", t.lower())
+        grams = {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+        if grams & seen:
+            continue
+        seen |= grams
+        kept.append(t)
+    return kept

@@ -1,4 +1,6 @@
-"""Candidate pairs from MinHash signatures by LSH banding.
+"""Candidate pairs: two channels, unioned.
+
+**Near-duplicates: MinHash LSH.**
 
 A signature of ``num_perm`` values is cut into ``bands`` bands of ``rows`` values. Two documents
 with Jaccard similarity s share at least one band with probability 1 - (1 - s^rows)^bands, an S-curve
@@ -10,6 +12,16 @@ Band keys are 64-bit hashes of each band's values; grouping is one ``argsort`` p
 arrays. A bucket larger than ``max_bucket`` (templated pages, boilerplate that escaped removal) does
 not emit all m(m-1)/2 pairs: it emits a star from its first member plus the chain of neighbours,
 which keeps every member connected for clustering at O(m) pairs.
+
+**Partial reuse: shared anchors.** Jaccard over whole documents is the wrong measure for a page
+that reuses half of another, or a short excerpt inside a long article: the pair's Jaccard is low
+while the reused share (containment) is high. So a second channel indexes *anchors*: the 5-word
+shingles whose hash is 0 modulo ``anchor_rate`` (default 1 in 8; hash-based sampling keeps the
+same shingles in every document, as in winnowing). Two documents that share at least
+``min_anchors`` (3) anchors -- about 25 words of common running text -- are candidates. Anchors
+carried by more than ``max_anchor_docs`` documents (formulaic phrases) emit the same capped star
+as a large LSH bucket. Alignment then decides; a candidate costs one alignment, a missed pair is
+lost for good.
 """
 
 from __future__ import annotations
@@ -111,4 +123,69 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 6
         return np.empty((0, 2), dtype=np.int64)
     flat = np.unique(np.concatenate(chunks))
     flat = flat[(flat // n) != (flat % n)]
+    return np.stack([flat // n, flat % n], axis=1)
+
+
+@nb.njit(cache=True, nogil=True)
+def _anchors_kernel(hashes, doc_tok, k, rate, out_h, out_d):
+    """Sampled shingle hashes of every document: (hash, doc) rows, one per anchor occurrence."""
+    m = 0
+    mask = np.uint64(rate - 1)
+    for d in range(doc_tok.shape[0] - 1):
+        lo = doc_tok[d]
+        n = doc_tok[d + 1] - lo
+        for i in range(n - k + 1):
+            h = np.uint64(0x9E3779B97F4A7C15)
+            for t in range(k):
+                h = mix64(h ^ hashes[lo + i + t])
+            if (h & mask) == 0:
+                out_h[m] = h
+                out_d[m] = d
+                m += 1
+    return m
+
+
+def anchor_pairs(token_hashes: list[np.ndarray], shingle: int = 5, anchor_rate: int = 8,
+                 min_anchors: int = 3, max_anchor_docs: int = 64) -> np.ndarray:
+    """Pairs (i < j) sharing at least ``min_anchors`` distinct anchors, as an (n, 2) array."""
+    n = len(token_hashes)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    if anchor_rate & (anchor_rate - 1):
+        raise ValueError("anchor_rate must be a power of two")
+    doc_tok = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum([len(h) for h in token_hashes], out=doc_tok[1:])
+    flat = np.concatenate(token_hashes).astype(np.uint64, copy=False)
+    cap = len(flat) // max(anchor_rate // 2, 1) + 16
+    out_h = np.empty(cap, dtype=np.uint64)
+    out_d = np.empty(cap, dtype=np.int64)
+    while True:
+        m = _anchors_kernel(flat, doc_tok, shingle, anchor_rate, out_h, out_d)
+        if m <= cap:
+            break
+    # one row per (anchor, document)
+    rows = np.unique(np.stack([out_h[:m], out_d[:m].astype(np.uint64)], axis=1), axis=0)
+    keys, docs = rows[:, 0], rows[:, 1].astype(np.int64)
+    cap = 4 * len(keys) + 16
+    while True:
+        a = np.empty(cap, dtype=np.int64)
+        b = np.empty(cap, dtype=np.int64)
+        k = _emit_pairs(keys, docs, max_anchor_docs, a, b, 0)
+        if k <= cap:
+            break
+        cap = k
+    if k == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    lo, hi = np.minimum(a[:k], b[:k]), np.maximum(a[:k], b[:k])
+    flat_pairs, counts = np.unique(lo * n + hi, return_counts=True)
+    keep = flat_pairs[(counts >= min_anchors) & (flat_pairs // n != flat_pairs % n)]
+    return np.stack([keep // n, keep % n], axis=1)
+
+
+def union_pairs(*parts: np.ndarray, n: int) -> np.ndarray:
+    """Union of (i < j) pair arrays over n documents, sorted."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return np.empty((0, 2), dtype=np.int64)
+    flat = np.unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in parts]))
     return np.stack([flat // n, flat % n], axis=1)

@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -29,6 +30,13 @@ out_console = Console()
 err = Console(stderr=True)
 
 EXIT_OK, EXIT_FATAL, EXIT_SKIPPED = 0, 1, 2
+_STYLE = {"error": "red", "skipped": "yellow", "note": "yellow"}
+
+
+def _say(kind: str, message: object) -> None:
+    """One message on stderr; user text (paths, reasons) is never read as rich markup."""
+    err.print(f"[{_STYLE[kind]}]{kind}:[/] {escape(str(message))}", markup=True, highlight=False,
+              soft_wrap=True)
 
 
 class RichProgress:
@@ -79,7 +87,7 @@ def _read(inputs: list[Path], id_field: str, text_field: str, strict: bool, quie
             if strict:
                 raise _Fatal(f"{got} (--strict: stopping)")
             if not quiet:
-                err.print(f"[yellow]skipped[/] {got}", markup=True, highlight=False)
+                _say("skipped", got)
     finally:
         progress.done()
     return docs, problems
@@ -161,10 +169,10 @@ def scan(
     try:
         docs, problems = _read(inputs, id_field, text_field, strict, quiet, progress)
     except _Fatal as e:
-        err.print(f"[red]error:[/] {e}", markup=True, highlight=False)
+        _say("error", e)
         raise typer.Exit(EXIT_FATAL) from None
     if not docs:
-        err.print("[red]error:[/] no documents could be read from the inputs.", markup=True)
+        _say("error", "no documents could be read from the inputs.")
         raise typer.Exit(EXIT_FATAL)
     result = run_scan(docs, cfg, progress, problems)
     try:
@@ -176,7 +184,7 @@ def scan(
         write_report(out / "report.html", result.documents, result.results, result.pairs,
                      problems, result.stats, max_pairs=max_report_pairs)
     except OSError as e:
-        err.print(f"[red]error:[/] cannot write to {out}: {e.strerror or e}", markup=True)
+        _say("error", f"cannot write to {out}: {e.strerror or e}")
         raise typer.Exit(EXIT_FATAL) from None
     if not quiet:
         s = result.stats
@@ -195,11 +203,10 @@ def _one(path: Path, id_field: str, text_field: str) -> Document:
     docs = [x for x in items if isinstance(x, Document)]
     if not docs:
         reason = items[0] if items else f"{path}: no document"
-        err.print(f"[red]error:[/] {reason}", markup=True, highlight=False)
+        _say("error", reason)
         raise typer.Exit(EXIT_FATAL)
     if len(docs) > 1:
-        err.print(f"[yellow]note:[/] {path} holds {len(docs)} documents; comparing the first "
-                  f"({docs[0].id}).", markup=True, highlight=False)
+        _say("note", f"{path} holds {len(docs)} documents; comparing the first ({docs[0].id}).")
     return docs[0]
 
 
@@ -286,10 +293,10 @@ def dedup(
     try:
         docs, problems = _read(inputs, id_field, text_field, strict, quiet, progress)
     except _Fatal as e:
-        err.print(f"[red]error:[/] {e}", markup=True, highlight=False)
+        _say("error", e)
         raise typer.Exit(EXIT_FATAL) from None
     if not docs:
-        err.print("[red]error:[/] no documents could be read from the inputs.", markup=True)
+        _say("error", "no documents could be read from the inputs.")
         raise typer.Exit(EXIT_FATAL)
     result = run_scan(docs, cfg, progress, problems)
     keepers: set[str] = set()
@@ -317,7 +324,7 @@ def dedup(
     try:
         write_jsonl(out, records())
     except OSError as e:
-        err.print(f"[red]error:[/] cannot write {out}: {e.strerror or e}", markup=True)
+        _say("error", f"cannot write {out}: {e.strerror or e}")
         raise typer.Exit(EXIT_FATAL) from None
     if not quiet:
         removed = len(docs) - len(keepers) if keep is Keep.one else 0

@@ -19,7 +19,7 @@ import numpy as np
 
 from copytrace.align import AlignParams, Alignment, align
 from copytrace.boilerplate import BoilerplateParams, boilerplate_chars, find_boilerplate
-from copytrace.candidates import candidate_pairs, lsh_params
+from copytrace.candidates import anchor_pairs, candidate_pairs, lsh_params, union_pairs
 from copytrace.cluster import Edge, choose_source, families
 from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.fingerprint.minhash import MinHasher
@@ -54,6 +54,8 @@ class ScanConfig:
     bands: int | None = None  # derived from threshold when None
     rows: int | None = None
     max_bucket: int = 64
+    anchor_rate: int = 8  # 1 in anchor_rate shingles is an anchor (0 disables the channel)
+    min_anchors: int = 3
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     batch_chars: int = 2_000_000
     boilerplate: BoilerplateParams = field(default_factory=BoilerplateParams)
@@ -162,6 +164,11 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         bands, rows = cfg.banding()
         progress.start("Candidate search", 1)
         cands = candidate_pairs(sigs, bands, rows, cfg.max_bucket)
+        n_lsh = len(cands)
+        if cfg.anchor_rate:
+            anchors = anchor_pairs([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate,
+                                   cfg.min_anchors, cfg.max_bucket)
+            cands = union_pairs(cands, anchors, n=len(docs))
         progress.advance()
         progress.done()
         timings["candidates"] = time.perf_counter() - t
@@ -190,7 +197,8 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     stats = {
-        "documents": len(docs), "candidate_pairs": int(len(cands)), "related_pairs": len(pairs),
+        "documents": len(docs), "candidate_pairs": int(len(cands)),
+        "lsh_pairs": int(n_lsh), "related_pairs": len(pairs),
         "families": len({r.family for r in results if r.relation != "independent"}),
         "bands": bands, "rows": rows, "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
