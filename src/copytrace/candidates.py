@@ -31,6 +31,7 @@ from functools import lru_cache
 import numba as nb
 import numpy as np
 
+from copytrace.fingerprint.minhash import _shingle
 from copytrace.normalize import mix64
 
 
@@ -135,9 +136,7 @@ def _anchors_kernel(hashes, doc_tok, k, rate, out_h, out_d):
         lo = doc_tok[d]
         n = doc_tok[d + 1] - lo
         for i in range(n - k + 1):
-            h = np.uint64(0x9E3779B97F4A7C15)
-            for t in range(k):
-                h = mix64(h ^ hashes[lo + i + t])
+            h = _shingle(hashes, lo + i, k)
             if (h & mask) == 0:
                 out_h[m] = h
                 out_d[m] = d

@@ -106,10 +106,10 @@ def _tokenize_kernel(buf, doc_bounds, fold, solo, out_start, out_end, out_hash, 
 
     doc_bounds[d]..doc_bounds[d+1] are document d's bytes; token k gets its start/end char offsets,
     its hash and its line number (newlines seen before it), and out_doc_tok[d+1] is the running
-    token count. The outputs must have room for
-    len(buf) // 2 + n_docs tokens (a token takes at least two bytes with its separator, or is a
-    three-byte CJK character).
+    token count. Tokens past the outputs' capacity are counted but not written: the caller sees
+    a return value above the capacity and runs again with room for all of them.
     """
+    cap = out_hash.shape[0]
     n_docs = doc_bounds.shape[0] - 1
     k = 0
     for d in range(n_docs):
@@ -154,26 +154,29 @@ def _tokenize_kernel(buf, doc_bounds, fold, solo, out_start, out_end, out_hash, 
                 w_end = char_idx + 1
             else:
                 if in_word:
-                    out_start[k] = w_start
-                    out_end[k] = w_end
-                    out_hash[k] = mix64(h)
-                    out_line[k] = line
+                    if k < cap:
+                        out_start[k] = w_start
+                        out_end[k] = w_end
+                        out_hash[k] = mix64(h)
+                        out_line[k] = line
                     k += 1
                     in_word = False
                 if is_solo:
-                    out_start[k] = char_idx
-                    out_end[k] = char_idx + 1
-                    out_hash[k] = mix64((_FNV_OFF ^ np.uint64(f)) * _FNV_PRIME)
-                    out_line[k] = line
+                    if k < cap:
+                        out_start[k] = char_idx
+                        out_end[k] = char_idx + 1
+                        out_hash[k] = mix64((_FNV_OFF ^ np.uint64(f)) * _FNV_PRIME)
+                        out_line[k] = line
                     k += 1
                 elif cp == 10:
                     line += 1
             char_idx += 1
         if in_word:
-            out_start[k] = w_start
-            out_end[k] = w_end
-            out_hash[k] = mix64(h)
-            out_line[k] = line
+            if k < cap:
+                out_start[k] = w_start
+                out_end[k] = w_end
+                out_hash[k] = mix64(h)
+                out_line[k] = line
             k += 1
         out_doc_tok[d + 1] = k
     return k
@@ -204,21 +207,27 @@ def _encode(text: str) -> bytes:
 def tokenize_many(texts: list[str]) -> list[Tokens]:
     """Tokenize a batch of texts with one kernel call."""
     fold, solo = tables()
-    parts = [_encode(t) for t in texts]
-    bounds = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in parts], out=bounds[1:])
-    buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
-    doc_tok = np.zeros(len(parts) + 1, dtype=np.int64)
-    cap = len(buf) // 2 + len(parts) + 1
-    start = np.empty(cap, dtype=np.int32)
-    end = np.empty(cap, dtype=np.int32)
-    hsh = np.empty(cap, dtype=np.uint64)
-    line = np.empty(cap, dtype=np.int32)
-    n = _tokenize_kernel(buf, bounds, fold, solo, start, end, hsh, line, doc_tok)
-    if n < cap // 2:  # give the slack back rather than keep it alive through the views
-        start, end, hsh, line = start[:n].copy(), end[:n].copy(), hsh[:n].copy(), line[:n].copy()
+    n_docs = len(texts)
+    bounds = np.zeros(n_docs + 1, dtype=np.int64)
+    if all(t.isascii() for t in texts):  # one encode call; byte lengths are char lengths
+        np.cumsum([len(t) for t in texts], out=bounds[1:])
+        raw = "".join(texts).encode("ascii")
+    else:
+        parts = [_encode(t) for t in texts]
+        np.cumsum([len(p) for p in parts], out=bounds[1:])
+        raw = b"".join(parts)
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    doc_tok = np.zeros(n_docs + 1, dtype=np.int64)
+    cap = len(buf) // 4 + n_docs + 16  # prose has a token every ~6 bytes; rerun if we were wrong
+    while True:
+        start, end = np.empty(cap, np.int32), np.empty(cap, np.int32)
+        hsh, line = np.empty(cap, np.uint64), np.empty(cap, np.int32)
+        n = _tokenize_kernel(buf, bounds, fold, solo, start, end, hsh, line, doc_tok)
+        if n <= cap:
+            break
+        cap = n
     out = []
-    for d in range(len(parts)):
+    for d in range(n_docs):
         lo, hi = doc_tok[d], doc_tok[d + 1]
         out.append(Tokens(start[lo:hi], end[lo:hi], hsh[lo:hi], line[lo:hi]))
     return out

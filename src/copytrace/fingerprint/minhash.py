@@ -21,12 +21,21 @@ from copytrace.normalize import mix64
 EMPTY = np.uint32(0xFFFFFFFF)
 
 
+# Odd multipliers for the multilinear shingle hash (k <= 16 tokens per shingle).
+_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                  0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
+                  0x2545F4914F6CDD1D, 0x9FB21C651E98DF25, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB,
+                  0x8EBC6AF09C88C6E3, 0x589965CC75374CC3, 0x1D8E4E27C47D124F, 0xDB4F0B9175AE2165],
+                 dtype=np.uint64)
+
+
 @nb.njit(cache=True, inline="always")
 def _shingle(hashes, i, k):
-    h = np.uint64(0x9E3779B97F4A7C15)
+    """Order-sensitive hash of tokens i..i+k-1: a multilinear sum, then one finaliser."""
+    h = np.uint64(k)
     for t in range(k):
-        h = mix64(h ^ hashes[i + t])
-    return h
+        h += hashes[i + t] * _MULT[t]
+    return mix64(h)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -77,8 +86,8 @@ class MinHasher:
     """Computes MinHash signatures; ``num_perm`` functions drawn from ``seed``."""
 
     def __init__(self, num_perm: int = 128, shingle: int = 5, seed: int = 1):
-        if num_perm < 1 or shingle < 1:
-            raise ValueError("num_perm and shingle must be positive")
+        if num_perm < 1 or not 1 <= shingle <= 16:
+            raise ValueError("num_perm must be positive and shingle between 1 and 16")
         rng = np.random.Generator(np.random.PCG64(seed))
         self.num_perm = num_perm
         self.shingle = shingle
