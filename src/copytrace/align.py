@@ -25,7 +25,7 @@ import numba as nb
 import numpy as np
 
 from copytrace.document import Passage
-from copytrace.fingerprint.minhash import _shingles_kernel
+from copytrace.fingerprint.minhash import _shingle
 from copytrace.normalize import Tokens
 
 
@@ -70,67 +70,55 @@ class Alignment:
         return (self.matched_a + self.matched_b) / cov if cov else 0.0
 
 
-def ngram_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
-    out = np.empty(max(len(token_hashes) - n + 1, 1), dtype=np.uint64)
-    k = _shingles_kernel(np.ascontiguousarray(token_hashes, dtype=np.uint64), n, out) \
-        if len(token_hashes) >= n else 0
-    return out[:k]
+@nb.njit(cache=True, nogil=True)
+def _index_kernel(hashes, n):
+    m = hashes.shape[0] - n + 1
+    if m <= 0:
+        return np.empty(0, np.uint64), np.empty(0, np.int64)
+    g = np.empty(m, np.uint64)
+    for i in range(m):
+        g[i] = _shingle(hashes, i, n)
+    order = np.argsort(g, kind="mergesort")
+    return g[order], order.astype(np.int64)
 
 
 @nb.njit(cache=True, nogil=True)
-def _seeds(ga, gb, max_occ):
-    """All (i, j) with ga[i] == gb[j], skipping n-grams frequent inside either document."""
-    oa = np.argsort(ga, kind="mergesort")
-    sa = ga[oa]
-    ob = np.argsort(gb, kind="mergesort")
-    sb = gb[ob]
-    # count matches first
-    total = 0
-    p = 0
-    q = 0
+def _seeds(sa, oa, sb, ob, max_occ):
+    """All (i, j) where a's n-gram at i equals b's at j, sorted by (i, j); n-grams repeated more
+    than max_occ times inside either document are skipped."""
     na = sa.shape[0]
     nb_ = sb.shape[0]
-    while p < na and q < nb_:
-        if sa[p] < sb[q]:
-            p += 1
-        elif sa[p] > sb[q]:
-            q += 1
-        else:
-            p2 = p
-            while p2 < na and sa[p2] == sa[p]:
-                p2 += 1
-            q2 = q
-            while q2 < nb_ and sb[q2] == sb[q]:
-                q2 += 1
-            if p2 - p <= max_occ and q2 - q <= max_occ:
-                total += (p2 - p) * (q2 - q)
-            p = p2
-            q = q2
-    si = np.empty(total, dtype=np.int64)
-    sj = np.empty(total, dtype=np.int64)
-    k = 0
-    p = 0
-    q = 0
-    while p < na and q < nb_:
-        if sa[p] < sb[q]:
-            p += 1
-        elif sa[p] > sb[q]:
-            q += 1
-        else:
-            p2 = p
-            while p2 < na and sa[p2] == sa[p]:
-                p2 += 1
-            q2 = q
-            while q2 < nb_ and sb[q2] == sb[q]:
-                q2 += 1
-            if p2 - p <= max_occ and q2 - q <= max_occ:
-                for x in range(p, p2):
-                    for y in range(q, q2):
-                        si[k] = oa[x]
-                        sj[k] = ob[y]
-                        k += 1
-            p = p2
-            q = q2
+    total = 0
+    for rep in range(2):
+        if rep == 1:
+            si = np.empty(total, dtype=np.int64)
+            sj = np.empty(total, dtype=np.int64)
+        k = 0
+        p = 0
+        q = 0
+        while p < na and q < nb_:
+            if sa[p] < sb[q]:
+                p += 1
+            elif sa[p] > sb[q]:
+                q += 1
+            else:
+                p2 = p
+                while p2 < na and sa[p2] == sa[p]:
+                    p2 += 1
+                q2 = q
+                while q2 < nb_ and sb[q2] == sb[q]:
+                    q2 += 1
+                if p2 - p <= max_occ and q2 - q <= max_occ:
+                    if rep == 0:
+                        total += (p2 - p) * (q2 - q)
+                    else:
+                        for x in range(p, p2):
+                            for y in range(q, q2):
+                                si[k] = oa[x]
+                                sj[k] = ob[y]
+                                k += 1
+                p = p2
+                q = q2
     order = np.argsort(si * (nb_ + 1) + sj, kind="mergesort")
     return si[order], sj[order]
 
@@ -227,52 +215,158 @@ def _merge(chains, merge_gap):
     return out[:k]
 
 
-def _union_len(spans: list[tuple[int, int]]) -> int:
-    total, cur_s, cur_e = 0, None, None
-    for s, e in sorted(spans):
-        if cur_e is None or s > cur_e:
-            if cur_e is not None:
-                total += cur_e - cur_s
-            cur_s, cur_e = s, e
-        else:
-            cur_e = max(cur_e, e)
-    if cur_e is not None:
-        total += cur_e - cur_s
-    return total
+@nb.njit(cache=True, nogil=True)
+def _union_len(lo, hi):
+    """Total length of the union of intervals [lo[k], hi[k])."""
+    if lo.shape[0] == 0:
+        return 0
+    order = np.argsort(lo, kind="mergesort")
+    total = 0
+    cur_s = lo[order[0]]
+    cur_e = hi[order[0]]
+    for t in range(1, order.shape[0]):
+        s = lo[order[t]]
+        e = hi[order[t]]
+        if s > cur_e:
+            total += cur_e - cur_s
+            cur_s = s
+            cur_e = e
+        elif e > cur_e:
+            cur_e = e
+    return total + cur_e - cur_s
+
+
+@nb.njit(cache=True, nogil=True)
+def _align_core(sa, oa, sb, ob, n, max_occ, gap, min_chain, merge_gap, min_passage, min_density):
+    """Seeds -> chains -> merged passages -> kept passages [a0, a1, b0, b1, ma, mb] (tokens)."""
+    empty = np.empty((0, 6), dtype=np.int64)
+    si, sj = _seeds(sa, oa, sb, ob, max_occ)
+    if si.shape[0] == 0:
+        return empty
+    chains = _chain(si, sj, n, gap)
+    keep = np.minimum(chains[:, 4], chains[:, 5]) >= min_chain
+    chains = chains[keep]
+    if chains.shape[0] == 0:
+        return empty
+    order = np.argsort(chains[:, 0] * (np.int64(1) << 32) + chains[:, 2], kind="mergesort")
+    merged = _merge(chains[order], merge_gap)
+    out = np.empty_like(merged)
+    k = 0
+    for r in range(merged.shape[0]):
+        a0, a1, b0, b1 = merged[r, 0], merged[r, 1], merged[r, 2], merged[r, 3]
+        ma = min(merged[r, 4], a1 - a0)
+        mb = min(merged[r, 5], b1 - b0)
+        if min(ma, mb) < min_passage:
+            continue
+        if ma < min_density * (a1 - a0) or mb < min_density * (b1 - b0):
+            continue
+        out[k, 0] = a0
+        out[k, 1] = a1
+        out[k, 2] = b0
+        out[k, 3] = b1
+        out[k, 4] = ma
+        out[k, 5] = mb
+        k += 1
+    return out[:k]
+
+
+@nb.njit(cache=True, nogil=True)
+def _index_many(hashes, doc_tok, n, out_h, out_p, out_off):
+    """Sorted n-gram index of every document of a batch, written flat."""
+    k = 0
+    for d in range(doc_tok.shape[0] - 1):
+        out_off[d] = k
+        g, order = _index_kernel(hashes[doc_tok[d]:doc_tok[d + 1]], n)
+        for t in range(g.shape[0]):
+            out_h[k] = g[t]
+            out_p[k] = order[t]
+            k += 1
+    out_off[doc_tok.shape[0] - 1] = k
+
+
+@dataclass
+class GramTable:
+    """Seed n-gram indexes of many documents, flat: document d's sorted hashes are
+    ``hashes[offsets[d]:offsets[d + 1]]`` and their token positions likewise."""
+
+    hashes: np.ndarray
+    positions: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def build(cls, tokens: list[Tokens], n: int = 3) -> GramTable:
+        doc_tok = np.zeros(len(tokens) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in tokens], out=doc_tok[1:])
+        flat = (np.concatenate([t.hash for t in tokens]) if tokens
+                else np.empty(0, np.uint64)).astype(np.uint64, copy=False)
+        cap = max(int(doc_tok[-1]), 1)
+        h, pos = np.empty(cap, np.uint64), np.empty(cap, np.int64)
+        off = np.empty(len(tokens) + 1, np.int64)
+        _index_many(flat, doc_tok, n, h, pos, off)
+        return cls(h[:off[-1]], pos[:off[-1]], off)
+
+
+@nb.njit(cache=True, nogil=True)
+def _align_pairs(gh, gp, goff, pairs, n, max_occ, gap, min_chain, merge_gap, min_passage,
+                 min_density):
+    """Align many pairs in one call. Returns per-pair [cov_a, cov_b, matched_a, matched_b],
+    passage offsets per pair, and the passages [a0, a1, b0, b1, ma, mb] in token units."""
+    k = pairs.shape[0]
+    stats = np.zeros((k, 4), dtype=np.int64)
+    poff = np.zeros(k + 1, dtype=np.int64)
+    cap = 4 * k + 16
+    psg = np.empty((cap, 6), dtype=np.int64)
+    m = 0
+    for t in range(k):
+        a = pairs[t, 0]
+        b = pairs[t, 1]
+        sa = gh[goff[a]:goff[a + 1]]
+        oa = gp[goff[a]:goff[a + 1]]
+        sb = gh[goff[b]:goff[b + 1]]
+        ob = gp[goff[b]:goff[b + 1]]
+        kept = _align_core(sa, oa, sb, ob, n, max_occ, gap, min_chain, merge_gap, min_passage,
+                           min_density)
+        r = kept.shape[0]
+        if r > 0:
+            stats[t, 0] = _union_len(kept[:, 0], kept[:, 1])
+            stats[t, 1] = _union_len(kept[:, 2], kept[:, 3])
+            stats[t, 2] = min(kept[:, 4].sum(), stats[t, 0])
+            stats[t, 3] = min(kept[:, 5].sum(), stats[t, 1])
+            if m + r > cap:
+                cap = 2 * (m + r)
+                grown = np.empty((cap, 6), dtype=np.int64)
+                grown[:m] = psg[:m]
+                psg = grown
+            psg[m:m + r] = kept
+            m += r
+        poff[t + 1] = m
+    return stats, poff, psg[:m]
+
+
+def _alignment(a: Tokens, b: Tokens, stats, kept: np.ndarray) -> Alignment:
+    if len(kept) == 0:
+        return Alignment([], len(a), len(b), 0, 0, 0, 0)
+    a_s, a_e = a.start[kept[:, 0]].tolist(), a.end[kept[:, 1] - 1].tolist()
+    b_s, b_e = b.start[kept[:, 2]].tolist(), b.end[kept[:, 3] - 1].tolist()
+    m = np.minimum(kept[:, 4], kept[:, 5]).tolist()
+    passages = [Passage((a_s[k], a_e[k]), (b_s[k], b_e[k]), m[k]) for k in range(len(m))]
+    cov_a, cov_b, ma, mb = (int(x) for x in stats)
+    return Alignment(passages, len(a), len(b), cov_a, cov_b, ma, mb)
+
+
+def align_many(tokens: list[Tokens], table: GramTable, pairs: np.ndarray,
+               params: AlignParams = AlignParams()) -> list[Alignment]:
+    """Align each (i, j) row of ``pairs``; one compiled call for the whole batch."""
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+    stats, poff, psg = _align_pairs(table.hashes, table.positions, table.offsets, pairs,
+                                    params.seed, params.max_occurrences, params.gap,
+                                    params.min_chain, params.merge_gap, params.min_passage,
+                                    params.min_density)
+    return [_alignment(tokens[i], tokens[j], stats[k], psg[poff[k]:poff[k + 1]])
+            for k, (i, j) in enumerate(pairs.tolist())]
 
 
 def align(a: Tokens, b: Tokens, params: AlignParams = AlignParams()) -> Alignment:
     """Align two token sequences (boilerplate already removed) into passages."""
-    n = params.seed
-    ga, gb = ngram_hashes(a.hash, n), ngram_hashes(b.hash, n)
-    empty = Alignment([], len(a), len(b), 0, 0, 0, 0)
-    if len(ga) == 0 or len(gb) == 0:
-        return empty
-    si, sj = _seeds(ga, gb, params.max_occurrences)
-    if len(si) == 0:
-        return empty
-    chains = _chain(si, sj, n, params.gap)
-    chains = chains[np.minimum(chains[:, 4], chains[:, 5]) >= params.min_chain]
-    if len(chains) == 0:
-        return empty
-    chains = chains[np.lexsort((chains[:, 2], chains[:, 0]))]
-    merged = _merge(np.ascontiguousarray(chains), params.merge_gap)
-    passages, spans_a, spans_b = [], [], []
-    matched_a = matched_b = 0
-    for a0, a1, b0, b1, ma, mb in merged.tolist():
-        ma, mb = min(ma, a1 - a0), min(mb, b1 - b0)
-        if min(ma, mb) < params.min_passage:
-            continue
-        if ma < params.min_density * (a1 - a0) or mb < params.min_density * (b1 - b0):
-            continue
-        passages.append(Passage((int(a.start[a0]), int(a.end[a1 - 1])),
-                                (int(b.start[b0]), int(b.end[b1 - 1])), min(ma, mb)))
-        spans_a.append((a0, a1))
-        spans_b.append((b0, b1))
-        matched_a += ma
-        matched_b += mb
-    if not passages:
-        return empty
-    cov_a, cov_b = _union_len(spans_a), _union_len(spans_b)
-    return Alignment(passages, len(a), len(b), cov_a, cov_b,
-                     min(matched_a, cov_a), min(matched_b, cov_b))
+    table = GramTable.build([a, b], params.seed)
+    return align_many([a, b], table, np.array([[0, 1]]), params)[0]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
+from copytrace.candidates import unique_rows
 from copytrace.fingerprint.minhash import MinHasher
 from copytrace.normalize import Tokens, mix64
 
@@ -61,17 +62,19 @@ def _line_keys(hashes, lines, doc_tok, out_key, out_doc, out_first, out_last):
 
 
 def find_boilerplate(tokens: list[Tokens], params: BoilerplateParams = BoilerplateParams()
-                     ) -> list[np.ndarray]:
-    """For each document, a boolean mask over its tokens: True where the token is boilerplate."""
-    masks = [np.zeros(len(t), dtype=bool) for t in tokens]
+                     ) -> tuple[list[np.ndarray], list[int]]:
+    """For each document, a boolean mask over its tokens (True where the token is boilerplate)
+    and the number of characters in its boilerplate lines (first to last token of each line)."""
     n_docs = len(tokens)
+    masks = [np.zeros(len(t), dtype=bool) for t in tokens]
+    none = (masks, [0] * n_docs)
     if n_docs < params.min_docs:
-        return masks
+        return none
     doc_tok = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum([len(t) for t in tokens], out=doc_tok[1:])
     total = int(doc_tok[-1])
     if total == 0:
-        return masks
+        return none
     hashes = np.concatenate([t.hash for t in tokens])
     lines = np.concatenate([t.line for t in tokens])
     key = np.empty(total, np.uint64)
@@ -82,11 +85,11 @@ def find_boilerplate(tokens: list[Tokens], params: BoilerplateParams = Boilerpla
     key, doc, first, last = key[:n], doc[:n], first[:n], last[:n]
 
     # document frequency of each line key (a line repeated inside one document counts once)
-    pair = np.unique(np.stack([key, doc.astype(np.uint64)], axis=1), axis=0)
-    ukeys, df = np.unique(pair[:, 0], return_counts=True)
+    pk, pd = unique_rows(key, doc)
+    ukeys, df = np.unique(pk, return_counts=True)
     frequent = ukeys[df >= params.min_docs]
     if len(frequent) == 0:
-        return masks
+        return none
     # share of each document's tokens that lie in frequent lines
     line_len = (last - first).astype(np.float64)
     in_freq = np.isin(key, frequent)
@@ -94,10 +97,8 @@ def find_boilerplate(tokens: list[Tokens], params: BoilerplateParams = Boilerpla
     repeated = np.bincount(doc[in_freq], weights=line_len[in_freq], minlength=n_docs) / doc_len
 
     # which documents carry each frequent line; judge whether they are otherwise different
-    sel = np.isin(pair[:, 0], frequent)
-    fk, fd = pair[sel, 0], pair[sel, 1].astype(np.int64)
-    order = np.argsort(fk, kind="stable")
-    fk, fd = fk[order], fd[order]
+    sel = np.isin(pk, frequent)
+    fk, fd = pk[sel], pd[sel]
     starts = np.flatnonzero(np.r_[True, fk[1:] != fk[:-1]])
     ends = np.r_[starts[1:], len(fk)]
     involved = np.unique(fd)
@@ -120,19 +121,13 @@ def find_boilerplate(tokens: list[Tokens], params: BoilerplateParams = Boilerpla
         if mean_sim < params.max_similarity:
             boiler.append(fk[s])
     if not boiler:
-        return masks
+        return none
     is_b = np.isin(key, np.array(boiler, dtype=np.uint64))
-    for d, f, l_ in zip(doc[is_b].tolist(), first[is_b].tolist(), last[is_b].tolist()):
+    bd, bf, bl = doc[is_b], first[is_b], last[is_b]
+    for d, f, l_ in zip(bd.tolist(), bf.tolist(), bl.tolist()):
         masks[d][f:l_] = True
-    return masks
-
-
-def boilerplate_chars(tokens: Tokens, mask: np.ndarray) -> int:
-    """Characters of the boilerplate lines (first to last token of each masked line)."""
-    if not mask.any():
-        return 0
-    lines = tokens.line[mask]
-    starts, ends = tokens.start[mask], tokens.end[mask]
-    first = np.r_[True, lines[1:] != lines[:-1]]
-    last = np.r_[lines[1:] != lines[:-1], True]
-    return int((ends[last].astype(np.int64) - starts[first]).sum())
+    starts = np.concatenate([t.start for t in tokens]).astype(np.int64)
+    ends = np.concatenate([t.end for t in tokens]).astype(np.int64)
+    span = ends[doc_tok[bd] + bl - 1] - starts[doc_tok[bd] + bf]
+    chars = np.bincount(bd, weights=span, minlength=n_docs).astype(np.int64)
+    return masks, chars.tolist()

@@ -19,9 +19,9 @@ while the reused share (containment) is high. So a second channel indexes *ancho
 shingles whose hash is 0 modulo ``anchor_rate`` (default 1 in 8; hash-based sampling keeps the
 same shingles in every document, as in winnowing). Two documents that share at least
 ``min_anchors`` (3) anchors -- about 25 words of common running text -- are candidates. Anchors
-carried by more than ``max_anchor_docs`` documents (formulaic phrases) emit the same capped star
-as a large LSH bucket. Alignment then decides; a candidate costs one alignment, a missed pair is
-lost for good.
+carried by more than ``max_anchor_docs`` documents are formulaic phrases and are dropped (as
+passim drops too-common n-grams); a family that large is still joined by its near-duplicates.
+Alignment then decides; a candidate costs one alignment, a missed pair is lost for good.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _band_keys(sigs, bands, rows, out):
 
 
 @nb.njit(cache=True, nogil=True)
-def _emit_pairs(keys_sorted, docs_sorted, max_bucket, out_a, out_b, k):
+def _emit_pairs(keys_sorted, docs_sorted, max_bucket, out_a, out_b, k, skip_big=False):
     n = keys_sorted.shape[0]
     i = 0
     while i < n:
@@ -85,7 +85,7 @@ def _emit_pairs(keys_sorted, docs_sorted, max_bucket, out_a, out_b, k):
                             out_a[k] = docs_sorted[x]
                             out_b[k] = docs_sorted[y]
                         k += 1
-            else:
+            elif not skip_big:
                 for x in range(i + 1, j):
                     if k + 1 < out_a.shape[0]:
                         out_a[k] = docs_sorted[i]
@@ -144,6 +144,17 @@ def _anchors_kernel(hashes, doc_tok, k, rate, out_h, out_d):
     return m
 
 
+def unique_rows(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (key, doc) rows sorted by key, then doc. ``docs`` must be non-decreasing (rows
+    come document by document), so one stable sort by key orders both."""
+    order = np.argsort(keys, kind="stable")
+    keys, docs = keys[order], docs[order]
+    if len(keys) == 0:
+        return keys, docs
+    new = np.r_[True, (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])]
+    return keys[new], docs[new]
+
+
 def anchor_pairs(token_hashes: list[np.ndarray], shingle: int = 5, anchor_rate: int = 8,
                  min_anchors: int = 3, max_anchor_docs: int = 64) -> np.ndarray:
     """Pairs (i < j) sharing at least ``min_anchors`` distinct anchors, as an (n, 2) array."""
@@ -162,14 +173,12 @@ def anchor_pairs(token_hashes: list[np.ndarray], shingle: int = 5, anchor_rate: 
         m = _anchors_kernel(flat, doc_tok, shingle, anchor_rate, out_h, out_d)
         if m <= cap:
             break
-    # one row per (anchor, document)
-    rows = np.unique(np.stack([out_h[:m], out_d[:m].astype(np.uint64)], axis=1), axis=0)
-    keys, docs = rows[:, 0], rows[:, 1].astype(np.int64)
+    keys, docs = unique_rows(out_h[:m], out_d[:m])
     cap = 4 * len(keys) + 16
     while True:
         a = np.empty(cap, dtype=np.int64)
         b = np.empty(cap, dtype=np.int64)
-        k = _emit_pairs(keys, docs, max_anchor_docs, a, b, 0)
+        k = _emit_pairs(keys, docs, max_anchor_docs, a, b, 0, True)
         if k <= cap:
             break
         cap = k

@@ -226,14 +226,17 @@ def compare(
     text_field: str = TextField,
 ) -> None:
     """Compare two documents: relation, similarity, containment and aligned passages."""
-    from copytrace.engines.local import ScanConfig, make_pair, verify
+    from copytrace.align import align
+    from copytrace.engines.local import ScanConfig, make_pair
     from copytrace.normalize import tokenize_many
+    from copytrace.relate import classify
     from copytrace.report.highlight import diff_passage
 
     da, db = _one(a, id_field, text_field), _one(b, id_field, text_field)
     cfg = ScanConfig()
     toks = tokenize_many([da.text, db.text])
-    al, rel = verify(0, 1, [da, db], toks, cfg)
+    al = align(toks[0], toks[1], cfg.align)
+    rel = classify(al, cfg.relate)
     pair = make_pair(0, 1, al, rel or "none", [da, db], cfg)
     if as_json:
         sys.stdout.write(json.dumps(pair.to_json(), ensure_ascii=False) + "\n")

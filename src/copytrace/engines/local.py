@@ -17,8 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
-from copytrace.align import AlignParams, Alignment, align
-from copytrace.boilerplate import BoilerplateParams, boilerplate_chars, find_boilerplate
+from copytrace.align import AlignParams, Alignment, GramTable, align_many
+from copytrace.boilerplate import BoilerplateParams, find_boilerplate
 from copytrace.candidates import anchor_pairs, candidate_pairs, lsh_params, union_pairs
 from copytrace.cluster import Edge, choose_source, families
 from copytrace.document import Document, DocResult, Pair, Problem
@@ -111,9 +111,8 @@ def prepare(docs: list[Document], cfg: ScanConfig, progress: Progress = NullProg
                  progress, weight=lambda s: s[1] - s[0])
     tokens = [t for part in parts for t in part]
     progress.done()
-    masks = find_boilerplate(tokens, cfg.boilerplate)
-    matchable = [t.select(~m) if m.any() else t for t, m in zip(tokens, masks)]
-    bchars = [boilerplate_chars(t, m) for t, m in zip(tokens, masks)]
+    masks, bchars = find_boilerplate(tokens, cfg.boilerplate)
+    matchable = [t.select(~m) if c else t for t, m, c in zip(tokens, masks, bchars)]
     return tokens, matchable, bchars
 
 
@@ -130,10 +129,11 @@ def signatures(matchable: list[Tokens], cfg: ScanConfig, progress: Progress = Nu
     return np.concatenate(parts)
 
 
-def verify(i: int, j: int, docs: list[Document], matchable: list[Tokens], cfg: ScanConfig
-           ) -> tuple[Alignment, str | None]:
-    al = align(matchable[i], matchable[j], cfg.align)
-    return al, classify(al, cfg.relate)
+def verify(pairs: np.ndarray, matchable: list[Tokens], table: GramTable, cfg: ScanConfig
+           ) -> list[tuple[Alignment, str | None]]:
+    """Align each (i, j) pair and name its relation (None: no reuse worth an edge)."""
+    return [(al, classify(al, cfg.relate))
+            for al in align_many(matchable, table, pairs, cfg.align)]
 
 
 def make_pair(i: int, j: int, al: Alignment, rel: str, docs: list[Document],
@@ -175,10 +175,15 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
 
         t = time.perf_counter()
         progress.start("Aligning", len(cands))
-        chunks = [cands[k:k + 256] for k in range(0, len(cands), 256)]
+        needed = np.zeros(len(docs), dtype=bool)
+        needed[cands.ravel()] = True
+        # n-gram indexes only for documents that have a candidate (and for family fix-ups)
+        table = GramTable.build([t if needed[d] else _NO_TOKENS for d, t in enumerate(matchable)],
+                                cfg.align.seed)
+        chunks = [cands[k:k + 512] for k in range(0, len(cands), 512)]
 
         def run(chunk):
-            return [verify(int(i), int(j), docs, matchable, cfg) for i, j in chunk]
+            return verify(chunk, matchable, table, cfg)
 
         verified = [v for part in _map(pool, run, chunks, progress, weight=len) for v in part]
         progress.done()
@@ -193,7 +198,7 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         edges.append(Edge(i, j, al.containment_ab, al.containment_ba))
 
     t = time.perf_counter()
-    results = _assign_families(docs, matchable, bchars, edges, pairs, cfg)
+    results = _assign_families(docs, matchable, bchars, edges, pairs, cfg, table)
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     stats = {
@@ -207,8 +212,8 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
 
 
 def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list[int],
-                     edges: list[Edge], pairs: dict[tuple[int, int], Pair], cfg: ScanConfig
-                     ) -> list[DocResult]:
+                     edges: list[Edge], pairs: dict[tuple[int, int], Pair], cfg: ScanConfig,
+                     table: GramTable) -> list[DocResult]:
     n = len(docs)
     ids = [d.id for d in docs]
     dates = [d.date for d in docs]
@@ -233,7 +238,7 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
                 continue
             key = (min(m, src), max(m, src))
             if key not in pairs:  # linked through other members: align with the source itself
-                al, rel = verify(key[0], key[1], docs, matchable, cfg)
+                (al, rel), = verify(np.array([key]), matchable, table, cfg)
                 if rel is not None:
                     pairs[key] = make_pair(key[0], key[1], al, rel, docs, cfg)
             relation[m] = pairs[key].relation if key in pairs else "edited"
@@ -244,6 +249,10 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
                   chars=len(d.text))
         for i, d in enumerate(docs)
     ]
+
+
+_NO_TOKENS = Tokens(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.uint64),
+                    np.empty(0, np.int32))
 
 
 class _NoPool:
