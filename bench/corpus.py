@@ -55,11 +55,15 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENT.split(text) if s and s.strip()]
 
 
-def edited_copy(text: str, rng: random.Random, donors: list[str], delete: float = 0.0,
+def donor_sentences(donors: list[str]) -> list[str]:
+    """The sentences that edited copies may paste in (split once, reused for every copy)."""
+    return [s for d in donors for s in sentences(d)] or ["Nothing else was said."]
+
+
+def edited_copy(text: str, rng: random.Random, donor_sents: list[str], delete: float = 0.0,
                 insert: float = 0.0, replace: float = 0.0) -> str:
-    """Delete / replace each sentence with the given probabilities; insert donor sentences after
-    each sentence with probability ``insert``."""
-    donor_sents = [s for d in donors for s in sentences(d)] or ["Nothing else was said."]
+    """Delete / replace each sentence with the given probabilities (replacements are donor
+    sentences); insert a donor sentence after each sentence with probability ``insert``."""
     out = []
     for s in sentences(text):
         r = rng.random()

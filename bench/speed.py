@@ -36,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.corpus import edited_copy, load_news, news_available, truncated_copy, wrapped_copy
+from bench.corpus import (donor_sentences, edited_copy, load_news, news_available, truncated_copy,
+                          wrapped_copy)
 
 WORD = re.compile(r"\w+")
 
@@ -114,11 +115,16 @@ FOOTER = ["Join our channel and get the latest breaking news delivered to you.",
 
 
 def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
-    """n documents: originals plus injected copies; ~30% of documents are copies."""
+    """n documents: originals plus injected copies (at least 30% of documents are copies).
+
+    Sentences inserted into edited copies come from 500 held-out articles that are never in the
+    corpus, so a copy is derived from its source only."""
     rng = random.Random(seed)
-    n_orig = min(len(articles), max(1, int(n * 0.7)))
+    if len(articles) < 600:
+        raise ValueError("need at least 600 articles (500 are held out as donors)")
+    donors = donor_sentences([a["text"] for a in articles[-500:]])
+    n_orig = min(len(articles) - 500, max(1, int(n * 0.7)))
     docs = [{"id": a["id"], "text": a["text"]} for a in articles[:n_orig]]
-    donors = [a["text"] for a in articles[n_orig:n_orig + 500]] or [articles[0]["text"]]
     k = 0
     while len(docs) < n:
         src = articles[rng.randrange(n_orig)]["text"]

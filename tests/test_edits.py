@@ -5,7 +5,8 @@ import random
 import pytest
 from conftest import FIXTURES, SEEDS
 
-from bench.corpus import edited_copy, independent_subset, load_news, news_available
+from bench.corpus import (donor_sentences, edited_copy, independent_subset, load_news,
+                          news_available)
 from copytrace.document import Document
 from copytrace.engines.local import scan
 
@@ -29,7 +30,8 @@ def test_edited_copies_are_found_and_topics_do_not_merge(rate):
     n_src = min(40, len(texts) // 4)
     # donors (text pasted into copies) stay out of the corpus: a copy that pastes a quarter of a
     # corpus document really is partly derived from it
-    sources, negatives, donors = texts[:n_src], texts[n_src:3 * n_src], texts[3 * n_src:]
+    sources, negatives = texts[:n_src], texts[n_src:3 * n_src]
+    donors = donor_sentences(texts[3 * n_src:])
     docs, truth = [], {}
     for i, t in enumerate(sources):
         docs.append(Document(id=f"s{i}", text=t))

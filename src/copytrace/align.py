@@ -79,7 +79,7 @@ def _index_kernel(hashes, n):
     for i in range(m):
         g[i] = _shingle(hashes, i, n)
     order = np.argsort(g, kind="mergesort")
-    return g[order], order.astype(np.int64)
+    return g[order], order
 
 
 @nb.njit(cache=True, nogil=True)
@@ -114,8 +114,8 @@ def _seeds(sa, oa, sb, ob, max_occ):
                     else:
                         for x in range(p, p2):
                             for y in range(q, q2):
-                                si[k] = oa[x]
-                                sj[k] = ob[y]
+                                si[k] = np.int64(oa[x])
+                                sj[k] = np.int64(ob[y])
                                 k += 1
                 p = p2
                 q = q2
@@ -300,7 +300,7 @@ class GramTable:
         flat = (np.concatenate([t.hash for t in tokens]) if tokens
                 else np.empty(0, np.uint64)).astype(np.uint64, copy=False)
         cap = max(int(doc_tok[-1]), 1)
-        h, pos = np.empty(cap, np.uint64), np.empty(cap, np.int64)
+        h, pos = np.empty(cap, np.uint64), np.empty(cap, np.int32)
         off = np.empty(len(tokens) + 1, np.int64)
         _index_many(flat, doc_tok, n, h, pos, off)
         return cls(h[:off[-1]], pos[:off[-1]], off)

@@ -154,6 +154,7 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
     workers = max(1, cfg.workers)
     with ThreadPoolExecutor(workers) if workers > 1 else _NoPool() as pool:
         tokens, matchable, bchars = prepare(docs, cfg, progress, pool)
+        del tokens  # only the matchable tokens are needed from here on
         timings["tokenize+boilerplate"] = time.perf_counter() - t0
 
         t = time.perf_counter()
