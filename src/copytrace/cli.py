@@ -93,6 +93,23 @@ def _read(inputs: list[Path], id_field: str, text_field: str, strict: bool, quie
     return docs, problems
 
 
+def _read_and_scan(inputs: list[Path], cfg, id_field: str, text_field: str, strict: bool,
+                   quiet: bool):
+    """Read every input, then scan; exits with EXIT_FATAL when nothing usable was read."""
+    from copytrace.engines.local import scan as run_scan
+
+    progress = RichProgress(not quiet)
+    try:
+        docs, problems = _read(inputs, id_field, text_field, strict, quiet, progress)
+    except _Fatal as e:
+        _say("error", e)
+        raise typer.Exit(EXIT_FATAL) from None
+    if not docs:
+        _say("error", "no documents could be read from the inputs.")
+        raise typer.Exit(EXIT_FATAL)
+    return docs, problems, run_scan(docs, cfg, progress, problems)
+
+
 def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Optional[int],
             rows: Optional[int], boilerplate_min_docs: int):
     from copytrace.boilerplate import BoilerplateParams
@@ -160,21 +177,11 @@ def scan(
     pair, with passages as character offsets), OUT/report.html and OUT/skipped.jsonl.
     Exit code 0: every input read; 2: some inputs skipped; 1: fatal error.
     """
-    from copytrace.engines.local import scan as run_scan
     from copytrace.report.html import write_report
     from copytrace.report.jsonl import write_jsonl
 
     cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs)
-    progress = RichProgress(not quiet)
-    try:
-        docs, problems = _read(inputs, id_field, text_field, strict, quiet, progress)
-    except _Fatal as e:
-        _say("error", e)
-        raise typer.Exit(EXIT_FATAL) from None
-    if not docs:
-        _say("error", "no documents could be read from the inputs.")
-        raise typer.Exit(EXIT_FATAL)
-    result = run_scan(docs, cfg, progress, problems)
+    docs, problems, result = _read_and_scan(inputs, cfg, id_field, text_field, strict, quiet)
     try:
         out.mkdir(parents=True, exist_ok=True)
         write_jsonl(out / "documents.jsonl", (r.to_json() for r in result.results))
@@ -288,20 +295,10 @@ def dedup(
 
     With --keep all --mark every record is written with its family id instead.
     """
-    from copytrace.engines.local import scan as run_scan
     from copytrace.report.jsonl import write_jsonl
 
     cfg = _config(workers, threshold, 128, None, None, boilerplate_min_docs)
-    progress = RichProgress(not quiet)
-    try:
-        docs, problems = _read(inputs, id_field, text_field, strict, quiet, progress)
-    except _Fatal as e:
-        _say("error", e)
-        raise typer.Exit(EXIT_FATAL) from None
-    if not docs:
-        _say("error", "no documents could be read from the inputs.")
-        raise typer.Exit(EXIT_FATAL)
-    result = run_scan(docs, cfg, progress, problems)
+    docs, problems, result = _read_and_scan(inputs, cfg, id_field, text_field, strict, quiet)
     keepers: set[str] = set()
     if keep is Keep.one:
         best: dict[str, tuple] = {}
