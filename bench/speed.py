@@ -10,8 +10,9 @@ and shingling included, on ONE core, for the same news-size documents:
 - datasketch: ``MinHash(num_perm=128, hashfunc=xxhash.xxh32_intdigest)`` and ``update_batch``
   over the encoded shingles (words from ``re.findall(r"\\w+", text.lower())``);
 - rensa: ``RMinHash(num_perm=128).update(shingles)`` over the same shingle strings.
-Peers get the cheapest reasonable tokenization (one regex per document). Each engine is run
-``--repeat`` times and the best time is kept. Ratios are copytrace's docs/s over the peer's.
+Peers get the cheapest reasonable tokenization (one regex per document). Engines run in
+interleaved rounds (``--repeat``) and each keeps its best time. Ratios are copytrace's docs/s over
+the peer's.
 
 Part 2, scan: ``copytrace scan`` as a subprocess (all cores) on generated corpora of N documents:
 real articles from ../shared/data/news plus injected copies (edited, truncated, boilerplate-
@@ -82,29 +83,28 @@ def run_rensa(texts: list[str]) -> list:
     return out
 
 
-def best_time(fn, texts, repeat: int) -> float:
-    fn(texts[:20])  # warm-up (JIT cache load, imports)
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn(texts)
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
 def signature_bench(texts: list[str], repeat: int) -> dict:
+    """Best time per engine over ``repeat`` rounds; the rounds interleave the engines so that
+    load from other processes on a shared machine hits them all alike."""
     engines = {"copytrace": run_copytrace, "datasketch": run_datasketch, "rensa": run_rensa}
-    res = {}
-    for name, fn in engines.items():
+    res: dict[str, dict] = {}
+    for name, fn in list(engines.items()):
         try:
-            secs = best_time(fn, texts, repeat)
+            fn(texts[:20])  # warm-up: imports, JIT cache load
         except ImportError as e:
             res[name] = {"error": f"not installed ({e.name})"}
-            continue
+            del engines[name]
+    best = {name: float("inf") for name in engines}
+    for _ in range(repeat):
+        for name, fn in engines.items():
+            t = time.perf_counter()
+            fn(texts)
+            best[name] = min(best[name], time.perf_counter() - t)
+    for name, secs in best.items():
         res[name] = {"seconds": round(secs, 4), "docs_per_s": round(len(texts) / secs, 1)}
     ct = res["copytrace"]["docs_per_s"]
     for name in ("datasketch", "rensa"):
-        if "docs_per_s" in res[name]:
+        if "docs_per_s" in res.get(name, {}):
             res[name]["copytrace_speedup"] = round(ct / res[name]["docs_per_s"], 2)
     return res
 

@@ -99,17 +99,6 @@ def mix64(x):
     return x ^ (x >> np.uint64(31))
 
 
-@nb.njit(cache=True, inline="always")
-def _emit(k, cap, start, end, h, line, out_start, out_end, out_hash, out_line):
-    """Write token k (if there is room) and return the new count."""
-    if k < cap:
-        out_start[k] = start
-        out_end[k] = end
-        out_hash[k] = mix64(h)
-        out_line[k] = line
-    return k + 1
-
-
 @nb.njit(cache=True, nogil=True)
 def _tokenize_kernel(buf, doc_bounds, fold, solo, out_start, out_end, out_hash, out_line,
                      out_doc_tok):
@@ -165,17 +154,30 @@ def _tokenize_kernel(buf, doc_bounds, fold, solo, out_start, out_end, out_hash, 
                 w_end = char_idx + 1
             else:
                 if in_word:
-                    k = _emit(k, cap, w_start, w_end, h, line, out_start, out_end, out_hash,
-                              out_line)
+                    if k < cap:
+                        out_start[k] = w_start
+                        out_end[k] = w_end
+                        out_hash[k] = mix64(h)
+                        out_line[k] = line
+                    k += 1
                     in_word = False
                 if is_solo:
-                    k = _emit(k, cap, char_idx, char_idx + 1, (_FNV_OFF ^ np.uint64(f)) * _FNV_PRIME,
-                              line, out_start, out_end, out_hash, out_line)
+                    if k < cap:
+                        out_start[k] = char_idx
+                        out_end[k] = char_idx + 1
+                        out_hash[k] = mix64((_FNV_OFF ^ np.uint64(f)) * _FNV_PRIME)
+                        out_line[k] = line
+                    k += 1
                 elif cp == 10:
                     line += 1
             char_idx += 1
         if in_word:
-            k = _emit(k, cap, w_start, w_end, h, line, out_start, out_end, out_hash, out_line)
+            if k < cap:
+                out_start[k] = w_start
+                out_end[k] = w_end
+                out_hash[k] = mix64(h)
+                out_line[k] = line
+            k += 1
         out_doc_tok[d + 1] = k
     return k
 
