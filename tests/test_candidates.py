@@ -43,3 +43,18 @@ def test_huge_bucket_stays_connected_with_linear_pairs():
     for a, b in pairs.tolist():
         parent[find(a)] = find(b)
     assert len({find(i) for i in range(500)}) == 1
+
+
+def test_anchor_buffer_grows_for_documents_made_of_one_repeated_anchor():
+    # a word whose repeated 5-word shingle is an anchor: every position of the document emits it,
+    # far more than the 1-in-8 the first buffer is sized for
+    from copytrace.candidates import anchor_pairs
+    from copytrace.fingerprint import shingle_hashes
+    from copytrace.normalize import tokenize
+
+    word = next(w for w in (f"w{i}" for i in range(1000))
+                if int(shingle_hashes(tokenize(f"{w} " * 5).hash, 5)[0]) & 7 == 0)
+    docs = [tokenize(f"{word} " * 2000).hash, tokenize(f"{word} " * 1500).hash,
+            tokenize("something else entirely, nothing repeated here at all").hash]
+    pairs = anchor_pairs(docs, min_anchors=1)
+    assert pairs.tolist() == [[0, 1]]

@@ -129,7 +129,9 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 6
 
 @nb.njit(cache=True, nogil=True)
 def _anchors_kernel(hashes, doc_tok, k, rate, out_h, out_d):
-    """Sampled shingle hashes of every document: (hash, doc) rows, one per anchor occurrence."""
+    """Sampled shingle hashes of every document: (hash, doc) rows, one per anchor occurrence.
+    Rows past the outputs' capacity are counted, not written; the caller retries with room."""
+    cap = out_h.shape[0]
     m = 0
     mask = np.uint64(rate - 1)
     for d in range(doc_tok.shape[0] - 1):
@@ -138,8 +140,9 @@ def _anchors_kernel(hashes, doc_tok, k, rate, out_h, out_d):
         for i in range(n - k + 1):
             h = _shingle(hashes, lo + i, k)
             if (h & mask) == 0:
-                out_h[m] = h
-                out_d[m] = d
+                if m < cap:
+                    out_h[m] = h
+                    out_d[m] = d
                 m += 1
     return m
 
@@ -166,13 +169,14 @@ def anchor_pairs(token_hashes: list[np.ndarray], shingle: int = 5, anchor_rate: 
     doc_tok = np.zeros(n + 1, dtype=np.int64)
     np.cumsum([len(h) for h in token_hashes], out=doc_tok[1:])
     flat = np.concatenate(token_hashes).astype(np.uint64, copy=False)
-    cap = len(flat) // max(anchor_rate // 2, 1) + 16
-    out_h = np.empty(cap, dtype=np.uint64)
-    out_d = np.empty(cap, dtype=np.int64)
+    cap = len(flat) // max(anchor_rate // 2, 1) + 16  # twice the expected share
     while True:
+        out_h = np.empty(cap, dtype=np.uint64)
+        out_d = np.empty(cap, dtype=np.int64)
         m = _anchors_kernel(flat, doc_tok, shingle, anchor_rate, out_h, out_d)
         if m <= cap:
             break
+        cap = m
     keys, docs = unique_rows(out_h[:m], out_d[:m])
     cap = 4 * len(keys) + 16
     while True:
