@@ -97,6 +97,21 @@ def _emit_pairs(keys_sorted, docs_sorted, max_bucket, out_a, out_b, k, skip_big=
     return k
 
 
+def _bucket_pairs(keys_sorted: np.ndarray, docs_sorted: np.ndarray, max_bucket: int,
+                  skip_big: bool, n: int) -> np.ndarray:
+    """Pairs within each run of equal keys, as flat keys lo * n + hi (duplicates kept)."""
+    cap = 4 * len(keys_sorted) + 16
+    while True:
+        a = np.empty(cap, dtype=np.int64)
+        b = np.empty(cap, dtype=np.int64)
+        k = _emit_pairs(keys_sorted, docs_sorted, max_bucket, a, b, 0, skip_big)
+        if k <= cap:
+            break
+        cap = k
+    lo, hi = np.minimum(a[:k], b[:k]), np.maximum(a[:k], b[:k])
+    return lo * n + hi
+
+
 def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 64) -> np.ndarray:
     """Unique candidate pairs (i < j) as an (n, 2) int64 array of row indices into ``sigs``."""
     n = sigs.shape[0]
@@ -108,18 +123,9 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 6
     chunks = []
     for band in range(bands):
         order = np.argsort(keys[band], kind="stable")
-        ks, ds = keys[band][order], docs[order]
-        cap = 4 * n
-        while True:
-            a = np.empty(cap, dtype=np.int64)
-            b = np.empty(cap, dtype=np.int64)
-            k = _emit_pairs(ks, ds, max_bucket, a, b, 0)
-            if k <= cap:
-                break
-            cap = k
-        if k:
-            lo, hi = np.minimum(a[:k], b[:k]), np.maximum(a[:k], b[:k])
-            chunks.append(np.unique(lo * n + hi))
+        flat = _bucket_pairs(keys[band][order], docs[order], max_bucket, False, n)
+        if len(flat):
+            chunks.append(np.unique(flat))
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
     flat = np.unique(np.concatenate(chunks))
@@ -178,18 +184,10 @@ def anchor_pairs(token_hashes: list[np.ndarray], shingle: int = 5, anchor_rate: 
             break
         cap = m
     keys, docs = unique_rows(out_h[:m], out_d[:m])
-    cap = 4 * len(keys) + 16
-    while True:
-        a = np.empty(cap, dtype=np.int64)
-        b = np.empty(cap, dtype=np.int64)
-        k = _emit_pairs(keys, docs, max_anchor_docs, a, b, 0, True)
-        if k <= cap:
-            break
-        cap = k
-    if k == 0:
+    flat = _bucket_pairs(keys, docs, max_anchor_docs, True, n)
+    if len(flat) == 0:
         return np.empty((0, 2), dtype=np.int64)
-    lo, hi = np.minimum(a[:k], b[:k]), np.maximum(a[:k], b[:k])
-    flat_pairs, counts = np.unique(lo * n + hi, return_counts=True)
+    flat_pairs, counts = np.unique(flat, return_counts=True)
     keep = flat_pairs[(counts >= min_anchors) & (flat_pairs // n != flat_pairs % n)]
     return np.stack([keep // n, keep % n], axis=1)
 
