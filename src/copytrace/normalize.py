@@ -52,27 +52,26 @@ def _is_solo(cp: int) -> bool:
     )
 
 
-@lru_cache(maxsize=1)
-def tables() -> tuple[np.ndarray, np.ndarray]:
-    """(fold, solo) lookup tables over the Basic Multilingual Plane.
+# Character classes in the kernel's table.
+SEPARATOR, WORD, IGNORED, SOLO = 0, 1, 2, 3
 
-    fold[cp] is the folded code point, SEP or IGNORE; solo[cp] is 1 for one-character tokens.
+
+@lru_cache(maxsize=1)
+def fold_table() -> np.ndarray:
+    """fold[cp] over the Basic Multilingual Plane: the folded code point, SEP or IGNORE.
+
     Code points above U+FFFF (emoji, rare scripts) separate words.
     """
     fold = np.full(0x10000, SEP, dtype=np.int32)
-    solo = np.zeros(0x10000, dtype=np.uint8)
     for cp in range(0x10000):
         if 0xD800 <= cp <= 0xDFFF:
             continue
         ch = chr(cp)
         cat = unicodedata.category(ch)
-        if cat == "Cf" or cat in ("Mn", "Me"):
+        if cat in ("Cf", "Mn", "Me", "Mc"):
             fold[cp] = IGNORE
             continue
-        if not (ch.isalnum() or cat == "Mc"):
-            continue
-        if cat == "Mc":
-            fold[cp] = IGNORE
+        if not ch.isalnum():
             continue
         low = ch.lower()
         low = _CONFUSABLES.get(low, low)
@@ -80,15 +79,33 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
         if len(base) == 1 and base[0].isalnum():
             low = base[0].lower()
         fold[cp] = ord(low[0]) if len(low) == 1 else ord(ch)
-        if _is_solo(cp):
-            solo[cp] = 1
-    return fold, solo
+    return fold
+
+
+@lru_cache(maxsize=1)
+def tables() -> tuple[np.ndarray, np.ndarray]:
+    """(cls, value): the kernel's two lookup tables, indexed by code point (0x10000 = "beyond
+    the BMP", a separator).
+
+    cls[cp] is SEPARATOR, WORD, IGNORED or SOLO (a one-character token: CJK, kana, Thai);
+    value[cp] is a random 64-bit value of the FOLDED character, so folding costs nothing at run
+    time: "É", "é" and "e" share one value.
+    """
+    fold = fold_table()
+    cls = np.zeros(0x10001, dtype=np.uint8)
+    cls[:0x10000][fold >= 0] = WORD
+    cls[:0x10000][fold == IGNORE] = IGNORED
+    for cp in range(0x10000):
+        if fold[cp] >= 0 and _is_solo(cp):
+            cls[cp] = SOLO
+    value = np.zeros(0x10001, dtype=np.uint64)
+    ok = fold >= 0
+    value[:0x10000][ok] = _char_values(fold[ok].astype(np.uint64))
+    return cls, value
 
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_FNV_OFF = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
 
 
 @nb.njit(cache=True, inline="always")
@@ -99,29 +116,45 @@ def mix64(x):
     return x ^ (x >> np.uint64(31))
 
 
-@nb.njit(cache=True, nogil=True)
-def _tokenize_kernel(buf, doc_bounds, fold, solo, out_start, out_end, out_hash, out_line,
-                     out_doc_tok):
-    """Decode UTF-8 documents in ``buf`` and emit word tokens.
+@nb.njit(cache=True)
+def _char_values(folded):
+    out = np.empty(folded.shape[0], dtype=np.uint64)
+    for i in range(folded.shape[0]):
+        out[i] = mix64(folded[i] + np.uint64(0x9E3779B97F4A7C15))
+    return out
 
-    doc_bounds[d]..doc_bounds[d+1] are document d's bytes; token k gets its start/end char offsets,
-    its hash and its line number (newlines seen before it), and out_doc_tok[d+1] is the running
-    token count. Tokens past the outputs' capacity are counted but not written: the caller sees
-    a return value above the capacity and runs again with room for all of them.
+
+@nb.njit(cache=True, inline="always")
+def _rotl1(x):
+    return (x << np.uint64(1)) | (x >> np.uint64(63))
+
+
+@nb.njit(cache=True, nogil=True)
+def _tokenize_kernel(buf, doc_chars, cls, value, out_start, out_end, out_hash, out_line,
+                     out_doc_tok):
+    """Decode the UTF-8 documents laid end to end in ``buf`` and emit word tokens.
+
+    Document d has doc_chars[d] code points. Token k gets its start/end char offsets, its hash
+    and its line number (newlines seen before it), and out_doc_tok[d+1] is the running token
+    count. Tokens past the outputs' capacity are counted but not written: the caller sees a
+    return value above the capacity and runs again with room for all of them.
+
+    A word's hash is a cyclic polynomial (rotate-xor) over its characters' random values, then
+    splitmix64: two 1-cycle operations per character on the critical path. For words shorter
+    than 64 characters two different words collide only by chance (probability 2^-64), since
+    the hash is linear over GF(2) in independent random values.
     """
     cap = out_hash.shape[0]
-    n_docs = doc_bounds.shape[0] - 1
+    n_docs = doc_chars.shape[0]
     k = 0
+    i = 0
     for d in range(n_docs):
-        i = doc_bounds[d]
-        end = doc_bounds[d + 1]
-        char_idx = 0
         line = 0
         in_word = False
-        h = _FNV_OFF
+        h = np.uint64(0)
         w_start = 0
         w_end = 0
-        while i < end:
+        for char_idx in range(doc_chars[d]):
             b0 = np.int64(buf[i])
             if b0 < 0x80:
                 cp = b0
@@ -133,26 +166,19 @@ def _tokenize_kernel(buf, doc_bounds, fold, solo, out_start, out_end, out_hash, 
                 cp = ((b0 & 0x0F) << 12) | ((np.int64(buf[i + 1]) & 0x3F) << 6) | (
                     np.int64(buf[i + 2]) & 0x3F)
                 i += 3
-            else:
-                cp = ((b0 & 0x07) << 18) | ((np.int64(buf[i + 1]) & 0x3F) << 12) | (
-                    (np.int64(buf[i + 2]) & 0x3F) << 6) | (np.int64(buf[i + 3]) & 0x3F)
+            else:  # beyond the BMP: a separator
+                cp = 0x10000
                 i += 4
-            f = np.int64(-1)
-            is_solo = False
-            if cp < 0x10000:
-                f = np.int64(fold[cp])
-                is_solo = solo[cp] == 1
-            if f == -2:  # ignorable: neither breaks nor extends a word
-                char_idx += 1
-                continue
-            if f >= 0 and not is_solo:
-                if not in_word:
-                    in_word = True
-                    h = _FNV_OFF
+            c = cls[cp]
+            if c == WORD:
+                if in_word:
+                    h = _rotl1(h) ^ value[cp]
+                else:
+                    h = value[cp]
                     w_start = char_idx
-                h = (h ^ np.uint64(f)) * _FNV_PRIME
+                    in_word = True
                 w_end = char_idx + 1
-            else:
+            elif c != IGNORED:  # ignorable: neither breaks nor extends a word
                 if in_word:
                     if k < cap:
                         out_start[k] = w_start
@@ -161,16 +187,15 @@ def _tokenize_kernel(buf, doc_bounds, fold, solo, out_start, out_end, out_hash, 
                         out_line[k] = line
                     k += 1
                     in_word = False
-                if is_solo:
+                if c == SOLO:
                     if k < cap:
                         out_start[k] = char_idx
                         out_end[k] = char_idx + 1
-                        out_hash[k] = mix64((_FNV_OFF ^ np.uint64(f)) * _FNV_PRIME)
+                        out_hash[k] = mix64(value[cp])
                         out_line[k] = line
                     k += 1
                 elif cp == 10:
                     line += 1
-            char_idx += 1
         if in_word:
             if k < cap:
                 out_start[k] = w_start
@@ -199,38 +224,26 @@ class Tokens:
         return Tokens(self.start[keep], self.end[keep], self.hash[keep], self.line[keep])
 
 
-def _encode(text: str) -> bytes:
-    # surrogatepass: a str may hold lone surrogates (from surrogateescape); they stay one char each.
-    return text.encode("utf-8", "surrogatepass")
-
-
 def tokenize_many(texts: list[str]) -> list[Tokens]:
-    """Tokenize a batch of texts with one kernel call."""
-    fold, solo = tables()
+    """Tokenize a batch of texts with one encode and one kernel call."""
+    cls, value = tables()
     n_docs = len(texts)
-    bounds = np.zeros(n_docs + 1, dtype=np.int64)
-    if all(t.isascii() for t in texts):  # one encode call; byte lengths are char lengths
-        np.cumsum([len(t) for t in texts], out=bounds[1:])
-        raw = "".join(texts).encode("ascii")
-    else:
-        parts = [_encode(t) for t in texts]
-        np.cumsum([len(p) for p in parts], out=bounds[1:])
-        raw = b"".join(parts)
-    buf = np.frombuffer(raw, dtype=np.uint8)
+    # surrogatepass: a str may hold lone surrogates (from surrogateescape); each stays one char,
+    # so the kernel's code point count matches Python's str indices.
+    buf = np.frombuffer("".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    doc_chars = np.fromiter(map(len, texts), dtype=np.int64, count=n_docs)
     doc_tok = np.zeros(n_docs + 1, dtype=np.int64)
     cap = len(buf) // 4 + n_docs + 16  # prose has a token every ~6 bytes; rerun if we were wrong
     while True:
         start, end = np.empty(cap, np.int32), np.empty(cap, np.int32)
         hsh, line = np.empty(cap, np.uint64), np.empty(cap, np.int32)
-        n = _tokenize_kernel(buf, bounds, fold, solo, start, end, hsh, line, doc_tok)
+        n = _tokenize_kernel(buf, doc_chars, cls, value, start, end, hsh, line, doc_tok)
         if n <= cap:
             break
         cap = n
-    out = []
-    for d in range(n_docs):
-        lo, hi = doc_tok[d], doc_tok[d + 1]
-        out.append(Tokens(start[lo:hi], end[lo:hi], hsh[lo:hi], line[lo:hi]))
-    return out
+    bounds = doc_tok.tolist()
+    return [Tokens(start[lo:hi], end[lo:hi], hsh[lo:hi], line[lo:hi])
+            for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 def tokenize(text: str) -> Tokens:
