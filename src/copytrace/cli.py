@@ -111,12 +111,12 @@ def _read_and_scan(inputs: list[Path], cfg, id_field: str, text_field: str, stri
 
 
 def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Optional[int],
-            rows: Optional[int], boilerplate_min_docs: int):
+            rows: Optional[int], boilerplate_min_docs: int, spin: bool = True):
     from copytrace.boilerplate import BoilerplateParams
     from copytrace.engines.local import ScanConfig
 
     cfg = ScanConfig(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows,
-                     boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs))
+                     boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs), spin=spin)
     if workers:
         cfg.workers = workers
     try:
@@ -141,6 +141,9 @@ Rows = typer.Option(None, "--rows", min=1, help="LSH rows per band (with --bands
 BoilerMin = typer.Option(4, "--boilerplate-min-docs", min=2,
                          help="A line recurring in at least this many otherwise different "
                          "documents is boilerplate.")
+Spin = typer.Option(True, "--spin/--no-spin",
+                    help="Score every document for machine spinning (spun_score; about 1.5 ms "
+                    "per document). --no-spin leaves spun_score null.")
 Strict = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 1).")
 Quiet = typer.Option(False, "--quiet", "-q", help="No progress bars or per-input warnings.")
 
@@ -164,6 +167,7 @@ def scan(
     bands: Optional[int] = Bands,
     rows: Optional[int] = Rows,
     boilerplate_min_docs: int = BoilerMin,
+    spin: bool = Spin,
     id_field: str = IdField,
     text_field: str = TextField,
     max_report_pairs: int = typer.Option(500, help="Pairs shown in report.html (all are in "
@@ -180,7 +184,7 @@ def scan(
     from copytrace.report.html import write_report
     from copytrace.report.jsonl import write_jsonl
 
-    cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs)
+    cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs, spin)
     docs, problems, result = _read_and_scan(inputs, cfg, id_field, text_field, strict, quiet)
     try:
         out.mkdir(parents=True, exist_ok=True)

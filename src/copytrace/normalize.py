@@ -117,6 +117,15 @@ def mix64(x):
 
 
 @nb.njit(cache=True)
+def mix64_array(x):
+    """mix64 over a uint64 array."""
+    out = np.empty(x.shape[0], dtype=np.uint64)
+    for i in range(x.shape[0]):
+        out[i] = mix64(x[i])
+    return out
+
+
+@nb.njit(cache=True)
 def _char_values(folded):
     out = np.empty(folded.shape[0], dtype=np.uint64)
     for i in range(folded.shape[0]):

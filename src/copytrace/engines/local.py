@@ -56,6 +56,7 @@ class ScanConfig:
     max_bucket: int = 64
     anchor_rate: int = 8  # 1 in anchor_rate shingles is an anchor (0 disables the channel)
     min_anchors: int = 3
+    spin: bool = True  # compute spun_score (spin evidence without a source; copytrace.spin)
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     batch_chars: int = 2_000_000
     boilerplate: BoilerplateParams = field(default_factory=BoilerplateParams)
@@ -162,6 +163,20 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         timings["fingerprint"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        spun: list[float | None] = [None] * len(docs)
+        if cfg.spin:
+            from copytrace.spin import spun_score
+
+            spans = [(k, min(k + 256, len(docs))) for k in range(0, len(docs), 256)]
+            progress.start("Spin evidence", len(docs))
+            parts = _map(pool, lambda s: [round(spun_score(docs[i].text, matchable[i])[0], 3)
+                                          for i in range(*s)], spans, progress,
+                         weight=lambda s: s[1] - s[0])
+            spun = [x for part in parts for x in part]
+            progress.done()
+        timings["spin"] = time.perf_counter() - t
+
+        t = time.perf_counter()
         bands, rows = cfg.banding()
         progress.start("Candidate search", 1)
         cands = candidate_pairs(sigs, bands, rows, cfg.max_bucket)
@@ -200,6 +215,8 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
 
     t = time.perf_counter()
     results = _assign_families(docs, matchable, bchars, edges, pairs, cfg, table)
+    for r, x in zip(results, spun):
+        r.spun_score = x
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     stats = {

@@ -1,0 +1,1 @@
+"""Package data: the synonym lexicon built from WordNet 3.0 (see WORDNET_LICENSE)."""
