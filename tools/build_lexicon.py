@@ -104,7 +104,7 @@ def inflections(lemma: str, pos: str, exc: dict) -> dict[int, set[str]]:
 def read_exceptions(wn: Path) -> dict:
     exc: dict = {}
     for name, p in (("noun", "n"), ("verb", "v")):
-        for line in open(wn / f"{name}.exc", encoding="latin-1"):
+        for line in _lines(wn / f"{name}.exc"):
             parts = line.split()
             if len(parts) < 2 or not parts[0].isalpha():
                 continue
@@ -178,7 +178,6 @@ def build(wn: Path, max_class: int, tortured: Path | None = None) -> dict:
     n_tortured = 0
     if tortured is not None:
         base_of = {}
-        exc = read_exceptions(wn)
         for w in lemmas:
             for p in ("n", "v", "a"):
                 for fs in inflections(w, p, exc).values():

@@ -26,7 +26,12 @@ def held_out(doc_id: str) -> bool:
     return xxhash.xxh64_intdigest(doc_id.encode()) % 10 == 0
 
 
-def calibrate(files, key, count, word_key, word_count) -> tuple[float, float]:
+def read_articles(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def calibrate(texts, key, count, word_key, word_count) -> tuple[float, float]:
     """spun_score's curve from the held-out real articles: suspicious phrases per 100 words at
     their 95th percentile (BASE_RATE, where the score starts) and the spread from the 95th to the
     99th percentile (SCALE): a real article scores 0 nineteen times in twenty."""
@@ -34,9 +39,6 @@ def calibrate(files, key, count, word_key, word_count) -> tuple[float, float]:
     from copytrace.spin import PhraseStats, phrase_joins, suspects
 
     stats = PhraseStats(key, np.minimum(count, 65535).astype(np.uint16), word_key, word_count)
-    texts = [r["text"] for path in files
-             for r in map(json.loads, gzip.open(path, "rt", encoding="utf-8"))
-             if held_out(r["id"]) and len(r["text"].split()) >= 120]
     rates = []
     for text, tok in zip(texts, tokenize_many(texts)):
         rates.append(100.0 * len(suspects(tok.hash, phrase_joins(text, tok), stats=stats))
@@ -65,9 +67,12 @@ def main() -> None:
         raise SystemExit(f"no *.jsonl.gz in {args.news}")
     lex = lexicon()
     keys, words, n_docs, n_tokens = [], [], 0, 0
+    calibration = []  # held-out articles of at least 120 words
     for path in files:
-        texts = [r["text"] for r in map(json.loads, gzip.open(path, "rt", encoding="utf-8"))
-                 if not held_out(r["id"])]
+        records = read_articles(path)
+        calibration += [r["text"] for r in records
+                        if held_out(r["id"]) and len(r["text"].split()) >= 120]
+        texts = [r["text"] for r in records if not held_out(r["id"])]
         for i in range(0, len(texts), 2000):
             for t in tokenize_many(texts[i:i + 2000]):
                 words.append(t.hash)
@@ -83,7 +88,7 @@ def main() -> None:
     uniq, counts = np.unique(allk, return_counts=True)
     keep = counts >= args.min_count
     wk, wc = np.unique(np.concatenate(words), return_counts=True)
-    base_rate, scale = calibrate(files, uniq[keep], counts[keep], wk, wc)
+    base_rate, scale = calibrate(calibration, uniq[keep], counts[keep], wk, wc)
     wkeep = wc >= args.min_count
     np.savez_compressed(args.out, key=uniq[keep],
                         count=np.minimum(counts[keep], 65535).astype(np.uint16),

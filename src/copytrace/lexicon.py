@@ -13,7 +13,17 @@ from importlib import resources
 
 import numpy as np
 
-from copytrace.normalize import mix64_array
+from copytrace.normalize import mix64_array, tokenize_many
+
+
+def find_sorted(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index, found) of each key in a sorted, non-empty table; index is clamped into range.
+    The queries are sorted first so that searchsorted walks the table in order."""
+    order = np.argsort(keys)
+    idx = np.empty(len(keys), dtype=np.int64)
+    idx[order] = np.searchsorted(table, keys[order])
+    idx = np.minimum(idx, len(table) - 1)
+    return idx, table[idx] == keys
 
 # Words a spinner leaves alone and that carry no synonym class: function words. They are in the
 # lexicon by accident of WordNet ("a" the letter, "in" the inch, "will" the document...).
@@ -40,8 +50,6 @@ class Lexicon:
         self._text = bytes(arrays["form_text"]).decode("ascii").split("\n")
         # one- and two-letter forms ("s", "us", "ie") are abbreviations more often than words
         self._short = np.array([len(t) < 3 for t in self._text], dtype=bool)
-        from copytrace.normalize import tokenize_many
-
         stop = tokenize_many(sorted(STOPWORDS))
         self.stop_hashes = np.sort(np.array([t.hash[0] for t in stop], dtype=np.uint64))
 
@@ -51,13 +59,8 @@ class Lexicon:
     def forms(self, hashes: np.ndarray) -> np.ndarray:
         """Form index of each token hash, -1 where the word is not in the lexicon or is a
         function word."""
-        order = np.argsort(hashes)  # sorted queries let searchsorted walk the table in order
-        idx = np.empty(len(hashes), dtype=np.int64)
-        idx[order] = np.searchsorted(self.form_hash, hashes[order])
-        idx = np.minimum(idx, len(self.form_hash) - 1)
-        hit = self.form_hash[idx] == hashes
-        s = np.minimum(np.searchsorted(self.stop_hashes, hashes), len(self.stop_hashes) - 1)
-        stop = self.stop_hashes[s] == hashes
+        idx, hit = find_sorted(self.form_hash, hashes)
+        _, stop = find_sorted(self.stop_hashes, hashes)
         return np.where(hit & ~stop & ~self._short[idx], idx, -1).astype(np.int64)
 
     def class_keys(self, hashes: np.ndarray) -> np.ndarray:

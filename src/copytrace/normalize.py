@@ -41,15 +41,14 @@ _CONFUSABLES = {
 }
 
 
-def _is_solo(cp: int) -> bool:
-    """Scripts written without spaces: each character is its own token."""
-    return (
-        0x3040 <= cp <= 0x30FF  # hiragana, katakana
-        or 0x3400 <= cp <= 0x4DBF  # CJK ext A
-        or 0x4E00 <= cp <= 0x9FFF  # CJK unified
-        or 0xF900 <= cp <= 0xFAFF  # CJK compatibility
-        or 0x0E00 <= cp <= 0x0E7F  # Thai
-    )
+# Scripts written without spaces: each character is its own token (inclusive ranges).
+_SOLO_RANGES = [
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x3400, 0x4DBF),  # CJK ext A
+    (0x4E00, 0x9FFF),  # CJK unified
+    (0xF900, 0xFAFF),  # CJK compatibility
+    (0x0E00, 0x0E7F),  # Thai
+]
 
 
 # Character classes in the kernel's table.
@@ -95,9 +94,9 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
     cls = np.zeros(0x10001, dtype=np.uint8)
     cls[:0x10000][fold >= 0] = WORD
     cls[:0x10000][fold == IGNORE] = IGNORED
-    for cp in range(0x10000):
-        if fold[cp] >= 0 and _is_solo(cp):
-            cls[cp] = SOLO
+    for lo, hi in _SOLO_RANGES:
+        span = cls[lo:hi + 1]
+        span[fold[lo:hi + 1] >= 0] = SOLO
     value = np.zeros(0x10001, dtype=np.uint64)
     ok = fold >= 0
     value[:0x10000][ok] = _char_values(fold[ok].astype(np.uint64))

@@ -4,13 +4,15 @@ A spinner swaps words for dictionary synonyms regardless of sense and idiom, so 
 of two-word phrases that almost never occur in real text while the same phrase with a synonym is
 common: "White Home" (White House), "the Occasions" (the Times), "entrance strains" (front lines).
 
-For each two-word phrase with a lexicon word in it (data/lexicon.npz) we look up how often real
-news text has it (data/phrases.npz, built by tools/build_phrases.py from ../shared/data/news) and
-how often it has the best variant with that word replaced by a synonym of the same inflection.
-The phrase is *suspicious* when the variant was seen at least ``MIN_ALT`` times and at least
-``RATIO`` times as often as the phrase itself. A document's ``spun_score`` maps its number of
-suspicious phrases per 100 words (``rate``) through a saturating curve calibrated on about 2,000
-real articles held out of the statistics (tools/build_phrases.py):
+For each two-word phrase (two words joined by one space) with a lexicon word in it
+(data/lexicon.npz) we look up how often real news text has it (data/phrases.npz, built by
+tools/build_phrases.py from ../shared/data/news) and how often it has each variant with that word
+replaced by a synonym of the same inflection. The phrase is *suspicious* when it was never (or
+once) seen, its word was seen at least ``MIN_WORD`` times, and a variant was seen at least
+``MIN_ALT`` times and is at least ``RATIO`` times as likely given the synonym as the phrase given
+its word. A document's ``spun_score`` maps its number of suspicious phrases per 100 words
+(``rate``) through a saturating curve calibrated on real articles held out of the statistics
+(about 1,500; tools/build_phrases.py):
 
     spun_score = 1 - exp(-max(0, rate - base_rate) / scale)
 
@@ -28,7 +30,7 @@ from importlib import resources
 import numba as nb
 import numpy as np
 
-from copytrace.lexicon import Lexicon, lexicon
+from copytrace.lexicon import Lexicon, find_sorted, lexicon
 from copytrace.normalize import Tokens, mix64
 
 MIN_WORD = 20  # a word seen fewer times in the reference text cannot be judged
@@ -48,11 +50,8 @@ def bigram_keys(first, second):
 def _lookup(table_key: np.ndarray, table_count: np.ndarray, keys: np.ndarray) -> np.ndarray:
     if len(table_key) == 0:
         return np.zeros(len(keys), dtype=np.int64)
-    order = np.argsort(keys)  # sorted queries let searchsorted walk the table in order
-    i = np.empty(len(keys), dtype=np.int64)
-    i[order] = np.searchsorted(table_key, keys[order])
-    i = np.minimum(i, len(table_key) - 1)
-    return np.where(table_key[i] == keys, table_count[i].astype(np.int64), 0)
+    i, hit = find_sorted(table_key, keys)
+    return np.where(hit, table_count[i].astype(np.int64), 0)
 
 
 class PhraseStats:

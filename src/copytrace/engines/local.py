@@ -214,9 +214,7 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         edges.append(Edge(i, j, al.containment_ab, al.containment_ba))
 
     t = time.perf_counter()
-    results = _assign_families(docs, matchable, bchars, edges, pairs, cfg, table)
-    for r, x in zip(results, spun):
-        r.spun_score = x
+    results = _assign_families(docs, matchable, bchars, spun, edges, pairs, cfg, table)
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     stats = {
@@ -230,7 +228,7 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
 
 
 def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list[int],
-                     edges: list[Edge], pairs: dict[tuple[int, int], Pair], cfg: ScanConfig,
+                     spun: list[float | None], edges: list[Edge], pairs: dict[tuple[int, int], Pair], cfg: ScanConfig,
                      table: GramTable) -> list[DocResult]:
     n = len(docs)
     ids = [d.id for d in docs]
@@ -263,7 +261,7 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
     return [
         DocResult(id=d.id, path=d.path, url=d.url, title=d.title, date=d.date,
                   family=family_of[i], story=family_of[i], relation=relation[i],
-                  source=source_of[i], spun_score=None, boilerplate_chars=bchars[i],
+                  source=source_of[i], spun_score=spun[i], boilerplate_chars=bchars[i],
                   chars=len(d.text))
         for i, d in enumerate(docs)
     ]
