@@ -84,3 +84,11 @@ def test_more_spinning_leaves_more_suspicious_phrases():
              for t, k in zip(texts, tokenize_many(texts))]
         rates.append(np.mean(n))
     assert rates[1] > 1.5 * rates[0]
+
+
+def test_batched_scores_equal_one_document_at_a_time():
+    texts = [seed_path(f"{i:03d}").read_text(encoding="utf-8") for i in range(5)]
+    texts += ["", "word", "The White Home said the Occasions reported it."]
+    tokens = tokenize_many(texts)
+    from copytrace.spin import spun_scores
+    assert spun_scores(texts, tokens) == [spun_score(x, t)[0] for x, t in zip(texts, tokens)]

@@ -13,6 +13,7 @@ from importlib import resources
 
 import numpy as np
 
+from copytrace.keyindex import KeyIndex
 from copytrace.normalize import mix64_array, tokenize_many
 
 
@@ -52,6 +53,13 @@ class Lexicon:
         self._short = np.array([len(t) < 3 for t in self._text], dtype=bool)
         stop = tokenize_many(sorted(STOPWORDS))
         self.stop_hashes = np.sort(np.array([t.hash[0] for t in stop], dtype=np.uint64))
+        # forms() answers -1 for function words and short forms: mask them out of the index
+        keep = np.ones(len(self.form_hash), dtype=bool)
+        idx, stop_hit = find_sorted(self.form_hash, self.stop_hashes)
+        keep[idx[stop_hit]] = False
+        keep &= ~self._short
+        self._rows = np.flatnonzero(keep)
+        self._index = KeyIndex(self.form_hash[self._rows])
 
     def __len__(self) -> int:
         return len(self.form_hash)
@@ -59,9 +67,8 @@ class Lexicon:
     def forms(self, hashes: np.ndarray) -> np.ndarray:
         """Form index of each token hash, -1 where the word is not in the lexicon or is a
         function word."""
-        idx, hit = find_sorted(self.form_hash, hashes)
-        _, stop = find_sorted(self.stop_hashes, hashes)
-        return np.where(hit & ~stop & ~self._short[idx], idx, -1).astype(np.int64)
+        r = self._index.find(hashes)
+        return np.where(r >= 0, self._rows[r], -1)
 
     def class_keys(self, hashes: np.ndarray) -> np.ndarray:
         """Token hashes with every lexicon word replaced by a key of its synonym class (the

@@ -30,7 +30,8 @@ from importlib import resources
 import numba as nb
 import numpy as np
 
-from copytrace.lexicon import Lexicon, find_sorted, lexicon
+from copytrace.keyindex import KeyIndex
+from copytrace.lexicon import Lexicon, lexicon
 from copytrace.normalize import Tokens, mix64
 
 MIN_WORD = 20  # a word seen fewer times in the reference text cannot be judged
@@ -47,26 +48,24 @@ def bigram_keys(first, second):
     return out
 
 
-def _lookup(table_key: np.ndarray, table_count: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    if len(table_key) == 0:
-        return np.zeros(len(keys), dtype=np.int64)
-    i, hit = find_sorted(table_key, keys)
-    return np.where(hit, table_count[i].astype(np.int64), 0)
+class _Counts:
+    """count of each key, 0 for keys not in the table."""
+
+    def __init__(self, keys: np.ndarray, counts: np.ndarray):
+        self._index = KeyIndex(keys)
+        self._counts = np.append(counts.astype(np.int64), 0)  # row -1 reads the trailing 0
+
+    def __call__(self, queries: np.ndarray) -> np.ndarray:
+        return self._counts[self._index.find(queries)]
 
 
 class PhraseStats:
     """Counts of words and two-word phrases in the reference text (below 2 reads as 0)."""
 
     def __init__(self, key, count, word_key, word_count, base_rate=0.9, scale=0.5):
-        self.key, self.count = key, count
-        self.word_key, self.word_count = word_key, word_count
+        self.counts = _Counts(key, count)
+        self.word_counts = _Counts(word_key, word_count)
         self.base_rate, self.scale = base_rate, scale
-
-    def counts(self, keys: np.ndarray) -> np.ndarray:
-        return _lookup(self.key, self.count, keys)
-
-    def word_counts(self, hashes: np.ndarray) -> np.ndarray:
-        return _lookup(self.word_key, self.word_count, hashes)
 
 
 @lru_cache(maxsize=1)
@@ -165,3 +164,19 @@ def score(n_suspects: int, n_words: int, stats: PhraseStats | None = None) -> fl
 def spun_score(text: str, tokens: Tokens) -> tuple[float, list[Suspect]]:
     s = suspects(tokens.hash, phrase_joins(text, tokens))
     return score(len(s), len(tokens)), s
+
+
+def spun_scores(texts: list[str], tokens: list[Tokens]) -> list[float]:
+    """spun_score of many documents in one pass: their tokens are looked up together, with no
+    phrase across a document boundary (one lookup per batch, not per document)."""
+    if not texts:
+        return []
+    hashes = np.concatenate([t.hash for t in tokens]).astype(np.uint64, copy=False)
+    joins = np.concatenate([np.append(phrase_joins(x, t), False)[:max(len(t), 1)]
+                            if len(t) else np.zeros(0, bool) for x, t in zip(texts, tokens)])
+    # joins[k] links token k to token k + 1; the last token of each document links to nothing
+    found = suspects(hashes, joins[:-1] if len(joins) else joins)
+    ends = np.cumsum([len(t) for t in tokens])
+    per_doc = np.bincount(np.searchsorted(ends, [s.i for s in found], side="right"),
+                          minlength=len(tokens)) if found else np.zeros(len(tokens), np.int64)
+    return [score(int(c), len(t)) for c, t in zip(per_doc, tokens)]

@@ -165,13 +165,13 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         t = time.perf_counter()
         spun: list[float | None] = [None] * len(docs)
         if cfg.spin:
-            from copytrace.spin import spun_score
+            from copytrace.spin import spun_scores
 
-            spans = [(k, min(k + 256, len(docs))) for k in range(0, len(docs), 256)]
+            spans = [(k, min(k + 512, len(docs))) for k in range(0, len(docs), 512)]
             progress.start("Spin evidence", len(docs))
-            parts = _map(pool, lambda s: [round(spun_score(docs[i].text, matchable[i])[0], 3)
-                                          for i in range(*s)], spans, progress,
-                         weight=lambda s: s[1] - s[0])
+            parts = _map(pool, lambda s: [round(x, 3) for x in spun_scores(
+                [d.text for d in docs[s[0]:s[1]]], matchable[s[0]:s[1]])], spans, progress,
+                weight=lambda s: s[1] - s[0])
             spun = [x for part in parts for x in part]
             progress.done()
         timings["spin"] = time.perf_counter() - t
