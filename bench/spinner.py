@@ -91,19 +91,29 @@ def _case_like(word: str, model: str) -> str:
     return word
 
 
-def spin(text: str, rate: float, rng: random.Random) -> tuple[str, int]:
-    """The spun text and the number of words replaced."""
+def spin(text: str, rate: float, rng: random.Random, of: str = "eligible") -> tuple[str, int]:
+    """The spun text and the number of words replaced.
+
+    ``of="eligible"``: each word the thesaurus has (not a function word) is replaced with
+    probability ``rate`` -- a spinner's usual "spin X% of words" knob. ``of="words"``: ``rate``
+    of ALL running words are replaced (chosen at random among the eligible ones; when fewer are
+    eligible, all of them are), the harsher reading used by bench/spin.py.
+    """
     thes = thesaurus()
-    n = 0
+    words = list(_WORD.finditer(text))
+    eligible = [k for k, m in enumerate(words)
+                if m.group().lower() in thes and m.group().lower() not in FUNCTION_WORDS]
+    if of == "words":
+        chosen = set(rng.sample(eligible, min(len(eligible), round(rate * len(words)))))
+    elif of == "eligible":
+        chosen = {k for k in eligible if rng.random() < rate}
+    else:
+        raise ValueError(f"of must be 'eligible' or 'words', not {of!r}")
     out, last = [], 0
-    for m in _WORD.finditer(text):
-        w = m.group()
-        low = w.lower()
-        syns = thes.get(low)
-        if syns and low not in FUNCTION_WORDS and rng.random() < rate:
-            out.append(text[last:m.start()])
-            out.append(_case_like(rng.choice(syns), w))
-            last = m.end()
-            n += 1
+    for k in sorted(chosen):
+        m = words[k]
+        out.append(text[last:m.start()])
+        out.append(_case_like(rng.choice(thes[m.group().lower()]), m.group()))
+        last = m.end()
     out.append(text[last:])
-    return "".join(out), n
+    return "".join(out), len(chosen)

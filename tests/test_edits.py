@@ -47,5 +47,6 @@ def test_edited_copies_are_found_and_topics_do_not_merge(rate):
     found = sum(fam[f"s{i}"] == fam[f"c{i}"] for i in range(n_src))
     assert found / n_src >= (0.95 if rate <= 0.25 else 0.85), (rate, found, n_src)
     # precision: no two documents from different truth groups share a family
+    assert not [p for p in res.pairs if p.relation == "spun"]  # editors do not spin
     wrong = [(a, b) for a in fam for b in fam if a < b and fam[a] == fam[b] and truth[a] != truth[b]]
     assert not wrong, wrong[:5]

@@ -19,7 +19,7 @@ character of its first token to the last character of its last token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba as nb
 import numpy as np
@@ -49,6 +49,8 @@ class Alignment:
     covered_b: int
     matched_a: int  # tokens of a inside exact seed matches
     matched_b: int
+    #: the passages in token units, rows [a0, a1, b0, b1] (end exclusive)
+    spans: np.ndarray = field(default_factory=lambda: np.empty((0, 4), dtype=np.int64))
 
     @property
     def containment_ab(self) -> float:
@@ -351,7 +353,7 @@ def _alignment(a: Tokens, b: Tokens, stats, kept: np.ndarray) -> Alignment:
     m = np.minimum(kept[:, 4], kept[:, 5]).tolist()
     passages = [Passage((a_s[k], a_e[k]), (b_s[k], b_e[k]), m[k]) for k in range(len(m))]
     cov_a, cov_b, ma, mb = (int(x) for x in stats)
-    return Alignment(passages, len(a), len(b), cov_a, cov_b, ma, mb)
+    return Alignment(passages, len(a), len(b), cov_a, cov_b, ma, mb, kept[:, :4].copy())
 
 
 def align_many(tokens: list[Tokens], table: GramTable, pairs: np.ndarray,
@@ -364,6 +366,39 @@ def align_many(tokens: list[Tokens], table: GramTable, pairs: np.ndarray,
                                     params.min_density)
     return [_alignment(tokens[i], tokens[j], stats[k], psg[poff[k]:poff[k + 1]])
             for k, (i, j) in enumerate(pairs.tolist())]
+
+
+@nb.njit(cache=True, nogil=True)
+def _aligned_positions(sa, oa, sb, ob, n, max_occ, spans, len_a):
+    """For each token of a inside a passage, the token of b it is aligned with (-1: none).
+    A token covered by several seeds takes the one nearest its passage's diagonal."""
+    pos = np.full(len_a, -1, dtype=np.int64)
+    best = np.full(len_a, np.inf)
+    si, sj = _seeds(sa, oa, sb, ob, max_occ)
+    for s in range(si.shape[0]):
+        i = si[s]
+        j = sj[s]
+        for r in range(spans.shape[0]):
+            a0, a1, b0, b1 = spans[r, 0], spans[r, 1], spans[r, 2], spans[r, 3]
+            if a0 <= i and i + n <= a1 and b0 <= j and j + n <= b1:
+                expect = b0 + (i - a0) * (b1 - b0) / max(a1 - a0, 1)
+                d = abs(j - expect)
+                for t in range(n):
+                    if d < best[i + t]:
+                        best[i + t] = d
+                        pos[i + t] = j + t
+                break
+    return pos
+
+
+def aligned_positions(table: GramTable, i: int, j: int, al: Alignment, len_a: int,
+                      params: AlignParams) -> np.ndarray:
+    """Token-to-token map from document i to document j inside ``al``'s passages, from the
+    seeds of ``table`` (the table the alignment was made with)."""
+    o = table.offsets
+    return _aligned_positions(table.hashes[o[i]:o[i + 1]], table.positions[o[i]:o[i + 1]],
+                              table.hashes[o[j]:o[j + 1]], table.positions[o[j]:o[j + 1]],
+                              params.seed, params.max_occurrences, al.spans, len_a)
 
 
 def align(a: Tokens, b: Tokens, params: AlignParams = AlignParams()) -> Alignment:

@@ -237,18 +237,21 @@ def compare(
     text_field: str = TextField,
 ) -> None:
     """Compare two documents: relation, similarity, containment and aligned passages."""
-    from copytrace.align import align
+    import numpy as np
+
     from copytrace.engines.local import ScanConfig, make_pair
     from copytrace.normalize import tokenize_many
-    from copytrace.relate import classify
     from copytrace.report.highlight import diff_passage
+    from copytrace.spin import spun_scores
+    from copytrace.verify import Verifier
 
     da, db = _one(a, id_field, text_field), _one(b, id_field, text_field)
     cfg = ScanConfig()
     toks = tokenize_many([da.text, db.text])
-    al = align(toks[0], toks[1], cfg.align)
-    rel = classify(al, cfg.relate)
-    pair = make_pair(0, 1, al, rel or "none", [da, db], cfg)
+    spun = [round(x, 3) for x in spun_scores([da.text, db.text], toks)]
+    verdict, = Verifier(toks, cfg.verify_params()).verify(np.array([[0, 1]]))
+    rel = verdict.relation
+    pair = make_pair(0, 1, verdict, [da, db], cfg, spun)
     if as_json:
         sys.stdout.write(json.dumps(pair.to_json(), ensure_ascii=False) + "\n")
         return

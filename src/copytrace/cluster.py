@@ -1,6 +1,7 @@
 """Families from verified edges: union-find, then one source per family.
 
 Source choice (documented in the README):
+0. a member found to be a spun copy of another member is never the source (unless all are);
 1. if every member has a date, the earliest-dated member;
 2. otherwise the member that contains the most of the others: the sum, over its verified pairs, of
    the share of the other document found in it; ties go to the earliest date, then the longer
@@ -54,8 +55,9 @@ def families(n: int, edges: list[Edge]) -> list[list[int]]:
 
 
 def choose_source(members: list[int], edges: list[Edge], dates: list[str | None],
-                  lengths: list[int], ids: list[str]) -> int:
+                  lengths: list[int], ids: list[str], copies: set[int] = frozenset()) -> int:
     """The member taken as the family's source (see module docstring)."""
+    members = [m for m in members if m not in copies] or members
     if all(dates[m] for m in members):
         return min(members, key=lambda m: (dates[m], -lengths[m], ids[m]))
     score = defaultdict(float)

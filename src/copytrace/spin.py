@@ -180,3 +180,26 @@ def spun_scores(texts: list[str], tokens: list[Tokens]) -> list[float]:
     per_doc = np.bincount(np.searchsorted(ends, [s.i for s in found], side="right"),
                           minlength=len(tokens)) if found else np.zeros(len(tokens), np.int64)
     return [score(int(c), len(t)) for c, t in zip(per_doc, tokens)]
+
+
+def substitution_votes(hashes_a: np.ndarray, hashes_b: np.ndarray, pos_a: np.ndarray,
+                       pos_b: np.ndarray, stats: PhraseStats | None = None) -> tuple[int, int]:
+    """Which side of a spun pair reads like real text at its substituted words.
+
+    ``pos_a[k]`` in a and ``pos_b[k]`` in b are aligned tokens that differ. At each, the two
+    phrases the word makes with its neighbours are counted in the reference text; the side whose
+    phrases are more common ("White House") wins the vote over the side whose phrases are rare
+    ("White Home"). Returns (votes for a as the original, votes for b as the original).
+    """
+    stats = stats or phrase_stats()
+    if len(pos_a) == 0:
+        return 0, 0
+
+    def naturalness(h: np.ndarray, p: np.ndarray) -> np.ndarray:
+        left = np.where(p > 0, stats.counts(bigram_keys(h[np.maximum(p - 1, 0)], h[p])), 0)
+        nxt = np.minimum(p + 1, len(h) - 1)
+        right = np.where(p + 1 < len(h), stats.counts(bigram_keys(h[p], h[nxt])), 0)
+        return np.log1p(left) + np.log1p(right)
+
+    na, nb_ = naturalness(hashes_a, pos_a), naturalness(hashes_b, pos_b)
+    return int((na > nb_ + 0.5).sum()), int((nb_ > na + 0.5).sum())

@@ -3,8 +3,9 @@
 The compiled kernels (tokenizer, MinHash, seeds, chaining) release the GIL, so a thread pool of
 ``workers`` threads keeps both cores busy without copying documents between processes.
 
-    documents -> tokens -> boilerplate masks -> signatures -> LSH candidates -> alignment
-              -> relations + directions -> families + sources -> ScanResult
+    documents -> tokens -> boilerplate masks -> signatures + skeletons + spin evidence
+              -> candidates (LSH, anchors, skeleton anchors) -> verification (alignment on words
+              and skeletons) -> relations + directions -> families + sources -> ScanResult
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from typing import Protocol
 
 import numpy as np
 
-from copytrace.align import AlignParams, Alignment, GramTable, align_many
+from copytrace.align import AlignParams
 from copytrace.boilerplate import BoilerplateParams, find_boilerplate
 from copytrace.candidates import anchor_pairs, candidate_pairs, lsh_params, union_pairs
 from copytrace.cluster import Edge, choose_source, families
 from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.fingerprint.minhash import MinHasher
+from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.normalize import Tokens, tokenize_many
-from copytrace.relate import RelateParams, classify, direction
+from copytrace.relate import RelateParams, direction
+from copytrace.verify import SKELETON_ALIGN, Verdict, Verifier, VerifyParams
 
 
 class Progress(Protocol):
@@ -57,11 +60,18 @@ class ScanConfig:
     anchor_rate: int = 8  # 1 in anchor_rate shingles is an anchor (0 disables the channel)
     min_anchors: int = 3
     spin: bool = True  # compute spun_score (spin evidence without a source; copytrace.spin)
+    spun: bool = True  # find spun copies of documents in the corpus (skeleton channel)
+    skeleton_shingle: int = 10  # skeleton tokens per skeleton anchor
+    skeleton_rate: int = 8  # 1 in skeleton_rate skeleton shingles is an anchor
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     batch_chars: int = 2_000_000
     boilerplate: BoilerplateParams = field(default_factory=BoilerplateParams)
     align: AlignParams = field(default_factory=AlignParams)
+    skeleton_align: AlignParams = SKELETON_ALIGN
     relate: RelateParams = field(default_factory=RelateParams)
+
+    def verify_params(self) -> VerifyParams:
+        return VerifyParams(self.align, self.skeleton_align, self.relate, self.spun)
 
     def banding(self) -> tuple[int, int]:
         if self.bands and self.rows:
@@ -130,17 +140,13 @@ def signatures(matchable: list[Tokens], cfg: ScanConfig, progress: Progress = Nu
     return np.concatenate(parts)
 
 
-def verify(pairs: np.ndarray, matchable: list[Tokens], table: GramTable, cfg: ScanConfig
-           ) -> list[tuple[Alignment, str | None]]:
-    """Align each (i, j) pair and name its relation (None: no reuse worth an edge)."""
-    return [(al, classify(al, cfg.relate))
-            for al in align_many(matchable, table, pairs, cfg.align)]
-
-
-def make_pair(i: int, j: int, al: Alignment, rel: str, docs: list[Document],
-              cfg: ScanConfig) -> Pair:
-    return Pair(a=docs[i].id, b=docs[j].id, relation=rel,
-                direction=direction(al, docs[i].date, docs[j].date, cfg.relate),
+def make_pair(i: int, j: int, v: Verdict, docs: list[Document], cfg: ScanConfig,
+              spun: list[float | None] | None = None) -> Pair:
+    al = v.alignment
+    sa, sb = (spun[i], spun[j]) if spun else (None, None)
+    return Pair(a=docs[i].id, b=docs[j].id, relation=v.relation or "none",
+                direction=direction(al, docs[i].date, docs[j].date, cfg.relate, v.relation,
+                                    v.spin, sa, sb),
                 similarity=al.similarity, containment_ab=al.containment_ab,
                 containment_ba=al.containment_ba, passages=al.passages)
 
@@ -185,41 +191,51 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
             anchors = anchor_pairs([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate,
                                    cfg.min_anchors, cfg.max_bucket)
             cands = union_pairs(cands, anchors, n=len(docs))
+        content = None
+        n_skel = 0
+        if cfg.spun:
+            content = content_mask(matchable)
+            skel = skeletons(matchable, content)
+            skel_pairs = anchor_pairs([t.hash for t in skel], cfg.skeleton_shingle,
+                                      cfg.skeleton_rate, cfg.min_anchors, cfg.max_bucket)
+            n_skel = len(skel_pairs)
+            del skel
+            cands = union_pairs(cands, skel_pairs, n=len(docs))
         progress.advance()
         progress.done()
         timings["candidates"] = time.perf_counter() - t
 
         t = time.perf_counter()
         progress.start("Aligning", len(cands))
+        # n-gram tables only for documents that have a candidate
         needed = np.zeros(len(docs), dtype=bool)
         needed[cands.ravel()] = True
-        # n-gram indexes only for documents that have a candidate (and for family fix-ups)
-        table = GramTable.build([t if needed[d] else _NO_TOKENS for d, t in enumerate(matchable)],
-                                cfg.align.seed)
+        verifier = Verifier(matchable, cfg.verify_params(), needed, content)
         chunks = [cands[k:k + 512] for k in range(0, len(cands), 512)]
-
-        def run(chunk):
-            return verify(chunk, matchable, table, cfg)
-
-        verified = [v for part in _map(pool, run, chunks, progress, weight=len) for v in part]
+        verified = [v for part in _map(pool, verifier.verify, chunks, progress, weight=len)
+                    for v in part]
         progress.done()
         timings["align"] = time.perf_counter() - t
 
     pairs: dict[tuple[int, int], Pair] = {}
     edges: list[Edge] = []
-    for (i, j), (al, rel) in zip(cands.tolist(), verified):
-        if rel is None:
+    copies: set[int] = set()  # documents found to be spun copies: never a family's source
+    for (i, j), v in zip(cands.tolist(), verified):
+        if v.relation is None:
             continue
-        pairs[(i, j)] = make_pair(i, j, al, rel, docs, cfg)
-        edges.append(Edge(i, j, al.containment_ab, al.containment_ba))
+        pair = pairs[(i, j)] = make_pair(i, j, v, docs, cfg, spun)
+        edges.append(Edge(i, j, v.alignment.containment_ab, v.alignment.containment_ba))
+        if v.relation == "spun" and pair.direction != "unknown":
+            copies.add(j if pair.direction == "a->b" else i)
 
     t = time.perf_counter()
-    results = _assign_families(docs, matchable, bchars, spun, edges, pairs, cfg, table)
+    results = _assign_families(docs, matchable, bchars, spun, edges, pairs, cfg, verifier,
+                               copies)
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     stats = {
         "documents": len(docs), "candidate_pairs": int(len(cands)),
-        "lsh_pairs": int(n_lsh), "related_pairs": len(pairs),
+        "lsh_pairs": int(n_lsh), "skeleton_pairs": int(n_skel), "related_pairs": len(pairs),
         "families": len({r.family for r in results if r.relation != "independent"}),
         "bands": bands, "rows": rows, "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
@@ -228,8 +244,9 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
 
 
 def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list[int],
-                     spun: list[float | None], edges: list[Edge], pairs: dict[tuple[int, int], Pair], cfg: ScanConfig,
-                     table: GramTable) -> list[DocResult]:
+                     spun: list[float | None], edges: list[Edge],
+                     pairs: dict[tuple[int, int], Pair], cfg: ScanConfig, verifier: Verifier,
+                     copies: set[int]) -> list[DocResult]:
     n = len(docs)
     ids = [d.id for d in docs]
     dates = [d.date for d in docs]
@@ -245,7 +262,7 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
         if len(members) == 1:
             continue
         fam_edges = [e for m in members for e in by_member.get(m, []) if e.a == m]
-        src = choose_source(members, fam_edges, dates, lengths, ids)
+        src = choose_source(members, fam_edges, dates, lengths, ids, copies)
         for m in members:
             family_of[m] = ids[src]
             source_of[m] = ids[src]
@@ -254,9 +271,9 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
                 continue
             key = (min(m, src), max(m, src))
             if key not in pairs:  # linked through other members: align with the source itself
-                (al, rel), = verify(np.array([key]), matchable, table, cfg)
-                if rel is not None:
-                    pairs[key] = make_pair(key[0], key[1], al, rel, docs, cfg)
+                v, = verifier.verify(np.array([key]))
+                if v.relation is not None:
+                    pairs[key] = make_pair(key[0], key[1], v, docs, cfg, spun)
             relation[m] = pairs[key].relation if key in pairs else "edited"
     return [
         DocResult(id=d.id, path=d.path, url=d.url, title=d.title, date=d.date,
@@ -265,10 +282,6 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
                   chars=len(d.text))
         for i, d in enumerate(docs)
     ]
-
-
-_NO_TOKENS = Tokens(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.uint64),
-                    np.empty(0, np.int32))
 
 
 class _NoPool:

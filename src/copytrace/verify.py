@@ -1,0 +1,114 @@
+"""Verification: align a candidate pair and name what it is (the align + relate stages together).
+
+A pair is aligned on its words; unless that shows a verbatim copy it is also aligned on its
+skeletons (content words masked, `copytrace.fingerprint.skeleton`), and the content words the
+skeleton alignment pairs up are compared: the same word, or a substitute? That is the evidence
+`copytrace.relate` needs to call a pair ``spun`` and to tell its source from its copy. Engines and
+``copytrace compare`` both verify through `Verifier`, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from copytrace.align import AlignParams, Alignment, GramTable, align_many, aligned_positions
+from copytrace.fingerprint.skeleton import content_mask, skeletons
+from copytrace.normalize import Tokens
+from copytrace.relate import RelateParams, SpinEvidence, classify, is_spun
+
+#: Skeleton alignment: long seeds (a skeleton 3-gram like "* of the" is everywhere), chains and
+#: passages of at least a dozen tokens.
+SKELETON_ALIGN = AlignParams(seed=6, gap=12, min_chain=10, merge_gap=40, min_passage=12,
+                             min_density=0.5)
+
+
+@dataclass
+class Verdict:
+    alignment: Alignment  # the alignment behind the relation (skeleton alignment for spun pairs)
+    relation: str | None  # None: no reuse worth a family edge
+    spin: SpinEvidence | None = None
+
+
+@dataclass
+class VerifyParams:
+    align: AlignParams = field(default_factory=AlignParams)
+    skeleton_align: AlignParams = SKELETON_ALIGN
+    relate: RelateParams = field(default_factory=RelateParams)
+    spun: bool = True  # align skeletons and look for spun copies
+
+
+_NO_TOKENS = Tokens(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.uint64),
+                    np.empty(0, np.int32))
+
+
+class Verifier:
+    """Holds the n-gram tables of the documents that have candidates, and verifies pairs."""
+
+    def __init__(self, tokens: list[Tokens], params: VerifyParams | None = None,
+                 needed: np.ndarray | None = None, content: list[np.ndarray] | None = None):
+        self.p = params or VerifyParams()
+        self.tokens = tokens
+        need = np.ones(len(tokens), dtype=bool) if needed is None else needed
+        used = [t if need[d] else _NO_TOKENS for d, t in enumerate(tokens)]
+        self.table = GramTable.build(used, self.p.align.seed)
+        self.skel_table = None
+        if self.p.spun:
+            if content is None:
+                content = content_mask(used)
+            self.content = content
+            skel = skeletons(used, [c if need[d] else c[:0] for d, c in enumerate(content)])
+            self.skel_table = GramTable.build(skel, self.p.skeleton_align.seed)
+
+    def verify(self, pairs: np.ndarray) -> list[Verdict]:
+        pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+        out = [Verdict(al, classify(al, self.p.relate))
+               for al in align_many(self.tokens, self.table, pairs, self.p.align)]
+        if self.skel_table is None:
+            return out
+        todo = [k for k, v in enumerate(out) if v.relation != "verbatim"]
+        if not todo:
+            return out
+        sub = pairs[todo]
+        for k, sal, (i, j) in zip(todo, align_many(self.tokens, self.skel_table, sub,
+                                                   self.p.skeleton_align), sub.tolist()):
+            if not sal.passages:
+                continue
+            ev = self.evidence(i, j, sal)
+            if is_spun(sal, ev, self.p.relate):
+                out[k] = Verdict(sal, "spun", ev)
+        return out
+
+    def evidence(self, i: int, j: int, skel: Alignment) -> SpinEvidence:
+        """Compare the content words that the skeleton alignment of (i, j) pairs up.
+
+        Only *anchored* content words count: the word itself and an exact match within two
+        tokens on each side lie on the same alignment diagonal. A spinner's swap sits between
+        words it left alone ("the [House -> Home] said"); a word merely shifted against its
+        partner by an edit (an inserted or deleted word nearby) has no exact neighbours on its
+        diagonal and is not counted as a substitution.
+        """
+        from copytrace.spin import substitution_votes
+
+        ha, hb = self.tokens[i].hash, self.tokens[j].hash
+        pos = aligned_positions(self.skel_table, i, j, skel, len(ha), self.p.skeleton_align)
+        n = len(ha)
+        on = pos >= 0
+        diag = np.where(on, pos - np.arange(n), np.iinfo(np.int64).min)
+        exact = on & (ha == hb[np.maximum(pos, 0)])
+
+        def anchored(step: int) -> np.ndarray:
+            ok = np.zeros(n, dtype=bool)
+            for k in (1, 2):
+                if step < 0:
+                    ok[k:] |= exact[:-k] & (diag[:-k] == diag[k:])
+                else:
+                    ok[:-k] |= exact[k:] & (diag[k:] == diag[:-k])
+            return ok
+
+        at = np.flatnonzero(on & self.content[i] & anchored(-1) & anchored(+1))
+        same = exact[at]
+        diff = at[~same]
+        va, vb = substitution_votes(ha, hb, diff, pos[diff])
+        return SpinEvidence(len(at), int(same.sum()), va, vb)
