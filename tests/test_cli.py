@@ -38,6 +38,9 @@ def test_scan_writes_the_output_contract(tmp_path):
     assert fam["000"]["family"] == fam["001"]["family"] == fam["000"]["source"]
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<mark>" in html and "http://" not in html and "https://" not in html
+    # the spun seed's suspicious phrases are marked with their likely originals
+    assert ("<mark class='spin' title='likely original: White House'>White Home</mark>"
+            in html)
 
 
 def test_bad_inputs_are_reported_and_the_rest_is_scanned(tmp_path):

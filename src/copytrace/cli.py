@@ -269,6 +269,17 @@ def compare(
         table.add_column(f"{db.id} [{p.b[0]}:{p.b[1]}]", ratio=1)
         table.add_row(_rich_segments(da.text, sa), _rich_segments(db.text, sb))
         out_console.print(table)
+    from copytrace.spin import suspicious_phrases
+
+    for doc, score, tok in ((da, spun[0], toks[0]), (db, spun[1], toks[1])):
+        phrases = suspicious_phrases(doc.text, tok)
+        if not phrases:
+            continue
+        shown = ", ".join(f"[magenta]{escape(p.phrase)}[/] ({escape(p.original)}?)"
+                          for p in phrases[:20])
+        more = f" and {len(phrases) - 20} more" if len(phrases) > 20 else ""
+        out_console.print(f"spun_score {score:.2f} for {escape(doc.id)}: {len(phrases)} "
+                          f"suspicious phrase(s): {shown}{more}", highlight=False)
 
 
 class Keep(str, Enum):

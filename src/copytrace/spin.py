@@ -166,6 +166,44 @@ def spun_score(text: str, tokens: Tokens) -> tuple[float, list[Suspect]]:
     return score(len(s), len(tokens)), s
 
 
+@dataclass
+class Phrase:
+    """A suspicious phrase located in a text: ``text[start:end]`` reads ``phrase``; the likely
+    original reads ``original``."""
+
+    start: int
+    end: int
+    phrase: str
+    original: str
+    seen: int
+    seen_original: int
+
+
+def _case_like(word: str, model: str) -> str:
+    if model.isupper() and len(model) > 1:
+        return word.upper()
+    if model[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def suspicious_phrases(text: str, tokens: Tokens | None = None) -> list[Phrase]:
+    """The suspicious phrases of a text with their character offsets and likely originals
+    ("White Home" -> "White House"), for reports and ``copytrace compare``."""
+    if tokens is None:
+        from copytrace.normalize import tokenize
+
+        tokens = tokenize(text)
+    out = []
+    for s in suspects(tokens.hash, phrase_joins(text, tokens)):
+        st, en = tokens.start, tokens.end
+        words = [text[st[s.i]:en[s.i]], text[st[s.i + 1]:en[s.i + 1]]]
+        words[s.word] = _case_like(s.original, words[s.word])
+        out.append(Phrase(int(st[s.i]), int(en[s.i + 1]), text[st[s.i]:en[s.i + 1]],
+                          " ".join(words), s.seen, s.seen_original))
+    return out
+
+
 def spun_scores(texts: list[str], tokens: list[Tokens]) -> list[float]:
     """spun_score of many documents in one pass: their tokens are looked up together, with no
     phrase across a document boundary (one lookup per batch, not per document)."""

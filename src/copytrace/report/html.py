@@ -32,7 +32,8 @@ text-align:left;vertical-align:top}th{font-weight:600;color:#4b5563}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
 .psg{white-space:pre-wrap;background:#fbfbfc;border:1px solid #eef0f3;border-radius:6px;
 padding:8px 10px;font-size:14px;max-height:420px;overflow:auto}
-mark{background:#fde68a;border-radius:2px}.pos{color:#6b7280;font-size:12px}
+mark{background:#fde68a;border-radius:2px}mark.spin{background:#ddd6fe;border-bottom:2px solid #7c3aed}
+.orig{color:#5b21b6;font-size:12px}.pos{color:#6b7280;font-size:12px}
 .meta{color:#4b5563;font-size:13px}.problems li{color:#991b1b}
 """
 
@@ -50,8 +51,45 @@ def _render(text: str, segs: list[Segment]) -> str:
                    for s, e, shared in segs)
 
 
+def _render_spin(text: str, phrases) -> str:
+    out, pos = [], 0
+    for p in phrases:
+        if p.start < pos:
+            continue  # overlapping phrases: the first one is marked
+        out.append(_e(text[pos:p.start]))
+        out.append(f"<mark class='spin' title='likely original: {_e(p.original)}'>"
+                   f"{_e(text[p.start:p.end])}</mark><span class='orig'> [{_e(p.original)}]</span>")
+        pos = p.end
+    out.append(_e(text[pos:]))
+    return "".join(out)
+
+
+def _spin_section(text_of: dict[str, str], results: list[DocResult], limit: int) -> list[str]:
+    """Documents that read as machine-spun, with their suspicious phrases marked."""
+    from copytrace.spin import suspicious_phrases
+
+    spun = sorted((r for r in results if (r.spun_score or 0) >= 0.5),
+                  key=lambda r: (-(r.spun_score or 0), r.id))
+    if not spun:
+        return []
+    out = ["<section><h2>Spin evidence</h2><p class='meta'>Documents whose phrases read like "
+           "machine synonym substitution (spun_score &ge; 0.5), most suspicious first. Each "
+           "marked phrase is rare in real text while the bracketed variant is common.</p>"]
+    if len(spun) > limit:
+        out.append(f"<p class='meta'>Showing {limit} of {len(spun)}.</p>")
+    for r in spun[:limit]:
+        text = text_of.get(r.id, "")
+        phrases = suspicious_phrases(text)
+        out.append(f"<h3>{_e(r.id)} {_badge(r.relation)} <span class='meta'>spun_score "
+                   f"{r.spun_score:.2f} &middot; {len(phrases)} suspicious phrase(s)</span></h3>"
+                   f"<div class='psg'>{_render_spin(text, phrases)}</div>")
+    out.append("</section>")
+    return out
+
+
 def render_report(documents: list[Document], results: list[DocResult], pairs: list[Pair],
-                  problems: list[Problem], stats: dict, max_pairs: int = 500) -> str:
+                  problems: list[Problem], stats: dict, max_pairs: int = 500,
+                  max_spun: int = 50) -> str:
     text_of = {d.id: d.text for d in documents}
     by_family: dict[str, list[DocResult]] = defaultdict(list)
     for r in results:
@@ -88,6 +126,7 @@ def render_report(documents: list[Document], results: list[DocResult], pairs: li
         out.append("</table>")
     out.append("</section>")
 
+    out += _spin_section(text_of, results, max_spun)
     out.append("<section><h2>Aligned passages</h2>")
     if len(pairs) > max_pairs:
         out.append(f"<p class='meta'>Showing the {max_pairs} most similar of {len(pairs)} pairs; "
