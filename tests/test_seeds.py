@@ -20,13 +20,26 @@ def test_000_and_001_are_one_family_and_the_rest_stand_alone(seed_docs):
         assert r[other].relation == "independent"
         assert r[other].family == r[other].id
         assert all(r[other].family != r[x].family for x in r if x != other)
-    assert len(result.pairs) == 1
+    copies = [p for p in result.pairs if p.relation != "same-story"]
+    assert len(copies) == 1
+
+
+def test_all_five_are_one_story_and_the_spun_seed_stands_out(seed_docs):
+    result = scan(seed_docs)
+    r = by_prefix(result)
+    assert len({x.story for x in r.values()}) == 1
+    assert r["004"].relation == "independent" and r["004"].story == r["000"].story
+    # same-story pairs link the independent documents without making them copies
+    linked = {x for p in result.pairs if p.relation == "same-story" for x in (p.a[:3], p.b[:3])}
+    assert {"002", "003", "004"} <= linked
+    assert r["002"].spun_score >= 0.5
+    assert all(r["002"].spun_score >= 2 * r[x].spun_score for x in r if x != "002")
 
 
 def test_passages_cover_001_and_slice_back_to_matching_text(seed_docs):
     result = scan(seed_docs)
     texts = {d.id: d.text for d in seed_docs}
-    pair = result.pairs[0]
+    pair, = [p for p in result.pairs if p.relation != "same-story"]
     a, b = texts[pair.a], texts[pair.b]
     if not pair.b.startswith("001"):
         a, b = b, a

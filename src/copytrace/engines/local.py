@@ -27,6 +27,7 @@ from copytrace.fingerprint.minhash import MinHasher
 from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.normalize import Tokens, tokenize_many
 from copytrace.relate import RelateParams, direction
+from copytrace.semantic import SemanticParams, SemanticVerifier, entity_keys, entity_pairs
 from copytrace.verify import SKELETON_ALIGN, Verdict, Verifier, VerifyParams
 
 
@@ -63,12 +64,14 @@ class ScanConfig:
     spun: bool = True  # find spun copies of documents in the corpus (skeleton channel)
     skeleton_shingle: int = 10  # skeleton tokens per skeleton anchor
     skeleton_rate: int = 8  # 1 in skeleton_rate skeleton shingles is an anchor
+    semantic: bool = True  # rewrites, translations and stories (sentence encoder)
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     batch_chars: int = 2_000_000
     boilerplate: BoilerplateParams = field(default_factory=BoilerplateParams)
     align: AlignParams = field(default_factory=AlignParams)
     skeleton_align: AlignParams = SKELETON_ALIGN
     relate: RelateParams = field(default_factory=RelateParams)
+    semantic_params: SemanticParams = field(default_factory=SemanticParams)
 
     def verify_params(self) -> VerifyParams:
         return VerifyParams(self.align, self.skeleton_align, self.relate, self.spun)
@@ -217,26 +220,38 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         progress.done()
         timings["align"] = time.perf_counter() - t
 
-    pairs: dict[tuple[int, int], Pair] = {}
-    edges: list[Edge] = []
-    copies: set[int] = set()  # documents found to be spun copies: never a family's source
-    for (i, j), v in zip(cands.tolist(), verified):
-        if v.relation is None:
-            continue
-        pair = pairs[(i, j)] = make_pair(i, j, v, docs, cfg, spun)
-        edges.append(Edge(i, j, v.alignment.containment_ab, v.alignment.containment_ba))
-        if v.relation == "spun" and pair.direction != "unknown":
-            copies.add(j if pair.direction == "a->b" else i)
+        pairs: dict[tuple[int, int], Pair] = {}
+        edges: list[Edge] = []
+        copies: set[int] = set()  # documents found to be spun copies: never a family's source
+        for (i, j), v in zip(cands.tolist(), verified):
+            if v.relation is None:
+                continue
+            pair = pairs[(i, j)] = make_pair(i, j, v, docs, cfg, spun)
+            edges.append(Edge(i, j, v.alignment.containment_ab, v.alignment.containment_ba))
+            if v.relation == "spun" and pair.direction != "unknown":
+                copies.add(j if pair.direction == "a->b" else i)
+
+        t = time.perf_counter()
+        story_links: list[tuple[int, int]] = []
+        sem = None
+        if cfg.semantic:
+            sem = SemanticVerifier([d.text for d in docs], cfg.semantic_params)
+            story_links = _semantic_stage(docs, matchable, sem, pairs, edges, cfg, progress,
+                                          pool)
+        timings["semantic"] = time.perf_counter() - t
 
     t = time.perf_counter()
     results = _assign_families(docs, matchable, bchars, spun, edges, pairs, cfg, verifier,
-                               copies)
+                               copies, sem)
+    _assign_stories(results, edges, story_links)
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     stats = {
         "documents": len(docs), "candidate_pairs": int(len(cands)),
         "lsh_pairs": int(n_lsh), "skeleton_pairs": int(n_skel), "related_pairs": len(pairs),
         "families": len({r.family for r in results if r.relation != "independent"}),
+        "stories": len({r.story for r in results}),
+        "same_story_pairs": len(story_links),
         "bands": bands, "rows": rows, "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     ordered = [pairs[k] for k in sorted(pairs)]
@@ -246,7 +261,7 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
 def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list[int],
                      spun: list[float | None], edges: list[Edge],
                      pairs: dict[tuple[int, int], Pair], cfg: ScanConfig, verifier: Verifier,
-                     copies: set[int]) -> list[DocResult]:
+                     copies: set[int], sem: SemanticVerifier | None = None) -> list[DocResult]:
     n = len(docs)
     ids = [d.id for d in docs]
     dates = [d.date for d in docs]
@@ -274,7 +289,17 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
                 v, = verifier.verify(np.array([key]))
                 if v.relation is not None:
                     pairs[key] = make_pair(key[0], key[1], v, docs, cfg, spun)
-            relation[m] = pairs[key].relation if key in pairs else "edited"
+                elif sem is not None:
+                    al, rel = sem.verify(*key)
+                    if rel in ("rewrite", "translation"):
+                        pairs[key] = semantic_pair(key[0], key[1], al, rel, docs, cfg)
+            if key in pairs:
+                relation[m] = pairs[key].relation
+            else:  # no direct evidence against the source: the relation of its own link
+                own = [e for e in by_member.get(m, [])]
+                linked = [pairs[(e.a, e.b)] for e in own if (e.a, e.b) in pairs]
+                relation[m] = max(linked, key=lambda p: p.similarity).relation if linked \
+                    else "edited"
     return [
         DocResult(id=d.id, path=d.path, url=d.url, title=d.title, date=d.date,
                   family=family_of[i], story=family_of[i], relation=relation[i],
@@ -282,6 +307,92 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
                   chars=len(d.text))
         for i, d in enumerate(docs)
     ]
+
+
+def semantic_pair(i: int, j: int, al, rel: str, docs: list[Document], cfg: ScanConfig) -> Pair:
+    if rel == "same-story":  # no copy: only the dates say who was first
+        da, db = docs[i].date, docs[j].date
+        way = ("a->b" if da < db else "b->a") if da and db and da != db else "unknown"
+    else:
+        way = direction(al, docs[i].date, docs[j].date, cfg.relate)
+    return Pair(a=docs[i].id, b=docs[j].id, relation=rel, direction=way,
+                similarity=al.document_cosine if rel == "same-story" else al.similarity,
+                containment_ab=al.containment_ab, containment_ba=al.containment_ba,
+                passages=al.passages)
+
+
+def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: SemanticVerifier,
+                    pairs: dict[tuple[int, int], Pair], edges: list[Edge], cfg: ScanConfig,
+                    progress: Progress, pool) -> list[tuple[int, int]]:
+    """Rewrites, translations and same-story pairs among documents that share rare names and
+    numbers but no text (`copytrace.semantic`). Adds rewrite edges to ``edges`` and pairs to
+    ``pairs``; returns the same-story links."""
+    p = cfg.semantic_params
+    keys = [entity_keys(d.text, t) for d, t in zip(docs, matchable)]
+    cand, shared = entity_pairs(keys, p.min_entities, p.max_entity_docs, p.top_k)
+    n_shared = {(i, j): int(c) for (i, j), c in zip(cand.tolist(), shared.tolist())}
+    todo = [(i, j) for i, j in cand.tolist() if (i, j) not in pairs]
+    need = sorted({x for pair in todo for x in pair})
+    from copytrace.fingerprint.embed import single_blas
+
+    progress.start("Embedding sentences", len(need))
+    with single_blas():
+        sem.embed(need, lambda fn, chunks: _map(pool, fn, chunks, progress, weight=len))
+    progress.done()
+    links = []
+    for i, j in todo:
+        al, rel = sem.verify(i, j)
+        if rel == "same-story" and (n_shared[(i, j)] < p.story_entities
+                                    or _days_apart(docs[i].date, docs[j].date) > p.story_days):
+            rel = None  # alike in topic, but not enough in common for one event
+        if rel is None:
+            continue
+        pairs[(i, j)] = semantic_pair(i, j, al, rel, docs, cfg)
+        if rel == "same-story":
+            links.append((i, j))
+        else:
+            edges.append(Edge(i, j, al.containment_ab, al.containment_ba))
+    return links
+
+
+def _days_apart(a: str | None, b: str | None) -> float:
+    """Days between two ISO dates (0 when either is missing or unreadable)."""
+    from datetime import date
+
+    try:
+        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days) if a and b \
+            else 0
+    except ValueError:
+        return 0
+
+
+def _assign_stories(results: list[DocResult], edges: list[Edge],
+                    links: list[tuple[int, int]]) -> None:
+    """Stories: connected components of copy edges and same-story links (so a family never
+    spans two stories). A story is named after its earliest-dated family source, else its
+    largest family, else its smallest family id."""
+    from copytrace.cluster import UnionFind
+
+    uf = UnionFind(len(results))
+    for e in edges:
+        uf.union(e.a, e.b)
+    for a, b in links:
+        uf.union(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(results)):
+        groups.setdefault(uf.find(i), []).append(i)
+    for members in groups.values():
+        size: dict[str, int] = {}
+        for m in members:
+            size[results[m].family] = size.get(results[m].family, 0) + 1
+        heads = [results[m] for m in members if results[m].id == results[m].family]
+
+        def rank(r: DocResult):
+            return (r.date or "9999", -size.get(r.family, 0), r.family)
+
+        story = min(heads, key=rank).family if heads else results[members[0]].family
+        for m in members:
+            results[m].story = story
 
 
 class _NoPool:

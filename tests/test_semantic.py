@@ -1,0 +1,90 @@
+"""Rewrites, translations and stories: reuse without shared words."""
+
+import numpy as np
+import pytest
+from conftest import FIXTURES
+
+from copytrace.document import Document
+from copytrace.engines.local import ScanConfig, scan
+from copytrace.language import detect
+from copytrace.normalize import tokenize
+from copytrace.semantic import _monotone, entity_keys
+
+REWRITE = FIXTURES / "rewrite"
+
+
+def _story_docs() -> list[Document]:
+    # a report written for these tests, an English rewrite of it and translations into Spanish and
+    # German (also written for these tests), dated after the report
+    dates = {"original_en": "2025-03-03", "rewrite_en": "2025-03-04",
+             "translation_es": "2025-03-04", "translation_de": "2025-03-05"}
+    return [Document(name, (REWRITE / f"{name}.txt").read_text(encoding="utf-8"), date=date)
+            for name, date in dates.items()]
+
+
+def _unrelated() -> list[Document]:
+    return [Document(p.stem, p.read_text(encoding="utf-8"))
+            for p in sorted((FIXTURES / "sites").glob("*.txt"))]
+
+
+@pytest.fixture(scope="module")
+def story_scan():
+    return scan(_unrelated() + _story_docs())
+
+
+def test_rewrite_and_translations_join_the_family_of_their_source(story_scan):
+    r = {x.id: x for x in story_scan.results}
+    assert r["original_en"].relation == "source"
+    assert r["rewrite_en"].relation == "rewrite"
+    assert r["translation_es"].relation == "translation"
+    assert r["translation_de"].relation == "translation"
+    members = {k for k, x in r.items() if x.family == r["original_en"].family}
+    assert members == {"original_en", "rewrite_en", "translation_es", "translation_de"}
+    assert len({r[k].story for k in members}) == 1
+    assert all(x.relation == "independent" for k, x in r.items() if k not in members)
+
+
+def test_translation_passages_are_aligned_sentences(story_scan):
+    docs = {d.id: d.text for d in story_scan.documents}
+    pair, = [p for p in story_scan.pairs if {p.a, p.b} == {"original_en", "translation_es"}]
+    assert pair.relation == "translation"
+    assert pair.direction == ("a->b" if pair.a == "original_en" else "b->a")  # by date
+    assert min(pair.containment_ab, pair.containment_ba) >= 0.8
+    first = pair.passages[0]
+    a, b = (first.a, first.b) if pair.a == "original_en" else (first.b, first.a)
+    assert docs["original_en"][a[0]:a[1]].startswith("Dock workers at the port of Valmora")
+    assert docs["translation_es"][b[0]:b[1]].startswith("Los trabajadores portuarios")
+
+
+def test_semantic_stage_can_be_switched_off():
+    res = scan(_unrelated() + _story_docs(), ScanConfig(semantic=False))
+    assert not {p.relation for p in res.pairs} & {"rewrite", "translation", "same-story"}
+    assert all(x.story == x.family for x in res.results)
+
+
+def test_languages():
+    texts = {REWRITE / f"{n}.txt": lang for n, lang in
+             [("original_en", "en"), ("translation_es", "es"), ("translation_de", "de")]}
+    for path, lang in texts.items():
+        assert detect(path.read_text(encoding="utf-8")) == lang
+    assert detect("12 34 !!") == "und"
+    assert detect("Москва — столица России, крупнейший город страны.") == "ru"
+
+
+def test_entity_keys_are_names_and_numbers_not_sentence_openers():
+    text = "The White House said on Monday. Biden met Putin in Geneva, 40 km away in 2023."
+    tokens = tokenize(text)
+    keys = set(entity_keys(text, tokens).tolist())
+    found = [text[s:e] for s, e, h in zip(tokens.start, tokens.end, tokens.hash.tolist())
+             if h in keys]
+    assert found == ["White", "House", "Monday", "Putin", "Geneva", "40", "2023"]
+
+
+def test_sentence_alignment_keeps_order_and_threshold():
+    sim = np.array([[0.9, 0.1, 0.1],
+                    [0.1, 0.1, 0.95],
+                    [0.1, 0.8, 0.1],
+                    [0.1, 0.1, 0.5]])
+    # rows 1 and 2 cross; the heavier in-order set is rows 0, 1 (0.9 + 0.95)
+    assert _monotone(sim, 0.7).tolist() == [[0, 0], [1, 2]]
+    assert _monotone(sim, 0.99).tolist() == []
