@@ -94,7 +94,10 @@ def test_compare_json_and_terminal():
     pair = json.loads(res.output)
     assert pair["relation"] in ("edited", "verbatim") and pair["passages"]
     assert pair["containment_ba"] > 0.7
+    # the op-ed shares only quotes with the report: no copy, but the same story
     res = runner.invoke(app, ["compare", a, str(seed_path("004"))])
+    assert res.exit_code == 0 and res.output.startswith("same-story")
+    res = runner.invoke(app, ["compare", a, str(seed_path("004")), "--no-semantic"])
     assert res.exit_code == 0 and "no reuse" in res.output
 
 

@@ -235,23 +235,17 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print the pair as JSON (pairs.jsonl shape)."),
     id_field: str = IdField,
     text_field: str = TextField,
+    semantic: bool = typer.Option(True, "--semantic/--no-semantic", help="When the texts share "
+                                  "no copied text, compare their sentences' meaning (rewrites, "
+                                  "translations, same story)."),
 ) -> None:
     """Compare two documents: relation, similarity, containment and aligned passages."""
-    import numpy as np
-
-    from copytrace.engines.local import ScanConfig, make_pair
-    from copytrace.normalize import tokenize_many
+    from copytrace.engines.local import ScanConfig, compare_two
     from copytrace.report.highlight import diff_passage
-    from copytrace.spin import spun_scores
-    from copytrace.verify import Verifier
 
     da, db = _one(a, id_field, text_field), _one(b, id_field, text_field)
-    cfg = ScanConfig()
-    toks = tokenize_many([da.text, db.text])
-    spun = [round(x, 3) for x in spun_scores([da.text, db.text], toks)]
-    verdict, = Verifier(toks, cfg.verify_params()).verify(np.array([[0, 1]]))
-    rel = verdict.relation
-    pair = make_pair(0, 1, verdict, [da, db], cfg, spun)
+    pair, spun, toks = compare_two(da, db, ScanConfig(semantic=semantic))
+    rel = None if pair.relation == "none" else pair.relation
     if as_json:
         sys.stdout.write(json.dumps(pair.to_json(), ensure_ascii=False) + "\n")
         return

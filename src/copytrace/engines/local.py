@@ -355,6 +355,34 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
     return links
 
 
+def compare_two(da: Document, db: Document, cfg: ScanConfig | None = None
+                ) -> tuple[Pair, list[float], list[Tokens]]:
+    """The relation of two documents, decided as a scan decides it, but without needing the
+    pair to be a candidate: aligned on words and skeletons, then (when that finds no copy and
+    the semantic stage is on) on sentences. Returns the pair ("none" when unrelated), both
+    spun_scores and both token sequences."""
+    from copytrace.spin import spun_scores
+
+    cfg = cfg or ScanConfig()
+    docs = [da, db]
+    toks = tokenize_many([da.text, db.text])
+    spun = [round(x, 3) for x in spun_scores([da.text, db.text], toks)] if cfg.spin \
+        else [None, None]
+    verdict, = Verifier(toks, cfg.verify_params()).verify(np.array([[0, 1]]))
+    pair = make_pair(0, 1, verdict, docs, cfg, spun)
+    if verdict.relation is None and cfg.semantic:
+        p = cfg.semantic_params
+        with_sem = SemanticVerifier([da.text, db.text], p)
+        al, rel = with_sem.verify(0, 1)
+        shared = len(np.intersect1d(entity_keys(da.text, toks[0]), entity_keys(db.text, toks[1])))
+        if rel == "same-story" and (shared < p.story_entities
+                                    or _days_apart(da.date, db.date) > p.story_days):
+            rel = None
+        if rel is not None:
+            pair = semantic_pair(0, 1, al, rel, docs, cfg)
+    return pair, spun, toks
+
+
 def _days_apart(a: str | None, b: str | None) -> float:
     """Days between two ISO dates (0 when either is missing or unreadable)."""
     from datetime import date
