@@ -13,6 +13,7 @@ from pathlib import Path
 from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.report.highlight import Segment, diff_passage
 from copytrace.report.jsonl import atomic_write
+from copytrace.report.story_svg import legend, story_svg
 
 CSS = """
 body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d232b;
@@ -34,7 +35,9 @@ text-align:left;vertical-align:top}th{font-weight:600;color:#4b5563}
 padding:8px 10px;font-size:14px;max-height:420px;overflow:auto}
 mark{background:#fde68a;border-radius:2px}mark.spin{background:#ddd6fe;border-bottom:2px solid #7c3aed}
 .orig{color:#5b21b6;font-size:12px}.pos{color:#6b7280;font-size:12px}
-.meta{color:#4b5563;font-size:13px}.problems li{color:#991b1b}
+.meta{color:#4b5563;font-size:13px}.legend{font-size:12px;color:#4b5563}
+.legend span{margin-right:10px;white-space:nowrap}svg.story{max-width:100%;height:auto;
+background:#fbfbfc;border:1px solid #eef0f3;border-radius:6px}.problems li{color:#991b1b}
 """
 
 
@@ -64,6 +67,35 @@ def _render_spin(text: str, phrases) -> str:
     return "".join(out)
 
 
+def _story_section(results: list[DocResult], pairs: list[Pair], limit: int) -> list[str]:
+    """One picture per story of two or more documents, largest first."""
+    by_story: dict[str, list[DocResult]] = defaultdict(list)
+    for r in results:
+        by_story[r.story].append(r)
+    stories = sorted((m for m in by_story.values() if len(m) > 1),
+                     key=lambda m: (-len(m), m[0].story))
+    if not stories:
+        return []
+    story_of = {r.id: r.story for r in results}
+    pairs_of: dict[str, list[Pair]] = defaultdict(list)
+    for p in pairs:
+        if story_of.get(p.a) is not None and story_of.get(p.a) == story_of.get(p.b):
+            pairs_of[story_of[p.a]].append(p)
+    out = ["<section><h2>Stories</h2><p class='meta'>Documents about the same event, whether "
+           "or not they share text. " + str(len(stories)) + " stories of two or more documents."
+           "</p>", legend()]
+    if len(stories) > limit:
+        out.append(f"<p class='meta'>Showing the {limit} largest.</p>")
+    for members in stories[:limit]:
+        fams = len({m.family for m in members})
+        out.append(f"<h3 id='story-{_e(members[0].story)}'>Story {_e(members[0].story)} "
+                   f"<span class='meta'>({len(members)} documents, {fams} "
+                   f"famil{'y' if fams == 1 else 'ies'})</span></h3>")
+        out.append(story_svg(members, pairs_of[members[0].story]))
+    out.append("</section>")
+    return out
+
+
 def _spin_section(text_of: dict[str, str], results: list[DocResult], limit: int) -> list[str]:
     """Documents that read as machine-spun, with their suspicious phrases marked."""
     from copytrace.spin import suspicious_phrases
@@ -89,7 +121,7 @@ def _spin_section(text_of: dict[str, str], results: list[DocResult], limit: int)
 
 def render_report(documents: list[Document], results: list[DocResult], pairs: list[Pair],
                   problems: list[Problem], stats: dict, max_pairs: int = 500,
-                  max_spun: int = 50) -> str:
+                  max_spun: int = 50, max_stories: int = 100) -> str:
     text_of = {d.id: d.text for d in documents}
     by_family: dict[str, list[DocResult]] = defaultdict(list)
     for r in results:
@@ -110,6 +142,7 @@ def render_report(documents: list[Document], results: list[DocResult], pairs: li
         out.append("<section><h2>Skipped inputs</h2><ul class='problems'>")
         out += [f"<li>{_e(p)}</li>" for p in problems[:1000]]
         out.append("</ul></section>")
+    out += _story_section(results, pairs, max_stories)
     out.append("<section><h2>Copy families</h2>")
     if not fams:
         out.append("<p>No document in this corpus is a copy of another.</p>")
