@@ -111,12 +111,14 @@ def _read_and_scan(inputs: list[Path], cfg, id_field: str, text_field: str, stri
 
 
 def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Optional[int],
-            rows: Optional[int], boilerplate_min_docs: int, spin: bool = True):
+            rows: Optional[int], boilerplate_min_docs: int, spin: bool = True,
+            spun: bool = True, semantic: bool = True):
     from copytrace.boilerplate import BoilerplateParams
     from copytrace.engines.local import ScanConfig
 
     cfg = ScanConfig(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows,
-                     boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs), spin=spin)
+                     boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs), spin=spin,
+                     spun=spun, semantic=semantic)
     if workers:
         cfg.workers = workers
     try:
@@ -142,8 +144,15 @@ BoilerMin = typer.Option(4, "--boilerplate-min-docs", min=2,
                          help="A line recurring in at least this many otherwise different "
                          "documents is boilerplate.")
 Spin = typer.Option(True, "--spin/--no-spin",
-                    help="Score every document for machine spinning (spun_score; about 1.5 ms "
-                    "per document). --no-spin leaves spun_score null.")
+                    help="Score every document for machine spinning even without its source "
+                    "(spun_score; about 0.3 ms per document). --no-spin leaves it null.")
+Spun = typer.Option(True, "--spun/--no-spun",
+                    help="Find spun copies of documents in the corpus (synonym-substituted "
+                    "text): align skeletons of function words, names and numbers.")
+Semantic = typer.Option(True, "--semantic/--no-semantic",
+                        help="Find rewrites, translations and documents about the same story "
+                        "with a multilingual sentence encoder (about 1 ms per sentence; only "
+                        "documents sharing names and numbers with another are embedded).")
 Strict = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 1).")
 Quiet = typer.Option(False, "--quiet", "-q", help="No progress bars or per-input warnings.")
 
@@ -168,6 +177,8 @@ def scan(
     rows: Optional[int] = Rows,
     boilerplate_min_docs: int = BoilerMin,
     spin: bool = Spin,
+    spun: bool = Spun,
+    semantic: bool = Semantic,
     id_field: str = IdField,
     text_field: str = TextField,
     max_report_pairs: int = typer.Option(500, help="Pairs shown in report.html (all are in "
@@ -175,7 +186,8 @@ def scan(
     strict: bool = Strict,
     quiet: bool = Quiet,
 ) -> None:
-    """Scan a corpus: copy families, aligned passages and sources.
+    """Scan a corpus: copy families (verbatim, edited, spun, rewritten, translated copies),
+    stories, aligned passages and sources.
 
     Writes OUT/documents.jsonl (one line per document), OUT/pairs.jsonl (one line per related
     pair, with passages as character offsets), OUT/report.html and OUT/skipped.jsonl.
@@ -184,7 +196,8 @@ def scan(
     from copytrace.report.html import write_report
     from copytrace.report.jsonl import write_jsonl
 
-    cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs, spin)
+    cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs, spin, spun,
+                  semantic)
     docs, problems, result = _read_and_scan(inputs, cfg, id_field, text_field, strict, quiet)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -298,6 +311,9 @@ def dedup(
     workers: Optional[int] = Workers,
     threshold: float = Threshold,
     boilerplate_min_docs: int = BoilerMin,
+    semantic: bool = typer.Option(False, "--semantic/--no-semantic", help="Also count "
+                                  "rewrites and translations as copies (off by default: a "
+                                  "translation is not a duplicate for most de-duplication)."),
     id_field: str = IdField,
     text_field: str = TextField,
     strict: bool = Strict,
@@ -305,11 +321,13 @@ def dedup(
 ) -> None:
     """Write the corpus without copies: one document per copy family.
 
-    With --keep all --mark every record is written with its family id instead.
+    Copies are verbatim, edited and spun copies (and, with --semantic, rewrites and
+    translations). With --keep all --mark every record is written with its family id instead.
     """
     from copytrace.report.jsonl import write_jsonl
 
-    cfg = _config(workers, threshold, 128, None, None, boilerplate_min_docs)
+    cfg = _config(workers, threshold, 128, None, None, boilerplate_min_docs, spin=False,
+                  semantic=semantic)
     docs, problems, result = _read_and_scan(inputs, cfg, id_field, text_field, strict, quiet)
     keepers: set[str] = set()
     if keep is Keep.one:
