@@ -3,7 +3,8 @@
 Corpus per rate (deterministic, seeded): ``--background`` real articles from ../shared/data/news
 that share no 8-word run with each other (true negatives, decided without copytrace), of which
 ``--pairs`` get one spun copy each, made by bench/spinner.py (Aiksaurus thesaurus, independent of
-the WordNet lexicon copytrace detects with). The rate is the share of ALL running words replaced
+the WordNet lexicon copytrace detects with) and, for comparison, with mythes-en-us (LibreOffice's
+thesaurus, largely WordNet: what spinners in the wild resemble, not independent). The rate is the share of ALL running words replaced
 (the harsh reading: at 30%, more than half of the content words change; the thesaurus runs out
 of replaceable words a little above 30%, so ``words_replaced`` reports what was achieved).
 No dates, so direction must come from the text.
@@ -44,13 +45,14 @@ from bench.spinner import spin, thesaurus_dir
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def build_corpus(texts: list[str], n_pairs: int, rate: float, seed: int
+def build_corpus(texts: list[str], n_pairs: int, rate: float, seed: int,
+                 source: str = "aiksaurus"
                  ) -> tuple[list[tuple[str, str]], set[frozenset[str]], dict]:
     rng = random.Random(seed)
     docs = [(f"n{k:05d}", t) for k, t in enumerate(texts)]
     truth, subs = set(), []
     for k in rng.sample(range(len(texts)), n_pairs):
-        spun, n = spin(texts[k], rate, rng, of="words")
+        spun, n = spin(texts[k], rate, rng, of="words", source=source)
         docs.append((f"s{k:05d}", spun))
         truth.add(frozenset((f"n{k:05d}", f"s{k:05d}")))
         subs.append(n / max(1, len(re.findall(r"[A-Za-z]+", texts[k]))))
@@ -115,19 +117,31 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rates", default="0.1,0.2,0.3,0.4,0.5")
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--no-datasketch", action="store_true")
+    ap.add_argument("--thesaurus", default="aiksaurus,mythes",
+                    help="spinner thesauri, comma-separated: aiksaurus (independent of "
+                    "WordNet), mythes (WordNet-like; needs mythes-en-us)")
     ap.add_argument("--real", type=int, default=10000, help="real articles for the hard "
                     "negatives (0: skip)")
     ap.add_argument("--out", type=Path, default=RESULTS / "spin.json")
     args = ap.parse_args(argv)
-    if not news_available() or thesaurus_dir() is None:
-        raise SystemExit("needs ../shared/data/news and the Aiksaurus thesaurus "
-                         "(apt-get install libaiksaurus-1.2-data)")
+    from bench.spinner import MYTHES
+
+    missing = {"aiksaurus": thesaurus_dir() is None, "mythes": not MYTHES.exists()}
+    wanted = [t for t in args.thesaurus.split(",") if t]
+    for t in wanted:
+        if missing.get(t, True):
+            print(f"skipping thesaurus {t}: not installed (libaiksaurus-1.2-data / mythes-en-us)")
+    args.thesaurus = ",".join(t for t in wanted if not missing.get(t, True))
+    if not news_available() or not args.thesaurus:
+        raise SystemExit("needs ../shared/data/news and a spinner thesaurus "
+                         "(apt-get install libaiksaurus-1.2-data mythes-en-us)")
     texts = independent_subset([a["text"] for a in load_news(limit=3 * args.background)])
     texts = texts[:args.background]
     rows = []
-    for rate in (float(r) for r in args.rates.split(",")):
-        docs, truth, info = build_corpus(texts, args.pairs, rate, args.seed)
-        row = {"rate": rate, "documents": len(docs), **info}
+    runs = [(th, float(r)) for th in args.thesaurus.split(",") for r in args.rates.split(",")]
+    for thesaurus, rate in runs:
+        docs, truth, info = build_corpus(texts, args.pairs, rate, args.seed, thesaurus)
+        row = {"thesaurus": thesaurus, "rate": rate, "documents": len(docs), **info}
         t = time.perf_counter()
         fam, pairs = run_copytrace(docs, spun=True)
         row["copytrace_seconds"] = round(time.perf_counter() - t, 2)

@@ -1,8 +1,11 @@
 """A synonym spinner for benchmarks, with a thesaurus INDEPENDENT of copytrace's detector.
 
 copytrace detects spinning with WordNet 3.0 synonyms; spinning with WordNet too would measure
-nothing. This spinner uses Aiksaurus (derived from the Moby thesaurus; Debian package
-``libaiksaurus-1.2-data``), the way article spinners do: each eligible word (in the thesaurus,
+nothing. This spinner uses Aiksaurus by default (derived from the Moby thesaurus; Debian package
+``libaiksaurus-1.2-data``). ``source="mythes"`` uses LibreOffice's English thesaurus instead
+(Debian ``mythes-en-us``), which is built largely from WordNet: closest to what spinners in the
+wild do, and NOT independent of the detector -- report it beside Aiksaurus, never instead. Both
+work the way article spinners do: each eligible word (in the thesaurus,
 not a function word) is replaced, with probability ``rate``, by a random one-word synonym from
 any of its meanings, regardless of sense, keeping the original's capitalisation.
 
@@ -17,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 AIKSAURUS_DIRS = [Path("/usr/share/aiksaurus")]
+MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
 _WORD = re.compile(r"[A-Za-z]+")
 FUNCTION_WORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
@@ -83,6 +87,29 @@ def thesaurus() -> dict[str, list[str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def mythes_thesaurus() -> dict[str, list[str]]:
+    """word -> one-word synonyms from mythes-en-us (entries marked "generic term", "related
+    term" or "antonym" are not synonyms and are left out)."""
+    if not MYTHES.exists():
+        raise FileNotFoundError("mythes thesaurus not found: apt-get install mythes-en-us")
+    out: dict[str, set[str]] = {}
+    lines = MYTHES.read_text(encoding="utf-8", errors="replace").splitlines()[1:]
+    k = 0
+    while k < len(lines):
+        head, _, count = lines[k].rpartition("|")
+        k += 1
+        word = head.lower()
+        for line in lines[k:k + int(count or 0)]:
+            for syn in line.split("|")[1:]:
+                if "(" in syn or not syn.isalpha() or syn.lower() == word:
+                    continue
+                if word.isalpha():
+                    out.setdefault(word, set()).add(syn.lower())
+        k += int(count or 0)
+    return {w: sorted(v) for w, v in out.items()}
+
+
 def _case_like(word: str, model: str) -> str:
     if model.isupper() and len(model) > 1:
         return word.upper()
@@ -91,7 +118,8 @@ def _case_like(word: str, model: str) -> str:
     return word
 
 
-def spin(text: str, rate: float, rng: random.Random, of: str = "eligible") -> tuple[str, int]:
+def spin(text: str, rate: float, rng: random.Random, of: str = "eligible",
+         source: str = "aiksaurus") -> tuple[str, int]:
     """The spun text and the number of words replaced.
 
     ``of="eligible"``: each word the thesaurus has (not a function word) is replaced with
@@ -99,7 +127,7 @@ def spin(text: str, rate: float, rng: random.Random, of: str = "eligible") -> tu
     of ALL running words are replaced (chosen at random among the eligible ones; when fewer are
     eligible, all of them are), the harsher reading used by bench/spin.py.
     """
-    thes = thesaurus()
+    thes = mythes_thesaurus() if source == "mythes" else thesaurus()
     words = list(_WORD.finditer(text))
     eligible = [k for k, m in enumerate(words)
                 if m.group().lower() in thes and m.group().lower() not in FUNCTION_WORDS]

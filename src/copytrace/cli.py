@@ -20,8 +20,9 @@ from copytrace.document import Document, Problem
 
 app = typer.Typer(
     name="copytrace",
-    help="Find which documents copy which: verbatim and edited copies, with aligned passages, "
-         "copy families and their sources.",
+    help="Find which documents copy which -- verbatim, edited, machine-spun, rewritten or "
+         "translated -- with aligned passages, copy families, their sources, and the stories "
+         "that independent documents share.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -213,8 +214,9 @@ def scan(
     if not quiet:
         s = result.stats
         out_console.print(
-            f"{s['documents']} documents, {s['families']} copy families, {s['related_pairs']} "
-            f"related pairs ({s['candidate_pairs']} candidates checked) in "
+            f"{s['documents']} documents, {s['families']} copy families, "
+            f"{s['stories'] - s['singleton_stories']} stories of 2+ documents, "
+            f"{s['related_pairs']} related pairs ({s['candidate_pairs']} candidates checked) in "
             f"{s['seconds']['total']:.1f} s -> {out}/", highlight=False)
     raise typer.Exit(_finish(problems, quiet))
 

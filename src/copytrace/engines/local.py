@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -251,6 +252,7 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         "lsh_pairs": int(n_lsh), "skeleton_pairs": int(n_skel), "related_pairs": len(pairs),
         "families": len({r.family for r in results if r.relation != "independent"}),
         "stories": len({r.story for r in results}),
+        "singleton_stories": sum(1 for c in Counter(r.story for r in results).values() if c == 1),
         "same_story_pairs": len(story_links),
         "bands": bands, "rows": rows, "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
