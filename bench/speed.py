@@ -16,7 +16,9 @@ the peer's.
 
 Part 2, scan: ``copytrace scan`` as a subprocess (all cores) on generated corpora of N documents:
 real articles from ../shared/data/news plus injected copies (edited, truncated, boilerplate-
-wrapped) in families of known structure; wall time and the child's peak RSS.
+wrapped) in families of known structure; wall time and the child's peak RSS. Each size is timed
+in each ``--modes`` flag set: ``default`` (every stage), ``no-semantic`` (no sentence encoder:
+what a de-duplication job runs), ``words-only`` (also no spin and no spun-copy channel).
 """
 
 from __future__ import annotations
@@ -140,12 +142,17 @@ def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
     return docs
 
 
-def scan_bench(sizes: list[int], workers: int | None) -> list[dict]:
+SCAN_MODES = {"default": [], "no-semantic": ["--no-semantic"],
+              "words-only": ["--no-semantic", "--no-spun", "--no-spin"]}
+
+
+def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("default",)
+               ) -> list[dict]:
     articles = load_news(min_words=80) if news_available() else []
     if not articles:
         return [{"error": "../shared/data/news is not present; scan benchmark skipped"}]
     out = []
-    for n in sizes:
+    for n, mode in ((n, m) for n in sizes for m in modes):
         docs = make_corpus(n, articles)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "corpus.jsonl.gz"
@@ -153,7 +160,7 @@ def scan_bench(sizes: list[int], workers: int | None) -> list[dict]:
                 for d in docs:
                     fh.write(json.dumps(d) + "\n")
             cmd = [sys.executable, "-m", "copytrace", "scan", str(path), "--out",
-                   str(Path(tmp) / "out"), "--quiet"]
+                   str(Path(tmp) / "out"), "--quiet", *SCAN_MODES[mode]]
             if workers:
                 cmd += ["--workers", str(workers)]
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -163,10 +170,11 @@ def scan_bench(sizes: list[int], workers: int | None) -> list[dict]:
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             fams = sum(1 for line in (Path(tmp) / "out" / "documents.jsonl").open()
                        if '"relation": "source"' in line) if proc.returncode == 0 else None
-        out.append({"documents": n, "seconds": round(secs, 2), "docs_per_s": round(n / secs),
+        out.append({"documents": n, "mode": mode, "flags": " ".join(SCAN_MODES[mode]),
+                    "seconds": round(secs, 2), "docs_per_s": round(n / secs),
                     "peak_rss_mib": round(max(peak, before) / 1024), "exit_code": proc.returncode,
                     "families": fams, "stderr_tail": proc.stderr[-500:] if proc.returncode else ""})
-        print(f"  scan {n:>7} docs: {secs:7.1f} s, {n / secs:8.0f} docs/s, "
+        print(f"  scan {n:>7} docs ({mode}): {secs:7.1f} s, {n / secs:8.0f} docs/s, "
               f"peak RSS {max(peak, before) / 1024:6.0f} MiB", flush=True)
     return out
 
@@ -197,6 +205,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--modes", nargs="*", default=["default", "no-semantic"],
+                    choices=sorted(SCAN_MODES), help="scan flag sets to time at each size")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -214,7 +224,7 @@ def main(argv: list[str] | None = None) -> dict:
         extra = f"  (copytrace is {r['copytrace_speedup']}x)" if "copytrace_speedup" in r else ""
         print(f"  {name:<11} {r.get('docs_per_s', r.get('error'))} docs/s{extra}")
     print("scan (all cores):")
-    scans = scan_bench(args.sizes, args.workers) if args.sizes else []
+    scans = scan_bench(args.sizes, args.workers, args.modes) if args.sizes else []
     result = {"machine": machine(), "command": "python -m bench.speed " + " ".join(argv or
               sys.argv[1:]), "signatures": {"documents": len(texts), "mean_words": round(words),
                                             "results": sig}, "scan": scans}

@@ -13,7 +13,8 @@ Ground truth: each source and its spun copy are one family; nothing else is rela
 
 Systems, on the same corpus:
 - ``copytrace``: the full scan (word + skeleton channels, spun relation);
-- ``copytrace-words``: the same scan without the skeleton channel (``spun=False``);
+- ``copytrace-words``: the same scan with only the word channels (``spun=False,
+  semantic=False``): what copytrace finds without the skeleton channel and the sentence encoder;
 - ``datasketch``: MinHash LSH at its usual settings (128 permutations, 5-word shingles,
   threshold 0.5, xxhash), families = connected components of LSH matches whose estimated Jaccard
   reaches the threshold -- what MinHash-only dedup pipelines do.
@@ -74,11 +75,12 @@ def score(pred: set[frozenset[str]], truth: set[frozenset[str]]) -> dict:
             "predicted_pairs": len(pred)}
 
 
-def run_copytrace(docs, spun: bool) -> tuple[dict, dict]:
+def run_copytrace(docs, full: bool) -> tuple[dict, dict]:
     from copytrace.document import Document
     from copytrace.engines.local import ScanConfig, scan
 
-    res = scan([Document(i, t) for i, t in docs], ScanConfig(spun=spun))
+    cfg = ScanConfig() if full else ScanConfig(spun=False, semantic=False)
+    res = scan([Document(i, t) for i, t in docs], cfg)
     fam = {r.id: r.family for r in res.results}
     return fam, {frozenset((p.a, p.b)): p for p in res.pairs}
 
@@ -143,7 +145,7 @@ def main(argv: list[str] | None = None) -> dict:
         docs, truth, info = build_corpus(texts, args.pairs, rate, args.seed, thesaurus)
         row = {"thesaurus": thesaurus, "rate": rate, "documents": len(docs), **info}
         t = time.perf_counter()
-        fam, pairs = run_copytrace(docs, spun=True)
+        fam, pairs = run_copytrace(docs, full=True)
         row["copytrace_seconds"] = round(time.perf_counter() - t, 2)
         row["copytrace"] = score(family_pairs(fam), truth)
         named = [pairs[p] for p in truth if p in pairs and pairs[p].relation == "spun"]
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
                     if (p.direction == "a->b") == p.a.startswith("n") and p.direction != "unknown")
         row["copytrace"]["direction_right"] = round(right / len(named), 4) if named else None
         row["copytrace"]["direction_unknown"] = sum(p.direction == "unknown" for p in named)
-        fam, _ = run_copytrace(docs, spun=False)
+        fam, _ = run_copytrace(docs, full=False)
         row["copytrace-words"] = score(family_pairs(fam), truth)
         if not args.no_datasketch:
             row["datasketch"] = score(family_pairs(run_datasketch(docs)), truth)

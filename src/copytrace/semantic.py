@@ -4,8 +4,11 @@
 people, places, organisations and figures ("Trump", "Gaza", "40", "2023") while changing the
 words around them. `entity_keys` takes from each document the tokens written with a capital
 letter away from the start of a sentence, and numbers; two documents sharing at least
-``min_entities`` of them, each carried by at most ``max_entity_docs`` documents, are candidates
-(the same bucket machinery as text anchors, `copytrace.candidates`).
+``min_entities`` (8) of them, each carried by at most ``max_entity_docs`` (32) documents, are
+candidates -- or at least ``min_entities_short`` (4) when those are half of the smaller
+document's names and numbers (a short text names fewer things). This is a blocked search: the
+sentence vectors are compared only inside these blocks (the same bucket machinery as text
+anchors, `copytrace.candidates`).
 
 **Verification: sentences aligned in order.** Both documents' sentences are embedded
 (`copytrace.fingerprint.embed`, one multilingual vector space) and the pair of sentence
@@ -23,7 +26,7 @@ passages with character offsets, as for copies.
   film awards, a long-running court case) stories follow storylines rather than single events.
 
 Cost: the encoder needs ~1.7 ms per sentence per core, so only documents with an entity candidate
-(at least ``min_entities`` (6) shared names/numbers) are embedded, and only their first
+are embedded, and only their first
 ``max_sentences`` (20) sentences; ``--no-semantic`` turns the stage off for pure de-duplication.
 """
 
@@ -42,7 +45,8 @@ from copytrace.normalize import Tokens
 
 @dataclass(frozen=True)
 class SemanticParams:
-    min_entities: int = 6
+    min_entities: int = 8  # shared rare names/numbers that make a pair a candidate ...
+    min_entities_short: int = 4  # ... or this many, when they are half of the smaller set
     max_entity_docs: int = 32
     top_k: int = 8  # entity candidates kept per document
     max_sentences: int = 20  # sentences embedded per document
@@ -105,11 +109,12 @@ def entity_keys(text: str, tokens: Tokens) -> np.ndarray:
     return np.unique(tokens.hash[keep])
 
 
-def entity_pairs(keys: list[np.ndarray], min_entities: int = 4, max_docs: int = 32,
-                 top_k: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def entity_pairs(keys: list[np.ndarray], min_entities: int = 8, max_docs: int = 32,
+                 top_k: int = 8, min_short: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) sharing at least ``min_entities`` keys carried by at most ``max_docs``
-    documents, with their counts; each document keeps its ``top_k`` partners sharing the most
-    (a pair stays when it is in the top of either document)."""
+    documents -- or at least ``min_short`` keys making up half of the smaller document's keys
+    (short texts name fewer things) -- with their counts; each document keeps its ``top_k``
+    partners sharing the most (a pair stays when it is in the top of either document)."""
     from copytrace.candidates import _bucket_pairs, unique_rows
 
     n = len(keys)
@@ -123,9 +128,12 @@ def entity_pairs(keys: list[np.ndarray], min_entities: int = 4, max_docs: int = 
     if len(flat) == 0:
         return empty
     pairs, counts = np.unique(flat, return_counts=True)
-    ok = counts >= min_entities
-    pairs, counts = pairs[ok], counts[ok]
     a, b = pairs // n, pairs % n
+    ok = counts >= min_entities
+    if min_short is not None:
+        sizes = np.array([len(k) for k in keys])
+        ok |= (counts >= min_short) & (2 * counts >= np.minimum(sizes[a], sizes[b]))
+    pairs, counts, a, b = pairs[ok], counts[ok], a[ok], b[ok]
     keep = np.zeros(len(pairs), dtype=bool)
     for side in (a, b):  # rank of each pair among its document's pairs, most shared first
         order = np.lexsort((-counts, side))
@@ -177,7 +185,7 @@ def align_sentences(a: SentenceVectors, b: SentenceVectors,
                     p: SemanticParams = SemanticParams()) -> SemanticAlignment:
     if len(a) == 0 or len(b) == 0:
         return SemanticAlignment(np.empty((0, 3), np.int64), len(a), len(b), [], 0.0, 0.0, 0.0)
-    sim = a.vectors @ b.vectors.T
+    sim = a.vectors.astype(np.float32) @ b.vectors.astype(np.float32).T
     matched = _monotone(sim.astype(np.float64), p.sentence_threshold)
     cos = (sim[matched[:, 0], matched[:, 1]] * 1000).astype(np.int64)
     pairs = np.column_stack([matched, cos]) if len(matched) else np.empty((0, 3), np.int64)

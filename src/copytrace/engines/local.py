@@ -331,7 +331,8 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
     ``pairs``; returns the same-story links."""
     p = cfg.semantic_params
     keys = [entity_keys(d.text, t) for d, t in zip(docs, matchable)]
-    cand, shared = entity_pairs(keys, p.min_entities, p.max_entity_docs, p.top_k)
+    cand, shared = entity_pairs(keys, p.min_entities, p.max_entity_docs, p.top_k,
+                                p.min_entities_short)
     n_shared = {(i, j): int(c) for (i, j), c in zip(cand.tolist(), shared.tolist())}
     todo = [(i, j) for i, j in cand.tolist() if (i, j) not in pairs]
     need = sorted({x for pair in todo for x in pair})
