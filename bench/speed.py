@@ -6,7 +6,8 @@
 
 Part 1, signatures: raw text in, 128-value MinHash signatures of 5-word shingles out, tokenizing
 and shingling included, on ONE core, for the same news-size documents:
-- copytrace: tokenizer kernel + MinHash kernel, in batches;
+- copytrace: ``MinHasher.text_signatures`` (tokenizer kernel writing hashes only + MinHash
+  kernel), in batches of 500;
 - datasketch: ``MinHash(num_perm=128, hashfunc=xxhash.xxh32_intdigest)`` and ``update_batch``
   over the encoded shingles (words from ``re.findall(r"\\w+", text.lower())``);
 - rensa: ``RMinHash(num_perm=128).update(shingles)`` over the same shingle strings.
@@ -52,14 +53,10 @@ def peer_shingles(text: str, k: int = 5) -> list[str]:
 
 def run_copytrace(texts: list[str]) -> np.ndarray:
     from copytrace.fingerprint import MinHasher
-    from copytrace.normalize import tokenize_many
 
     hasher = MinHasher(num_perm=128, shingle=5)
-    out = []
-    for i in range(0, len(texts), 500):
-        toks = tokenize_many(texts[i:i + 500])
-        out.append(hasher.signatures([t.hash for t in toks]))
-    return np.concatenate(out)
+    return np.concatenate([hasher.text_signatures(texts[i:i + 500])
+                           for i in range(0, len(texts), 500)])
 
 
 def run_datasketch(texts: list[str]) -> list:

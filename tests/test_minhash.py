@@ -62,3 +62,11 @@ def test_short_documents_still_get_a_signature():
     ta, tb = tokenize_many(["two words", "two words"])
     s = h.signatures([ta.hash, tb.hash])
     assert h.similarity(s[0], s[1]) == 1.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(max_size=200), max_size=8))
+def test_signatures_from_raw_texts_equal_signatures_from_tokens(texts):
+    hasher = MinHasher(num_perm=32, shingle=3)
+    from_tokens = hasher.signatures([t.hash for t in tokenize_many(texts)])
+    assert np.array_equal(hasher.text_signatures(texts), from_tokens)

@@ -139,13 +139,14 @@ def _rotl1(x):
 
 @nb.njit(cache=True, nogil=True)
 def _tokenize_kernel(buf, doc_chars, cls, value, out_start, out_end, out_hash, out_line,
-                     out_doc_tok):
+                     out_doc_tok, hashes_only=False):
     """Decode the UTF-8 documents laid end to end in ``buf`` and emit word tokens.
 
     Document d has doc_chars[d] code points. Token k gets its start/end char offsets, its hash
     and its line number (newlines seen before it), and out_doc_tok[d+1] is the running token
     count. Tokens past the outputs' capacity are counted but not written: the caller sees a
-    return value above the capacity and runs again with room for all of them.
+    return value above the capacity and runs again with room for all of them. With
+    ``hashes_only`` only the hashes are written (the other outputs may be empty arrays).
 
     A word's hash is a cyclic polynomial (rotate-xor) over its characters' random values, then
     splitmix64: two 1-cycle operations per character on the critical path. For words shorter
@@ -189,27 +190,30 @@ def _tokenize_kernel(buf, doc_chars, cls, value, out_start, out_end, out_hash, o
             elif c != IGNORED:  # ignorable: neither breaks nor extends a word
                 if in_word:
                     if k < cap:
-                        out_start[k] = w_start
-                        out_end[k] = w_end
                         out_hash[k] = mix64(h)
-                        out_line[k] = line
+                        if not hashes_only:
+                            out_start[k] = w_start
+                            out_end[k] = w_end
+                            out_line[k] = line
                     k += 1
                     in_word = False
                 if c == SOLO:
                     if k < cap:
-                        out_start[k] = char_idx
-                        out_end[k] = char_idx + 1
                         out_hash[k] = mix64(value[cp])
-                        out_line[k] = line
+                        if not hashes_only:
+                            out_start[k] = char_idx
+                            out_end[k] = char_idx + 1
+                            out_line[k] = line
                     k += 1
                 elif cp == 10:
                     line += 1
         if in_word:
             if k < cap:
-                out_start[k] = w_start
-                out_end[k] = w_end
                 out_hash[k] = mix64(h)
-                out_line[k] = line
+                if not hashes_only:
+                    out_start[k] = w_start
+                    out_end[k] = w_end
+                    out_line[k] = line
             k += 1
         out_doc_tok[d + 1] = k
     return k
@@ -252,6 +256,24 @@ def tokenize_many(texts: list[str]) -> list[Tokens]:
     bounds = doc_tok.tolist()
     return [Tokens(start[lo:hi], end[lo:hi], hsh[lo:hi], line[lo:hi])
             for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def token_hashes_many(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Only the token hashes of a batch of texts, flat, with per-document offsets: document d's
+    hashes are ``hashes[doc_tok[d]:doc_tok[d + 1]]``. For fingerprints that need no offsets."""
+    cls, value = tables()
+    buf = np.frombuffer("".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    doc_chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    doc_tok = np.zeros(len(texts) + 1, dtype=np.int64)
+    cap = len(buf) // 4 + len(texts) + 16
+    unused = np.empty(0, np.int32)
+    while True:
+        hsh = np.empty(cap, np.uint64)
+        n = _tokenize_kernel(buf, doc_chars, cls, value, unused, unused, hsh, unused, doc_tok,
+                             True)
+        if n <= cap:
+            return hsh[:n], doc_tok
+        cap = n
 
 
 def tokenize(text: str) -> Tokens:

@@ -141,6 +141,16 @@ class MinHasher:
         _minhash_kernel(flat, doc_tok, self.shingle, self.a, self.b, self.c, out)
         return out
 
+    def text_signatures(self, texts: list[str]) -> np.ndarray:
+        """Signatures straight from raw texts (tokenized as `copytrace.normalize` does, with no
+        per-document token objects): the fast path when only fingerprints are wanted."""
+        from copytrace.normalize import token_hashes_many
+
+        flat, doc_tok = token_hashes_many(texts)
+        out = np.empty((len(texts), self.num_perm), dtype=np.uint32)
+        _minhash_kernel(flat, doc_tok, self.shingle, self.a, self.b, self.c, out)
+        return out
+
     @staticmethod
     def similarity(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
         """Estimated Jaccard similarity of two signatures."""
