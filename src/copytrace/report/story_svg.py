@@ -1,11 +1,11 @@
-"""A picture of one story as inline SVG: documents as dots, copies as arrows, same-story links dashed.
+"""A picture of one story as inline SVG: documents as dots, copies as arrows, same-story dashed.
 
 Layout (deterministic, no physics, no scripts): each copy family is a cluster with its source in
 the middle and its members on concentric rings around it (a ring holds as many dots as fit at
 ~24 px apart, so a family of 200 still reads); clusters, largest first, are packed left to right
 in rows (labels under the dots, except on the rings of families over 30, where the tooltip
-names each dot). An arrow runs from source to copy when the direction is known, a plain line when it is
-not; colour says the relation. Every label and tooltip is HTML-escaped.
+names each dot). An arrow runs from source to copy when the direction is known, a plain line
+when it is not; colour says the relation. Every label and tooltip is HTML-escaped.
 """
 
 from __future__ import annotations

@@ -1,0 +1,410 @@
+"""Quality benchmarks on public corpora and on a generated corpus with known families.
+
+Every task runs copytrace and a MinHash-only baseline (datasketch at its usual settings: 128
+permutations, 5-word shingles, threshold 0.5) in the same run, and reports both.
+
+- ``pan13``: PAN-13 text alignment, "no obfuscation" pairs (../shared/data/pan13_noobf, a noisy
+  copy). Character-level precision, recall, granularity and plagdet with the official
+  definitions (Potthast et al., COLING 2010). copytrace's detections are the passages of
+  ``copytrace compare``; the MinHash baseline can only flag whole documents (a pair whose
+  estimated Jaccard reaches the threshold is one detection spanning both documents).
+- ``clough``: Clough & Stevenson's short answers, tasks a-c (../shared/data/clough_stevenson):
+  each answer against its Wikipedia source. Categories cut/light/heavy/non; reported: reuse
+  detection (cut+light+heavy vs non) and the confusion of truth category and relation.
+- ``mrpc``: MRPC train sentence pairs (../shared/data/mrpc). Sentences are too short for copy
+  detection, so this measures the sentence channel: copytrace's sentence cosine against the
+  baseline's Jaccard, as ROC AUC and as accuracy/F1 at copytrace's fixed threshold (0.72) and at
+  the baseline's (0.5).
+- ``injected``: a generated corpus (bench/corpus.py; never reads copytrace internals) of real
+  articles and families of known structure: verbatim, edited, spun, truncated and
+  boilerplate-wrapped copies. Family ARI and per-type pairwise recall, overall pairwise
+  precision.
+
+    PYTHONPATH=. python -m bench.quality [--quick] [--tasks pan13,clough,mrpc,injected]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import re
+import time
+import xml.etree.ElementTree as ET
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from bench.corpus import (NEWS_DIR, donor_sentences, edited_copy, independent_subset, load_news,
+                          truncated_copy, wrapped_copy)
+
+DATA = NEWS_DIR.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+_WORD = re.compile(r"\w+")
+
+
+# ----------------------------------------------------------------------------- baseline
+
+def _shingles(text: str, k: int = 5) -> list[bytes]:
+    w = _WORD.findall(text.lower())
+    return [" ".join(w[i:i + k]).encode() for i in range(max(1, len(w) - k + 1))]
+
+
+def minhash(text: str, k: int = 5):
+    import xxhash
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=128, hashfunc=xxhash.xxh32_intdigest)
+    m.update_batch(_shingles(text, k))
+    return m
+
+
+def jaccard(a: str, b: str, k: int = 5) -> float:
+    sa, sb = set(_shingles(a, k)), set(_shingles(b, k))
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
+def datasketch_families(docs: list[tuple[str, str]], threshold: float = 0.5) -> dict[str, str]:
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    sigs = {}
+    for i, t in docs:
+        sigs[i] = minhash(t)
+        lsh.insert(i, sigs[i])
+    parent = {i: i for i, _ in docs}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, m in sigs.items():
+        for j in lsh.query(m):
+            if j != i and m.jaccard(sigs[j]) >= threshold:
+                parent[find(i)] = find(j)
+    return {i: find(i) for i in parent}
+
+
+# ----------------------------------------------------------------------------- PAN measures
+
+def pan_measures(cases: list[tuple], detections: list[tuple]) -> dict:
+    """Character precision, recall, granularity and plagdet (Potthast et al. 2010).
+
+    A case or detection is (pair key, (susp_start, susp_end), (src_start, src_end)); its
+    characters are those of both spans. A detection *detects* a case of the same pair when they
+    overlap in both documents.
+    """
+    def overlap(x, y):
+        return max(0, min(x[1], y[1]) - max(x[0], y[0]))
+
+    def size(c):
+        return (c[1][1] - c[1][0]) + (c[2][1] - c[2][0])
+
+    def union_len(spans):
+        spans = sorted(s for s in spans if s[1] > s[0])
+        total, cur = 0, None
+        for s, e in spans:
+            if cur is None or s > cur[1]:
+                if cur:
+                    total += cur[1] - cur[0]
+                cur = [s, e]
+            else:
+                cur[1] = max(cur[1], e)
+        return total + (cur[1] - cur[0] if cur else 0)
+
+    def detects(r, s):
+        return r[0] == s[0] and overlap(r[1], s[1]) > 0 and overlap(r[2], s[2]) > 0
+
+    def shared(x, y):  # characters of x inside y, per document
+        return ((max(x[1][0], y[1][0]), min(x[1][1], y[1][1])),
+                (max(x[2][0], y[2][0]), min(x[2][1], y[2][1])))
+
+    def covered(x, others):
+        parts = [shared(x, o) for o in others]
+        return union_len([p[0] for p in parts]) + union_len([p[1] for p in parts])
+
+    by_pair: dict = {}
+    for r in detections:
+        by_pair.setdefault(r[0], []).append(r)
+    rec_terms, gran = [], []
+    for s in cases:
+        rs = [r for r in by_pair.get(s[0], []) if detects(r, s)]
+        rec_terms.append(covered(s, rs) / size(s) if rs else 0.0)
+        if rs:
+            gran.append(len(rs))
+    cases_by_pair: dict = {}
+    for s in cases:
+        cases_by_pair.setdefault(s[0], []).append(s)
+    prec_terms = []
+    for r in detections:
+        ss = [s for s in cases_by_pair.get(r[0], []) if detects(r, s)]
+        prec_terms.append(covered(r, ss) / size(r) if ss and size(r) else 0.0)
+    prec = float(np.mean(prec_terms)) if prec_terms else 0.0
+    rec = float(np.mean(rec_terms)) if rec_terms else 0.0
+    g = float(np.mean(gran)) if gran else 1.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"precision": round(prec, 4), "recall": round(rec, 4), "granularity": round(g, 4),
+            "plagdet": round(f1 / np.log2(1 + g), 4), "cases": len(cases),
+            "detections": len(detections)}
+
+
+def _read(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return text  # no newline translation: offsets count "\r\n" as two characters
+
+
+def pan13(limit: int | None = None) -> dict:
+    from copytrace.document import Document
+    from copytrace.engines.local import ScanConfig, compare_two
+
+    root = DATA / "pan13_noobf"
+    pairs = [line.split() for line in (root / "pairs").read_text().splitlines() if line.strip()]
+    pairs = pairs[:limit] if limit else pairs
+    cases, ours, base = [], [], []
+    cfg = ScanConfig(semantic=False, spin=False)
+    t_ours = t_base = 0.0
+    for susp, src in pairs:
+        key = (susp, src)
+        truth = root / "truth" / f"{Path(susp).stem}-{Path(src).stem}.xml"
+        if truth.exists():
+            for f in ET.parse(truth).getroot().iter("feature"):
+                if f.get("name") != "plagiarism":
+                    continue
+                to, tl = int(f.get("this_offset")), int(f.get("this_length"))
+                so, sl = int(f.get("source_offset")), int(f.get("source_length"))
+                cases.append((key, (to, to + tl), (so, so + sl)))
+        a, b = _read(root / "susp" / susp), _read(root / "src" / src)
+        t = time.perf_counter()
+        pair, _, _ = compare_two(Document(susp, a), Document(src, b), cfg)
+        ours += [(key, p.a, p.b) for p in pair.passages]
+        t_ours += time.perf_counter() - t
+        t = time.perf_counter()
+        if minhash(a).jaccard(minhash(b)) >= 0.5:
+            base.append((key, (0, len(a)), (0, len(b))))
+        t_base += time.perf_counter() - t
+    return {"pairs": len(pairs),
+            "copytrace": {**pan_measures(cases, ours), "seconds": round(t_ours, 2)},
+            "datasketch": {**pan_measures(cases, base), "seconds": round(t_base, 2)}}
+
+
+# ----------------------------------------------------------------------------- Clough-Stevenson
+
+def clough() -> dict:
+    from copytrace.document import Document
+    from copytrace.engines.local import compare_two
+
+    root = DATA / "clough_stevenson"
+    rows = list(csv.DictReader((root / "labels.csv").open(encoding="utf-8")))
+    src = {t: Document(f"orig_task{t}", _read(root / "texts" / f"orig_task{t}.txt"))
+           for t in "abc"}
+    confusion: dict[str, dict[str, int]] = {}
+    base_conf: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r["Category"] == "orig" or r["Task"] not in src:
+            continue
+        doc = Document(r["File"], _read(root / "texts" / r["File"]))
+        pair, _, _ = compare_two(doc, src[r["Task"]])
+        rel = pair.relation
+        confusion.setdefault(r["Category"], {}).setdefault(rel, 0)
+        confusion[r["Category"]][rel] += 1
+        j = minhash(doc.text).jaccard(minhash(src[r["Task"]].text))
+        b = "reuse" if j >= 0.5 else "none"
+        base_conf.setdefault(r["Category"], {}).setdefault(b, 0)
+        base_conf[r["Category"]][b] += 1
+
+    def detection(conf, positive):
+        tp = sum(n for c, rels in conf.items() if c != "non"
+                 for rel, n in rels.items() if rel in positive)
+        fp = sum(n for rel, n in conf.get("non", {}).items() if rel in positive)
+        pos = sum(n for c, rels in conf.items() if c != "non" for n in rels.values())
+        p = tp / (tp + fp) if tp + fp else 0.0
+        rc = tp / pos if pos else 0.0
+        return {"precision": round(p, 4), "recall": round(rc, 4),
+                "f1": round(2 * p * rc / (p + rc), 4) if p + rc else 0.0}
+
+    reuse = {"verbatim", "edited", "spun", "rewrite", "translation"}
+    expected = {"cut": {"verbatim", "edited"}, "light": {"edited"}, "heavy": {"rewrite"},
+                "non": {"none", "same-story"}}
+    right = sum(n for c, rels in confusion.items() for rel, n in rels.items()
+                if rel in expected[c])
+    total = sum(n for rels in confusion.values() for n in rels.values())
+    return {"answers": total,
+            "copytrace": {"confusion": confusion, "reuse_detection": detection(confusion, reuse),
+                          "category_accuracy": round(right / total, 4)},
+            "datasketch": {"confusion": base_conf,
+                           "reuse_detection": detection(base_conf, {"reuse"})}}
+
+
+# ----------------------------------------------------------------------------- MRPC
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    order = np.argsort(scores)
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    pos = labels.sum()
+    neg = len(labels) - pos
+    return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg)) if pos and neg else 0.5
+
+
+def _binary(pred: np.ndarray, labels: np.ndarray) -> dict:
+    tp = int((pred & labels).sum())
+    p = tp / pred.sum() if pred.sum() else 0.0
+    r = tp / labels.sum() if labels.sum() else 0.0
+    return {"accuracy": round(float((pred == labels).mean()), 4), "precision": round(p, 4),
+            "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+
+
+def mrpc(limit: int | None = None) -> dict:
+    from copytrace.fingerprint.embed import encode_sentences
+    from copytrace.semantic import SemanticParams
+
+    path = DATA / "mrpc" / "msr_paraphrase_train.txt"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()[1:]
+    rows = [ln.split("\t") for ln in lines]
+    rows = [r for r in rows if len(r) == 5][:limit] if limit else [r for r in rows if len(r) == 5]
+    a = [r[3].replace("<QUOTE>", '"') for r in rows]
+    b = [r[4].replace("<QUOTE>", '"') for r in rows]
+    labels = np.array([r[0] == "1" for r in rows])
+    t = time.perf_counter()
+    cos = (encode_sentences(a) * encode_sentences(b)).sum(axis=1)
+    t_ours = time.perf_counter() - t
+    t = time.perf_counter()
+    jac5 = np.array([jaccard(x, y, 5) for x, y in zip(a, b)])
+    jac1 = np.array([jaccard(x, y, 1) for x, y in zip(a, b)])
+    t_base = time.perf_counter() - t
+    thr = SemanticParams().sentence_threshold
+    return {"pairs": len(rows), "positives": int(labels.sum()),
+            "copytrace": {"auc": round(_auc(cos, labels), 4), **_binary(cos >= thr, labels),
+                          "threshold": thr, "seconds": round(t_ours, 2)},
+            "jaccard_5gram": {"auc": round(_auc(jac5, labels), 4), **_binary(jac5 >= 0.5, labels),
+                              "threshold": 0.5, "seconds": round(t_base, 2)},
+            "jaccard_words": {"auc": round(_auc(jac1, labels), 4), **_binary(jac1 >= 0.5, labels),
+                              "threshold": 0.5}}
+
+
+# ----------------------------------------------------------------------------- injected corpus
+
+def ari(truth: list, pred: list) -> float:
+    """Adjusted Rand index of two labelings of the same items."""
+    from collections import Counter
+
+    def c2(x):
+        return x * (x - 1) / 2
+
+    n = len(truth)
+    pairs = Counter(zip(truth, pred))
+    sum_ij = sum(c2(v) for v in pairs.values())
+    sum_a = sum(c2(v) for v in Counter(truth).values())
+    sum_b = sum(c2(v) for v in Counter(pred).values())
+    expected = sum_a * sum_b / c2(n) if n > 1 else 0.0
+    top = 0.5 * (sum_a + sum_b) - expected
+    return float((sum_ij - expected) / top) if top else 1.0
+
+
+def injected_corpus(n_sources: int, n_negatives: int, seed: int = 7) -> list[dict]:
+    """Real articles and one copy of each source per obfuscation type; ``family`` is the truth.
+    Types: verbatim (reformatted), edited (sentences deleted/inserted/replaced), spun (30% of
+    words, Aiksaurus), truncated (40-90% kept), wrapped (site header and footer)."""
+    from bench.spinner import spin, thesaurus_dir
+
+    rng = random.Random(seed)
+    texts = independent_subset([a["text"] for a in load_news(limit=4 * (n_sources + n_negatives)
+                                                             + 600)])
+    donors = donor_sentences(texts[-300:])
+    texts = texts[:n_sources + n_negatives]
+    header = ["Home | News | Sport | Weather", "Subscribe to our newsletter"]
+    footer = ["Share this article", "Copyright 2026 Example Media. All rights reserved."]
+    docs = []
+    for k, t in enumerate(texts):
+        fam = f"f{k}"
+        docs.append({"id": f"{fam}-source", "text": t, "family": fam, "type": "source"})
+        if k >= n_sources:
+            continue
+        copies = {"verbatim": re.sub(r"\s+", " ", t).strip(),
+                  "edited": edited_copy(t, rng, donors, delete=0.1, insert=0.1, replace=0.1),
+                  "truncated": truncated_copy(t, rng.uniform(0.4, 0.9)),
+                  "wrapped": wrapped_copy(t, header, footer)}
+        if thesaurus_dir() is not None:
+            copies["spun"] = spin(t, 0.3, rng, of="words")[0]
+        for kind, c in copies.items():
+            docs.append({"id": f"{fam}-{kind}", "text": c, "family": fam, "type": kind})
+    rng.shuffle(docs)
+    return docs
+
+
+def injected(n_sources: int = 200, n_negatives: int = 600) -> dict:
+    from copytrace.document import Document
+    from copytrace.engines.local import scan
+
+    docs = injected_corpus(n_sources, n_negatives)
+    truth = [d["family"] for d in docs]
+    t = time.perf_counter()
+    res = scan([Document(d["id"], d["text"]) for d in docs])
+    t_ours = time.perf_counter() - t
+    ours = [r.family for r in res.results]
+    t = time.perf_counter()
+    base_map = datasketch_families([(d["id"], d["text"]) for d in docs])
+    t_base = time.perf_counter() - t
+    base = [base_map[d["id"]] for d in docs]
+
+    def per_type(pred):
+        fam_of = {d["id"]: p for d, p in zip(docs, pred)}
+        out = {}
+        for kind in sorted({d["type"] for d in docs} - {"source"}):
+            copies = [d for d in docs if d["type"] == kind]
+            hit = sum(fam_of[d["id"]] == fam_of[f"{d['family']}-source"] for d in copies)
+            out[kind] = round(hit / len(copies), 4)
+        same = [(a, b) for a, b in combinations(range(len(docs)), 2) if pred[a] == pred[b]]
+        right = sum(truth[a] == truth[b] for a, b in same)
+        return out, round(right / len(same), 4) if same else 1.0
+
+    rec_o, prec_o = per_type(ours)
+    rec_b, prec_b = per_type(base)
+    return {"documents": len(docs), "sources": n_sources, "negatives": n_negatives,
+            "copytrace": {"ari": round(ari(truth, ours), 4), "recall_by_type": rec_o,
+                          "pairwise_precision": prec_o, "seconds": round(t_ours, 2)},
+            "datasketch": {"ari": round(ari(truth, base), 4), "recall_by_type": rec_b,
+                           "pairwise_precision": prec_b, "seconds": round(t_base, 2)}}
+
+
+TASKS = {"pan13": "pan13_noobf", "clough": "clough_stevenson", "mrpc": "mrpc", "injected": "news"}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tasks", default=",".join(TASKS))
+    ap.add_argument("--quick", action="store_true", help="small samples (a smoke test)")
+    ap.add_argument("--out", type=Path, default=RESULTS / "quality.json")
+    args = ap.parse_args(argv)
+    out: dict = {"command": "PYTHONPATH=. python -m bench.quality " + " ".join(argv or []),
+                 "quick": args.quick}
+    for task in args.tasks.split(","):
+        if not (DATA / TASKS[task]).exists():
+            out[task] = {"skipped": f"../shared/data/{TASKS[task]} is not present"}
+            continue
+        t = time.perf_counter()
+        if task == "pan13":
+            out[task] = pan13(limit=20 if args.quick else None)
+        elif task == "clough":
+            out[task] = clough()
+        elif task == "mrpc":
+            out[task] = mrpc(limit=300 if args.quick else None)
+        else:
+            out[task] = injected(*((20, 60) if args.quick else (200, 600)))
+        out[task]["wall_seconds"] = round(time.perf_counter() - t, 1)
+        print(task, json.dumps(out[task])[:400], flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=1) + "\n")
+    return out
+
+
+if __name__ == "__main__":
+    main()
