@@ -31,7 +31,6 @@ import os
 import platform
 import random
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -114,7 +113,8 @@ FOOTER = ["Join our channel and get the latest breaking news delivered to you.",
 
 
 def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
-    """n documents: originals plus injected copies (at least 30% of documents are copies).
+    """n documents: originals plus injected copies (at least 30% of documents are copies);
+    ``family`` is the truth: the id of the original a document was made from.
 
     Sentences inserted into edited copies come from 500 held-out articles that are never in the
     corpus, so a copy is derived from its source only."""
@@ -123,10 +123,11 @@ def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
         raise ValueError("need at least 600 articles (500 are held out as donors)")
     donors = donor_sentences([a["text"] for a in articles[-500:]])
     n_orig = min(len(articles) - 500, max(1, int(n * 0.7)))
-    docs = [{"id": a["id"], "text": a["text"]} for a in articles[:n_orig]]
+    docs = [{"id": a["id"], "text": a["text"], "family": a["id"]} for a in articles[:n_orig]]
     k = 0
     while len(docs) < n:
-        src = articles[rng.randrange(n_orig)]["text"]
+        origin = articles[rng.randrange(n_orig)]
+        src = origin["text"]
         kind = k % 3
         if kind == 0:
             text = edited_copy(src, rng, donors, delete=0.1, insert=0.1, replace=0.1)
@@ -134,18 +135,25 @@ def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
             text = truncated_copy(src, rng.uniform(0.4, 0.9))
         else:
             text = wrapped_copy(src, HEADER, FOOTER)
-        docs.append({"id": f"copy-{k}", "text": text})
+        docs.append({"id": f"copy-{k}", "text": text, "family": origin["id"]})
         k += 1
     return docs
 
 
 # Runs the copytrace CLI and writes the process's own peak RSS (KiB) to argv[1] at exit, so that
-# each scan's memory is its own (RUSAGE_CHILDREN would report the largest child so far).
+# each scan's memory is its own (RUSAGE_CHILDREN would report the largest child so far, and
+# ru_maxrss would include the parent's memory at fork time).
 _MEASURED = """
-import atexit, resource, sys
+import atexit, sys
 out = sys.argv.pop(1)
-atexit.register(lambda: open(out, "w").write(
-    str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+
+def peak():  # VmHWM: peak RSS since exec (ru_maxrss would include the parent's at fork time)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return line.split()[1]
+    return "0"
+
+atexit.register(lambda: open(out, "w").write(peak()))
 sys.argv[0] = "copytrace"
 from copytrace.cli import main
 main()
