@@ -9,7 +9,10 @@
 Parts (each also runs on its own: ``python -m bench.<part> --help``):
 - ``speed``: MinHash signature throughput against datasketch and rensa (one core), and the
   scaling curve of ``copytrace scan`` (time and peak memory per corpus size and flag set);
-- ``peers``: near-duplicate clustering end to end against datasketch and rensa on one corpus;
+- ``peers``: near-duplicate clustering end to end against datasketch and rensa on one corpus,
+  and text-dedup when ``TEXT_DEDUP_PYTHON`` names a Python that has it (``python3 -m venv
+  /tmp/tdv && /tmp/tdv/bin/pip install text-dedup==0.4.0``: its dependencies are too heavy to
+  share copytrace's environment);
 - ``quality``: PAN-13, Clough & Stevenson, MRPC and an injected-family corpus, with MinHash-only
   baselines;
 - ``spin``: spun-copy recall and precision per substitution rate.
@@ -31,6 +34,10 @@ PARTS = ("speed", "peers", "quality", "spin")
 
 def _run(part: str, quick: bool, results: Path) -> None:
     out = results / f"{part}.json"
+    try:  # a path relative to the working folder reads better in the recorded commands
+        out = out.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        pass
     if part == "speed":
         from bench import speed
 
@@ -53,6 +60,12 @@ def _run(part: str, quick: bool, results: Path) -> None:
         args = (["--background", "300", "--pairs", "30", "--rates", "0.3", "--real", "0",
                  "--thesaurus", "aiksaurus"] if quick else [])
         spin.main([*args, "--out", str(out)])
+    if out.exists():  # every results file says where it was measured
+        from bench.speed import machine
+
+        data = json.loads(out.read_text())
+        data.setdefault("machine", machine())
+        out.write_text(json.dumps(data, indent=1) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

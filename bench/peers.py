@@ -9,7 +9,15 @@ the same jsonl corpus, writes ``{id: family}``, and reports its own wall time an
 - ``datasketch``: ``MinHash`` (128 permutations, xxhash32, 5-word shingles) + ``MinHashLSH``
   (threshold 0.5), each document queried then inserted, families by union-find over matches
   whose estimated Jaccard reaches the threshold;
-- ``rensa``: ``RMinHash`` + ``RMinHashLSH`` with the same shingles, threshold and banding.
+- ``rensa``: ``RMinHash`` + ``RMinHashLSH`` with the same shingles, threshold and banding;
+- ``text-dedup``: text-dedup's ``python -m text_dedup.minhash`` (5-grams, 128 permutations,
+  threshold 0.5, xxh3, one process: with ``--num_proc 2`` text-dedup 0.4.0 fails under the
+  datasets version pip resolves today, "cannot pickle 'KeyedRef' object") when a Python with text-dedup installed is named by
+  ``TEXT_DEDUP_PYTHON`` (its dependencies -- datasets, pyspark, unisim, onnxruntime... -- are
+  too heavy for copytrace's own environment); families from its union-find (``--debug``).
+
+Peak memory is the peak of the summed RSS of the engine's whole process tree, sampled every
+50 ms (text-dedup forks workers), the same way for every engine.
 
 Quality on the same corpus (its families are known: bench/corpus.py generators) is reported
 beside the speed: family ARI and pairwise precision/recall.
@@ -22,8 +30,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,7 +39,25 @@ import time
 from itertools import combinations
 from pathlib import Path
 
-ENGINES = ["copytrace-words", "copytrace", "datasketch", "rensa"]
+ENGINES = ["copytrace-words", "copytrace", "datasketch", "rensa", "text-dedup"]
+
+# Runs text-dedup's MinHash on a jsonl corpus inside ITS Python, then writes {id: family}.
+_TEXT_DEDUP = """
+import json, pickle, subprocess, sys, tempfile, time
+corpus, out = sys.argv[1], sys.argv[2]
+tmp = tempfile.mkdtemp()
+cmd = [sys.executable, "-m", "text_dedup.minhash", "--path", "json", "--data_files", corpus,
+       "--split", "train", "--cache_dir", tmp + "/cache", "--output", tmp + "/out",
+       "--column", "text", "--idx_column", "id", "--ngram", "5", "--num_perm", "128",
+       "--threshold", "0.5", "--hash_func", "xxh3", "--num_proc", "1", "--min_length", "1",
+       "--debug"]
+t = time.perf_counter()
+subprocess.run(cmd, check=True, capture_output=True)
+secs = time.perf_counter() - t
+uf = pickle.load(open(tmp + "/out/uf.pkl", "rb"))
+fam = {str(k): str(uf.find(k)) for k in uf.parent}
+json.dump({"seconds": secs, "families": fam}, open(out, "w"))
+"""
 _WORD = re.compile(r"\w+")
 
 
@@ -124,17 +150,7 @@ def _child(engine: str, corpus: Path, out: Path) -> None:
     else:
         fam = run_copytrace(corpus, ["--no-semantic", "--no-spun", "--no-spin"])
     secs = time.perf_counter() - t
-    out.write_text(json.dumps({"seconds": secs, "peak_rss_kib": peak_rss_kib(),
-                               "families": fam}))
-
-
-def peak_rss_kib() -> int:
-    """This process's peak RSS since its exec (VmHWM). ``ru_maxrss`` would also count the parent's
-    memory at fork time, which Linux carries across exec."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out.write_text(json.dumps({"seconds": secs, "families": fam}))
 
 
 def pair_scores(truth: dict[str, str], pred: dict[str, str]) -> dict:
@@ -155,6 +171,27 @@ def pair_scores(truth: dict[str, str], pred: dict[str, str]) -> dict:
             "recall": round(tp / len(t), 4) if t else 1.0}
 
 
+def _run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, int]:
+    """Run ``cmd``; returns the process, wall seconds and the peak summed RSS (KiB) of its
+    process tree, sampled every 50 ms."""
+    import psutil
+
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    root = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    done = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    return done, time.perf_counter() - t, peak // 1024
+
+
 def compare(n_docs: int, engines: list[str] = ENGINES, seed: int = 0) -> dict:
     from bench.corpus import independent_subset, load_news
     from bench.speed import make_corpus
@@ -172,18 +209,24 @@ def compare(n_docs: int, engines: list[str] = ENGINES, seed: int = 0) -> dict:
                 fh.write(json.dumps({"id": d["id"], "text": d["text"]}) + "\n")
         for engine in engines:
             res = Path(tmp) / f"{engine}.json"
-            t = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "bench.peers", "--run", engine,
-                                   str(corpus), str(res)], capture_output=True, text=True,
-                                  check=False)
-            wall = time.perf_counter() - t
+            if engine == "text-dedup":
+                python = os.environ.get("TEXT_DEDUP_PYTHON")
+                if not python:
+                    out["engines"][engine] = {"skipped": "set TEXT_DEDUP_PYTHON to a Python "
+                                              "with text-dedup installed"}
+                    continue
+                cmd = [python, "-c", _TEXT_DEDUP, str(corpus), str(res)]
+            else:
+                cmd = [sys.executable, "-m", "bench.peers", "--run", engine, str(corpus),
+                       str(res)]
+            proc, wall, peak = _run_measured(cmd)
             if proc.returncode or not res.exists():
                 out["engines"][engine] = {"error": proc.stderr[-400:]}
                 continue
             r = json.loads(res.read_text())
             out["engines"][engine] = {"seconds": round(r["seconds"], 2),
                                       "wall_seconds": round(wall, 2),
-                                      "peak_rss_mib": round(r["peak_rss_kib"] / 1024),
+                                      "peak_rss_mib": round(peak / 1024),
                                       **pair_scores(truth, r["families"])}
             print(engine, out["engines"][engine], flush=True)
     base = out["engines"].get("copytrace-words", {}).get("seconds")
@@ -204,6 +247,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         _child(args.run[0], Path(args.run[1]), Path(args.run[2]))
         return None
     res = compare(args.docs, args.engines.split(","))
+    res["command"] = "PYTHONPATH=. python -m bench.peers " + " ".join(argv or sys.argv[1:])
     if args.out:
         args.out.write_text(json.dumps(res, indent=1) + "\n")
     return res

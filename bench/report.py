@@ -152,17 +152,22 @@ def render(results: Path = RESULTS) -> str:
                        "**not met / not measured** (see notes)."), ""]
     if peers:
         out += ["## 3. Near-duplicate clustering against peers (same corpus, one run)", "",
-                f"{peers['documents']:,} documents (`python -m bench.peers`): each engine in its "
-                "own process; quality against the corpus's known families.", "",
+                f"{peers['documents']:,} documents (`{peers.get('command', 'python -m bench.peers')}`): "
+                f"each engine in its "
+                f"own process; quality against the corpus's known families. "
+                f"{_machine(peers.get('machine'))}", "",
                 "| engine | seconds | peak RSS | ARI | pair precision | pair recall |",
                 "|---|---:|---:|---:|---:|---:|"]
         for e, r in peers["engines"].items():
+            if "skipped" in r:
+                continue
             if "seconds" not in r:
                 out.append(f"| {e} | error | | | | |")
                 continue
             out.append(f"| {e} | {r['seconds']:.1f} | {r['peak_rss_mib']:,} MiB | {r['ari']:.3f} "
                        f"| {r['precision']:.3f} | {r['recall']:.3f} |")
-        out += ["", "text-dedup's MinHash: not run (see notes)."]
+        skipped = {e: r["skipped"] for e, r in peers["engines"].items() if "skipped" in r}
+        out += [""] + [f"{e}: not run ({why})." for e, why in skipped.items()]
         if "peers" in plots:
             out += ["", f"![time and memory per engine]({plots['peers']})"]
         out.append("")
@@ -178,7 +183,8 @@ def render(results: Path = RESULTS) -> str:
 
 def _quality_tables(q: dict) -> list[str]:
     out = ["## 4. Quality", "", f"Command: `{q['command']}`" + (" (quick mode)" if q.get("quick")
-                                                             else ""), ""]
+                                                             else "") + ". "
+           + _machine(q.get("machine")), ""]
     inj = q.get("injected")
     if inj and "copytrace" in inj:
         kinds = sorted(inj["copytrace"]["recall_by_type"])
@@ -241,7 +247,8 @@ def _spin_table(spin: dict, plot: str | None) -> list[str]:
            f"Command: `{spin['command']}`. {spin['background']:,} unrelated real articles, "
            f"{spin['pairs']} of which get one spun copy (`bench/spinner.py`: the stated share of "
            "ALL running words replaced by a random one-word synonym; Aiksaurus is independent of "
-           "copytrace's WordNet lexicon, mythes is WordNet-like).", "",
+           "copytrace's WordNet lexicon, mythes is WordNet-like). " + _machine(spin.get("machine")),
+           "",
            "| thesaurus | rate | replaced | copytrace recall | precision | named spun | "
            "direction right | words-only recall | datasketch recall |",
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -87,33 +87,6 @@ def run_copytrace(docs, full: bool) -> tuple[dict, dict]:
     return fam, {frozenset((p.a, p.b)): p for p in res.pairs}
 
 
-def run_datasketch(docs, threshold: float = 0.5) -> dict:
-    import xxhash
-    from datasketch import MinHash, MinHashLSH
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=128)
-    sigs = {}
-    for i, t in docs:
-        w = re.findall(r"\w+", t.lower())
-        m = MinHash(num_perm=128, hashfunc=xxhash.xxh32_intdigest)
-        m.update_batch([" ".join(w[k:k + 5]).encode() for k in range(max(1, len(w) - 4))])
-        sigs[i] = m
-        lsh.insert(i, m)
-    parent = {i: i for i, _ in docs}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, m in sigs.items():
-        for j in lsh.query(m):
-            if j != i and m.jaccard(sigs[j]) >= threshold:
-                parent[find(i)] = find(j)
-    return {i: find(i) for i in parent}
-
-
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--background", type=int, default=3000)
@@ -159,7 +132,9 @@ def main(argv: list[str] | None = None) -> dict:
         fam, _ = run_copytrace(docs, full=False)
         row["copytrace-words"] = score(family_pairs(fam), truth)
         if not args.no_datasketch:
-            row["datasketch"] = score(family_pairs(run_datasketch(docs)), truth)
+            from bench.quality import datasketch_families
+
+            row["datasketch"] = score(family_pairs(datasketch_families(docs)), truth)
         rows.append(row)
         print(json.dumps(row), flush=True)
     out = {"command": "PYTHONPATH=. python -m bench.spin " + " ".join(argv or []),

@@ -4,7 +4,7 @@ import json
 import random
 
 import pytest
-from conftest import FIXTURES, ROOT, needs_shared
+from conftest import FIXTURES, needs_shared
 
 from copytrace.document import Document
 from copytrace.engines.local import ScanConfig, scan
