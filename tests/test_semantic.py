@@ -88,3 +88,12 @@ def test_sentence_alignment_keeps_order_and_threshold():
     # rows 1 and 2 cross; the heavier in-order set is rows 0, 1 (0.9 + 0.95)
     assert _monotone(sim, 0.7).tolist() == [[0, 0], [1, 2]]
     assert _monotone(sim, 0.99).tolist() == []
+
+
+def test_document_relations_stay_within_the_contract():
+    # "same-story" is a pair relation only: a family member whose direct pair with the source
+    # is same-story takes the relation of its own copy link instead
+    from copytrace.document import RELATIONS
+
+    res = scan(_unrelated() + _story_docs())
+    assert all(r.relation in RELATIONS for r in res.results)

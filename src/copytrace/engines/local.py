@@ -295,11 +295,11 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
                     al, rel = sem.verify(*key)
                     if rel in ("rewrite", "translation"):
                         pairs[key] = semantic_pair(key[0], key[1], al, rel, docs, cfg)
-            if key in pairs:
-                relation[m] = pairs[key].relation
-            else:  # no direct evidence against the source: the relation of its own link
-                own = [e for e in by_member.get(m, [])]
-                linked = [pairs[(e.a, e.b)] for e in own if (e.a, e.b) in pairs]
+            direct = pairs.get(key)
+            if direct is not None and direct.relation != "same-story":
+                relation[m] = direct.relation
+            else:  # no copy evidence against the source itself: the relation of its own link
+                linked = [pairs[(e.a, e.b)] for e in by_member.get(m, []) if (e.a, e.b) in pairs]
                 relation[m] = max(linked, key=lambda p: p.similarity).relation if linked \
                     else "edited"
     return [
