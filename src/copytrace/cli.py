@@ -187,11 +187,14 @@ def scan(
     strict: bool = Strict,
     quiet: bool = Quiet,
 ) -> None:
-    """Scan a corpus: copy families (verbatim, edited, spun, rewritten, translated copies),
-    stories, aligned passages and sources.
+    """Scan a corpus: copy families, stories, aligned passages and sources.
 
-    Writes OUT/documents.jsonl (one line per document), OUT/pairs.jsonl (one line per related
-    pair, with passages as character offsets), OUT/report.html and OUT/skipped.jsonl.
+    Finds verbatim, edited, spun, rewritten and translated copies,
+    and documents about the same story.
+
+    Writes OUT/documents.jsonl (one line per document),
+    OUT/pairs.jsonl (one line per related pair, passages as character offsets),
+    OUT/report.html and OUT/skipped.jsonl.
     Exit code 0: every input read; 2: some inputs skipped; 1: fatal error.
     """
     from copytrace.report.html import write_report
