@@ -74,12 +74,16 @@ class Alignment:
 
 @nb.njit(cache=True, nogil=True)
 def _index_kernel(hashes, n):
+    """Sorted 32-bit n-gram hashes of one document and their token positions. 32 bits are
+    plenty inside one pair (a false seed among 500 x 500 n-grams has odds ~6e-5, and chaining
+    drops a lone seed) and halve the table."""
     m = hashes.shape[0] - n + 1
     if m <= 0:
-        return np.empty(0, np.uint64), np.empty(0, np.int64)
-    g = np.empty(m, np.uint64)
+        return np.empty(0, np.uint32), np.empty(0, np.int64)
+    g = np.empty(m, np.uint32)
     for i in range(m):
-        g[i] = _shingle(hashes, i, n)
+        s = _shingle(hashes, i, n)
+        g[i] = np.uint32((s >> np.uint64(32)) ^ (s & np.uint64(0xFFFFFFFF)))
     order = np.argsort(g, kind="mergesort")
     return g[order], order
 
@@ -296,16 +300,30 @@ class GramTable:
     offsets: np.ndarray
 
     @classmethod
-    def build(cls, tokens: list[Tokens], n: int = 3) -> GramTable:
-        doc_tok = np.zeros(len(tokens) + 1, dtype=np.int64)
-        np.cumsum([len(t) for t in tokens], out=doc_tok[1:])
-        flat = (np.concatenate([t.hash for t in tokens]) if tokens
-                else np.empty(0, np.uint64)).astype(np.uint64, copy=False)
-        cap = max(int(doc_tok[-1]), 1)
-        h, pos = np.empty(cap, np.uint64), np.empty(cap, np.int32)
-        off = np.empty(len(tokens) + 1, np.int64)
-        _index_many(flat, doc_tok, n, h, pos, off)
-        return cls(h[:off[-1]], pos[:off[-1]], off)
+    def build(cls, tokens: list[Tokens], n: int = 3, chunk_tokens: int = 2_000_000
+              ) -> GramTable:
+        lengths = np.array([len(t) for t in tokens], dtype=np.int64)
+        cap = max(int(lengths.sum()), 1)
+        h, pos = np.empty(cap, np.uint32), np.empty(cap, np.int32)
+        off = np.zeros(len(tokens) + 1, np.int64)
+        # documents go through the kernel a chunk at a time, so the concatenated token hashes
+        # never exist for the whole corpus at once
+        lo, written = 0, 0
+        while lo < len(tokens):
+            hi = lo + 1
+            acc = lengths[lo]
+            while hi < len(tokens) and acc + lengths[hi] <= chunk_tokens:
+                acc += lengths[hi]
+                hi += 1
+            doc_tok = np.zeros(hi - lo + 1, dtype=np.int64)
+            np.cumsum(lengths[lo:hi], out=doc_tok[1:])
+            flat = np.concatenate([t.hash for t in tokens[lo:hi]]).astype(np.uint64, copy=False)
+            part_off = np.empty(hi - lo + 1, np.int64)
+            _index_many(flat, doc_tok, n, h[written:], pos[written:], part_off)
+            off[lo + 1:hi + 1] = written + part_off[1:]
+            written += int(part_off[-1])
+            lo = hi
+        return cls(h[:written], pos[:written], off)
 
 
 @nb.njit(cache=True, nogil=True)

@@ -222,7 +222,8 @@ def _tokenize_kernel(buf, doc_chars, cls, value, out_start, out_end, out_hash, o
 @dataclass
 class Tokens:
     """A document's tokens: parallel arrays of char start, char end (exclusive), 64-bit hash and
-    line number (count of newlines before the token)."""
+    line number (count of newlines before the token). The scan drops ``line`` (an empty array)
+    once boilerplate is found, to save memory; ``hash`` gives the length."""
 
     start: np.ndarray  # int32
     end: np.ndarray  # int32
@@ -233,7 +234,8 @@ class Tokens:
         return int(self.hash.shape[0])
 
     def select(self, keep: np.ndarray) -> Tokens:
-        return Tokens(self.start[keep], self.end[keep], self.hash[keep], self.line[keep])
+        line = self.line[keep] if len(self.line) else self.line
+        return Tokens(self.start[keep], self.end[keep], self.hash[keep], line)
 
 
 def tokenize_many(texts: list[str]) -> list[Tokens]:

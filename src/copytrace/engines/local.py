@@ -119,7 +119,10 @@ def _map(pool: ThreadPoolExecutor | None, fn, items, progress: Progress, weight=
 def prepare(docs: list[Document], cfg: ScanConfig, progress: Progress = NullProgress(),
             pool: ThreadPoolExecutor | None = None
             ) -> tuple[list[Tokens], list[Tokens], list[int]]:
-    """Tokens of each document, the same with boilerplate removed, and boilerplate char counts."""
+    """Tokens of each document, the same with boilerplate removed, and boilerplate char counts.
+
+    Line numbers only serve boilerplate detection: the matchable tokens come without them
+    (``line`` is empty), which lets the tokenizer's line arrays go once ``tokens`` is dropped."""
     spans = _batches([len(d.text) for d in docs], cfg.batch_chars)
     progress.start("Tokenizing", len(docs))
     parts = _map(pool, lambda s: tokenize_many([d.text for d in docs[s[0]:s[1]]]), spans,
@@ -128,7 +131,11 @@ def prepare(docs: list[Document], cfg: ScanConfig, progress: Progress = NullProg
     progress.done()
     masks, bchars = find_boilerplate(tokens, cfg.boilerplate)
     matchable = [t.select(~m) if c else t for t, m, c in zip(tokens, masks, bchars)]
+    matchable = [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in matchable]
     return tokens, matchable, bchars
+
+
+_NO_LINES = np.empty(0, dtype=np.int32)
 
 
 def signatures(matchable: list[Tokens], cfg: ScanConfig, progress: Progress = NullProgress(),
