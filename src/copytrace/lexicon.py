@@ -17,15 +17,6 @@ from copytrace.keyindex import KeyIndex
 from copytrace.normalize import mix64_array, tokenize_many
 
 
-def find_sorted(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index, found) of each key in a sorted, non-empty table; index is clamped into range.
-    The queries are sorted first so that searchsorted walks the table in order."""
-    order = np.argsort(keys)
-    idx = np.empty(len(keys), dtype=np.int64)
-    idx[order] = np.searchsorted(table, keys[order])
-    idx = np.minimum(idx, len(table) - 1)
-    return idx, table[idx] == keys
-
 # Words a spinner leaves alone and that carry no synonym class: function words. They are in the
 # lexicon by accident of WordNet ("a" the letter, "in" the inch, "will" the document...).
 STOPWORDS = frozenset("""
@@ -49,15 +40,11 @@ class Lexicon:
         self.syn_ptr = arrays["syn_ptr"]
         self.syn_idx = arrays["syn_idx"]
         self._text = bytes(arrays["form_text"]).decode("ascii").split("\n")
-        # one- and two-letter forms ("s", "us", "ie") are abbreviations more often than words
-        self._short = np.array([len(t) < 3 for t in self._text], dtype=bool)
-        stop = tokenize_many(sorted(STOPWORDS))
-        self.stop_hashes = np.sort(np.array([t.hash[0] for t in stop], dtype=np.uint64))
-        # forms() answers -1 for function words and short forms: mask them out of the index
-        keep = np.ones(len(self.form_hash), dtype=bool)
-        idx, stop_hit = find_sorted(self.form_hash, self.stop_hashes)
-        keep[idx[stop_hit]] = False
-        keep &= ~self._short
+        # forms() answers -1 for function words and for one- and two-letter forms ("s", "us",
+        # "ie": abbreviations more often than words): they are left out of the index
+        stop = np.array([t.hash[0] for t in tokenize_many(sorted(STOPWORDS))], dtype=np.uint64)
+        short = np.array([len(t) < 3 for t in self._text], dtype=bool)
+        keep = ~np.isin(self.form_hash, stop) & ~short
         self._rows = np.flatnonzero(keep)
         self._index = KeyIndex(self.form_hash[self._rows])
 
