@@ -183,13 +183,23 @@ def anchor_pairs(token_hashes: list[np.ndarray], shingle: int = 5, anchor_rate: 
         if m <= cap:
             break
         cap = m
-    keys, docs = unique_rows(out_h[:m], out_d[:m])
-    flat = _bucket_pairs(keys, docs, max_anchor_docs, True, n)
-    if len(flat) == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    flat_pairs, counts = np.unique(flat, return_counts=True)
-    keep = flat_pairs[(counts >= min_anchors) & (flat_pairs // n != flat_pairs % n)]
+    flat_pairs, counts = shared_key_counts(out_h[:m], out_d[:m], n, max_anchor_docs)
+    keep = flat_pairs[counts >= min_anchors]
     return np.stack([keep // n, keep % n], axis=1)
+
+
+def shared_key_counts(keys: np.ndarray, docs: np.ndarray, n: int, max_docs: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """For (key, document) rows (``docs`` non-decreasing): every pair of documents that share a
+    key carried by at most ``max_docs`` documents, as flat keys lo * n + hi (sorted, lo < hi),
+    and how many distinct such keys each pair shares."""
+    keys, docs = unique_rows(keys.astype(np.uint64, copy=False), docs)
+    flat = _bucket_pairs(keys, docs, max_docs, True, n)
+    if len(flat) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    flat_pairs, counts = np.unique(flat, return_counts=True)
+    distinct = flat_pairs // n != flat_pairs % n
+    return flat_pairs[distinct], counts[distinct]
 
 
 def union_pairs(*parts: np.ndarray, n: int) -> np.ndarray:

@@ -115,19 +115,13 @@ def entity_pairs(keys: list[np.ndarray], min_entities: int = 8, max_docs: int = 
     documents -- or at least ``min_short`` keys making up half of the smaller document's keys
     (short texts name fewer things) -- with their counts; each document keeps its ``top_k``
     partners sharing the most (a pair stays when it is in the top of either document)."""
-    from copytrace.candidates import _bucket_pairs, unique_rows
+    from copytrace.candidates import shared_key_counts
 
     n = len(keys)
-    empty = np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
     if n < 2:
-        return empty
-    flat_keys = np.concatenate(keys) if keys else np.empty(0, np.uint64)
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
     docs = np.repeat(np.arange(n, dtype=np.int64), [len(k) for k in keys])
-    k, d = unique_rows(flat_keys.astype(np.uint64, copy=False), docs)
-    flat = _bucket_pairs(k, d, max_docs, True, n)
-    if len(flat) == 0:
-        return empty
-    pairs, counts = np.unique(flat, return_counts=True)
+    pairs, counts = shared_key_counts(np.concatenate(keys), docs, n, max_docs)
     a, b = pairs // n, pairs % n
     ok = counts >= min_entities
     if min_short is not None:
