@@ -238,7 +238,26 @@ class SemanticVerifier:
                 self.vectors[d] = v
                 self.langs[d] = detect(self.texts[d])
 
-    def verify(self, i: int, j: int) -> tuple[SemanticAlignment, str | None]:
+    def verify(self, i: int, j: int, shared: int | None = None, date_i: str | None = None,
+               date_j: str | None = None) -> tuple[SemanticAlignment, str | None]:
+        """Sentence alignment and relation of documents i and j. ``same-story`` also needs
+        ``shared`` (rare names and numbers in common) to reach ``story_entities`` and the dates
+        to be at most ``story_days`` apart: alike in topic is not one event."""
         self.embed([i, j])
         al = align_sentences(self.vectors[i], self.vectors[j], self.p)
-        return al, classify(al, self.langs[i], self.langs[j], self.p)
+        rel = classify(al, self.langs[i], self.langs[j], self.p)
+        if rel == "same-story" and ((shared or 0) < self.p.story_entities
+                                    or days_apart(date_i, date_j) > self.p.story_days):
+            rel = None
+        return al, rel
+
+
+def days_apart(a: str | None, b: str | None) -> float:
+    """Days between two ISO dates (0 when either is missing or unreadable)."""
+    from datetime import date
+
+    try:
+        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days) if a and b \
+            else 0
+    except ValueError:
+        return 0

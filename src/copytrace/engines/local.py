@@ -351,10 +351,7 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
     progress.done()
     links = []
     for i, j in todo:
-        al, rel = sem.verify(i, j)
-        if rel == "same-story" and (n_shared[(i, j)] < p.story_entities
-                                    or _days_apart(docs[i].date, docs[j].date) > p.story_days):
-            rel = None  # alike in topic, but not enough in common for one event
+        al, rel = sem.verify(i, j, n_shared[(i, j)], docs[i].date, docs[j].date)
         if rel is None:
             continue
         pairs[(i, j)] = semantic_pair(i, j, al, rel, docs, cfg)
@@ -381,27 +378,12 @@ def compare_two(da: Document, db: Document, cfg: ScanConfig | None = None
     verdict, = Verifier(toks, cfg.verify_params()).verify(np.array([[0, 1]]))
     pair = make_pair(0, 1, verdict, docs, cfg, spun)
     if verdict.relation is None and cfg.semantic:
-        p = cfg.semantic_params
-        with_sem = SemanticVerifier([da.text, db.text], p)
-        al, rel = with_sem.verify(0, 1)
         shared = len(np.intersect1d(entity_keys(da.text, toks[0]), entity_keys(db.text, toks[1])))
-        if rel == "same-story" and (shared < p.story_entities
-                                    or _days_apart(da.date, db.date) > p.story_days):
-            rel = None
+        al, rel = SemanticVerifier([da.text, db.text], cfg.semantic_params).verify(
+            0, 1, shared, da.date, db.date)
         if rel is not None:
             pair = semantic_pair(0, 1, al, rel, docs, cfg)
     return pair, spun, toks
-
-
-def _days_apart(a: str | None, b: str | None) -> float:
-    """Days between two ISO dates (0 when either is missing or unreadable)."""
-    from datetime import date
-
-    try:
-        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days) if a and b \
-            else 0
-    except ValueError:
-        return 0
 
 
 def _assign_stories(results: list[DocResult], edges: list[Edge],
