@@ -31,13 +31,14 @@ import argparse
 import gzip
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
-from itertools import combinations
 from pathlib import Path
+
+from bench.quality import UnionFind, ari, family_pairs
+from bench.speed import peer_shingles
 
 ENGINES = ["copytrace-words", "copytrace", "datasketch", "rensa", "text-dedup"]
 
@@ -58,28 +59,6 @@ uf = pickle.load(open(tmp + "/out/uf.pkl", "rb"))
 fam = {str(k): str(uf.find(k)) for k in uf.parent}
 json.dump({"seconds": secs, "families": fam}, open(out, "w"))
 """
-_WORD = re.compile(r"\w+")
-
-
-def _shingles(text: str, k: int = 5) -> list[str]:
-    w = _WORD.findall(text.lower())
-    return [" ".join(w[i:i + k]) for i in range(max(1, len(w) - k + 1))]
-
-
-class _UnionFind(dict):
-    def find(self, x):
-        self.setdefault(x, x)
-        while self[x] != x:
-            self[x] = self[self[x]]
-            x = self[x]
-        return x
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self[max(ra, rb)] = min(ra, rb)
-
-
 def _read(corpus: Path) -> list[tuple[str, str]]:
     with gzip.open(corpus, "rt", encoding="utf-8") as fh:
         return [(d["id"], d["text"]) for d in map(json.loads, fh)]
@@ -97,10 +76,10 @@ def run_datasketch(corpus: Path) -> dict[str, str]:
 
     bands, rows = _lsh_params()
     lsh = MinHashLSH(num_perm=128, params=(bands, rows))
-    uf = _UnionFind()
+    uf = UnionFind()
     for i, text in _read(corpus):
         m = MinHash(num_perm=128, hashfunc=xxhash.xxh32_intdigest)
-        m.update_batch([s.encode() for s in _shingles(text)])
+        m.update_batch([s.encode() for s in peer_shingles(text)])
         uf.find(i)
         for j in lsh.query(m):
             uf.union(i, j)  # LSH candidates at threshold 0.5 are the matches, as in dedup tools
@@ -114,11 +93,11 @@ def run_rensa(corpus: Path) -> dict[str, str]:
     # rensa needs bands dividing 128: 32 bands of 4 rows puts the S-curve's midpoint at
     # (1/32)^(1/4) = 0.42, the divisor closest to datasketch's optimum for 0.5 (25 x 5)
     lsh = RMinHashLSH(threshold=0.5, num_perm=128, num_bands=32)
-    uf = _UnionFind()
+    uf = UnionFind()
     ids = []
     for k, (i, text) in enumerate(_read(corpus)):
         m = RMinHash(num_perm=128, seed=42)
-        m.update(_shingles(text))
+        m.update(peer_shingles(text))
         uf.find(i)
         for j in lsh.query(m):
             uf.union(i, ids[j])
@@ -155,16 +134,8 @@ def _child(engine: str, corpus: Path, out: Path) -> None:
 
 def pair_scores(truth: dict[str, str], pred: dict[str, str]) -> dict:
     """Pairwise precision/recall of 'same family' and the adjusted Rand index."""
-    from bench.quality import ari
-
-    def pairs(labels):
-        groups: dict[str, list[str]] = {}
-        for d, f in labels.items():
-            groups.setdefault(f, []).append(d)
-        return {frozenset(p) for g in groups.values() if len(g) > 1 for p in combinations(g, 2)}
-
     ids = sorted(truth)
-    t, p = pairs(truth), pairs({i: pred.get(i, i) for i in ids})
+    t, p = family_pairs(truth), family_pairs({i: pred.get(i, i) for i in ids})
     tp = len(t & p)
     return {"ari": round(ari([truth[i] for i in ids], [pred.get(i, i) for i in ids]), 4),
             "precision": round(tp / len(p), 4) if p else 1.0,

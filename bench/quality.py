@@ -37,19 +37,49 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.corpus import (NEWS_DIR, donor_sentences, edited_copy, independent_subset, load_news,
-                          truncated_copy, wrapped_copy)
+from bench.corpus import (
+    NEWS_DIR,
+    donor_sentences,
+    edited_copy,
+    independent_subset,
+    load_news,
+    truncated_copy,
+    wrapped_copy,
+)
+from bench.speed import peer_shingles
 
 DATA = NEWS_DIR.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-_WORD = re.compile(r"\w+")
 
 
 # ----------------------------------------------------------------------------- baseline
 
 def _shingles(text: str, k: int = 5) -> list[bytes]:
-    w = _WORD.findall(text.lower())
-    return [" ".join(w[i:i + k]).encode() for i in range(max(1, len(w) - k + 1))]
+    return [s.encode() for s in peer_shingles(text, k)]
+
+
+class UnionFind(dict):
+    """Families for the baselines (bench/ never uses copytrace's own clustering for them)."""
+
+    def find(self, x):
+        self.setdefault(x, x)
+        while self[x] != x:
+            self[x] = self[self[x]]
+            x = self[x]
+        return x
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self[max(ra, rb)] = min(ra, rb)
+
+
+def family_pairs(family_of: dict[str, str]) -> set[frozenset[str]]:
+    """Every pair of documents that share a family label."""
+    groups: dict[str, list[str]] = {}
+    for d, f in family_of.items():
+        groups.setdefault(f, []).append(d)
+    return {frozenset(p) for g in groups.values() if len(g) > 1 for p in combinations(g, 2)}
 
 
 def minhash(text: str, k: int = 5):
@@ -74,19 +104,13 @@ def datasketch_families(docs: list[tuple[str, str]], threshold: float = 0.5) -> 
     for i, t in docs:
         sigs[i] = minhash(t)
         lsh.insert(i, sigs[i])
-    parent = {i: i for i, _ in docs}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    uf = UnionFind()
     for i, m in sigs.items():
+        uf.find(i)
         for j in lsh.query(m):
             if j != i and m.jaccard(sigs[j]) >= threshold:
-                parent[find(i)] = find(j)
-    return {i: find(i) for i in parent}
+                uf.union(i, j)
+    return {i: uf.find(i) for i, _ in docs}
 
 
 # ----------------------------------------------------------------------------- PAN measures

@@ -39,10 +39,10 @@ import json
 import random
 import re
 import time
-from itertools import combinations
 from pathlib import Path
 
 from bench.corpus import independent_subset, load_news, news_available
+from bench.quality import datasketch_families, family_pairs
 from bench.spinner import spin, thesaurus_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -61,13 +61,6 @@ def build_corpus(texts: list[str], n_pairs: int, rate: float, seed: int,
         subs.append(n / max(1, len(re.findall(r"[A-Za-z]+", texts[k]))))
     rng.shuffle(docs)
     return docs, truth, {"words_replaced": round(sum(subs) / len(subs), 3)}
-
-
-def family_pairs(family_of: dict[str, str]) -> set[frozenset[str]]:
-    groups: dict[str, list[str]] = {}
-    for d, f in family_of.items():
-        groups.setdefault(f, []).append(d)
-    return {frozenset(p) for g in groups.values() if len(g) > 1 for p in combinations(g, 2)}
 
 
 def score(pred: set[frozenset[str]], truth: set[frozenset[str]]) -> dict:
@@ -132,8 +125,6 @@ def main(argv: list[str] | None = None) -> dict:
         fam, _ = run_copytrace(docs, full=False)
         row["copytrace-words"] = score(family_pairs(fam), truth)
         if not args.no_datasketch:
-            from bench.quality import datasketch_families
-
             row["datasketch"] = score(family_pairs(datasketch_families(docs)), truth)
         rows.append(row)
         print(json.dumps(row), flush=True)
