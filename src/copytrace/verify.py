@@ -50,7 +50,10 @@ class Verifier:
     """Holds the n-gram tables of the documents that have candidates, and verifies pairs."""
 
     def __init__(self, tokens: list[Tokens], params: VerifyParams | None = None,
-                 needed: np.ndarray | None = None, content: list[np.ndarray] | None = None):
+                 needed: np.ndarray | None = None, content: list[np.ndarray] | None = None,
+                 skeleton: list[Tokens] | None = None):
+        """``content`` and ``skeleton`` (from `copytrace.fingerprint.skeleton`, for every
+        document) are computed here when the caller has not got them already."""
         self.p = params or VerifyParams()
         self.tokens = tokens
         need = np.ones(len(tokens), dtype=bool) if needed is None else needed
@@ -61,7 +64,10 @@ class Verifier:
             if content is None:
                 content = content_mask(used)
             self.content = content
-            skel = skeletons(used, [c if need[d] else c[:0] for d, c in enumerate(content)])
+            if skeleton is None:
+                skel = skeletons(used, [c if need[d] else c[:0] for d, c in enumerate(content)])
+            else:
+                skel = [s if need[d] else _NO_TOKENS for d, s in enumerate(skeleton)]
             self.skel_table = GramTable.build(skel, self.p.skeleton_align.seed)
 
     def verify(self, pairs: np.ndarray) -> list[Verdict]:

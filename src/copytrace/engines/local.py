@@ -202,7 +202,7 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
             anchors = anchor_pairs([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate,
                                    cfg.min_anchors, cfg.max_bucket)
             cands = union_pairs(cands, anchors, n=len(docs))
-        content = None
+        content = skel = None
         n_skel = 0
         if cfg.spun:
             content = content_mask(matchable)
@@ -210,7 +210,6 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
             skel_pairs = anchor_pairs([t.hash for t in skel], cfg.skeleton_shingle,
                                       cfg.skeleton_rate, cfg.min_anchors, cfg.max_bucket)
             n_skel = len(skel_pairs)
-            del skel
             cands = union_pairs(cands, skel_pairs, n=len(docs))
         progress.advance()
         progress.done()
@@ -221,7 +220,8 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         # n-gram tables only for documents that have a candidate
         needed = np.zeros(len(docs), dtype=bool)
         needed[cands.ravel()] = True
-        verifier = Verifier(matchable, cfg.verify_params(), needed, content)
+        verifier = Verifier(matchable, cfg.verify_params(), needed, content, skel)
+        del skel  # the verifier keeps its n-gram table, not the skeletons
         chunks = [cands[k:k + 512] for k in range(0, len(cands), 512)]
         verified = [v for part in _map(pool, verifier.verify, chunks, progress, weight=len)
                     for v in part]
