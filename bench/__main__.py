@@ -8,7 +8,8 @@
 
 Parts (each also runs on its own: ``python -m bench.<part> --help``):
 - ``speed``: MinHash signature throughput against datasketch and rensa (one core), and the
-  scaling curve of ``copytrace scan`` (time and peak memory per corpus size and flag set);
+  scaling curve of ``copytrace scan`` and ``dedup --fast`` (time, peak memory and family ARI
+  per corpus size and flag set; the streaming engine also at 1M documents);
 - ``peers``: near-duplicate clustering end to end against datasketch and rensa on one corpus,
   and text-dedup when ``TEXT_DEDUP_PYTHON`` names a Python that has it (``python3 -m venv
   /tmp/tdv && /tmp/tdv/bin/pip install text-dedup==0.4.0``: its dependencies are too heavy to
@@ -42,9 +43,9 @@ def _run(part: str, quick: bool, results: Path) -> None:
         from bench import speed
 
         args = (["--docs", "300", "--repeat", "2", "--sizes", "1000", "3000", "--modes",
-                 "no-semantic", "words-only"] if quick else
+                 "no-semantic", "words-only", "fast"] if quick else
                 ["--docs", "2000", "--repeat", "9", "--sizes", "10000", "100000", "--modes",
-                 "default", "no-semantic", "words-only"])
+                 "default", "no-semantic", "words-only", "fast", "--fast-sizes", "1000000"])
         speed.main([*args, "--json", str(out)])
     elif part == "peers":
         from bench import peers

@@ -61,20 +61,26 @@ def donor_sentences(donors: list[str]) -> list[str]:
 
 
 def edited_copy(text: str, rng: random.Random, donor_sents: list[str], delete: float = 0.0,
-                insert: float = 0.0, replace: float = 0.0) -> str:
+                insert: float = 0.0, replace: float = 0.0, fresh=None) -> str:
     """Delete / replace each sentence with the given probabilities (replacements are donor
-    sentences); insert a donor sentence after each sentence with probability ``insert``."""
+    sentences); insert a donor sentence after each sentence with probability ``insert``.
+    ``fresh`` (sentence -> sentence), when given, makes each pasted donor sentence new text
+    (so that copies do not share the donors' sentences with each other)."""
+    def donor() -> str:
+        d = rng.choice(donor_sents)
+        return fresh(d) if fresh else d
+
     out = []
     for s in sentences(text):
         r = rng.random()
         if r < delete:
             pass
         elif r < delete + replace:
-            out.append(rng.choice(donor_sents))
+            out.append(donor())
         else:
             out.append(s)
         if rng.random() < insert:
-            out.append(rng.choice(donor_sents))
+            out.append(donor())
     return " ".join(out)
 
 

@@ -3,6 +3,7 @@
     python -m bench.speed                 # signatures (2,000 docs) + scan at 10k and 100k docs
     python -m bench.speed --sizes 10000   # a quicker run
     python -m bench.speed --json out.json
+    python -m bench.speed --sizes 10000 --modes fast --fast-sizes 1000000
 
 Part 1, signatures: raw text in, 128-value MinHash signatures of 5-word shingles out, tokenizing
 and shingling included, on ONE core, for the same news-size documents:
@@ -15,11 +16,14 @@ Peers get the cheapest reasonable tokenization (one regex per document). Engines
 interleaved rounds (``--repeat``) and each keeps its best time. Ratios are copytrace's docs/s over
 the peer's.
 
-Part 2, scan: ``copytrace scan`` as a subprocess (all cores) on generated corpora of N documents:
-real articles from ../shared/data/news plus injected copies (edited, truncated, boilerplate-
-wrapped) in families of known structure; wall time and the child's peak RSS. Each size is timed
-in each ``--modes`` flag set: ``default`` (every stage), ``no-semantic`` (no sentence encoder:
-what a de-duplication job runs), ``words-only`` (also no spin and no spun-copy channel).
+Part 2, scan: ``copytrace scan`` as a subprocess (all cores) on generated corpora of N documents
+with the same make-up at every size (`scaling_corpus`: ~56% originals, ~44% verbatim, edited,
+spun, truncated and boilerplate-wrapped copies in families of known structure, written once per
+size as jsonl); wall time, the child's peak RSS and the ARI of its families against the truth.
+Each size is timed in each ``--modes`` flag set: ``default`` (every stage), ``no-semantic`` (no
+sentence encoder: what a de-duplication job runs), ``words-only`` (also no spin and no spun-copy
+channel), ``fast`` (``copytrace dedup --fast``: the streaming engine, families only).
+``--fast-sizes 1000000`` adds sizes at which only the streaming engine runs.
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ import os
 import platform
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +146,84 @@ def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
     return docs
 
 
+COPY_KINDS = ("verbatim", "edited", "spun", "truncated", "wrapped")
+
+
+def scaling_corpus(n: int, originals: list[str], donors: list[str], seed: int = 0,
+                   spin=None) -> Iterator[dict]:
+    """n documents whose make-up is the same at every n, yielded one at a time (a million
+    documents never sit in memory): ~56% originals, ~44% copies.
+
+    Each original has no copy with probability 0.6, else 1 + Geometric(0.5) copies (at most 30):
+    families of 2-31 documents, mean 3. Copies cycle through ``COPY_KINDS``: verbatim (the same
+    text), edited (10% of sentences deleted, inserted, replaced by ``donors`` sentences with their
+    words shuffled, so that no two copies share pasted text), spun (``spin``:
+    text -> text; 30% of eligible words replaced by bench.spinner when given, else edited),
+    truncated (the first 40-90%), wrapped (in a site's header and footer). A copy is emitted
+    a random distance (up to ~2,000 documents) after its original, not beside it.
+
+    Originals are the real articles in ``originals`` (pass them without shared text: ground truth
+    says they are unrelated); past the end of that list, an original is a real article with its
+    words in a random order: the same length and vocabulary, no phrase shared with any other
+    document. ``family`` is the truth: the id of the original a document was made from."""
+    rng = random.Random(seed)
+    shuffle = np.random.default_rng(seed)
+    pool: list[dict] = []
+    emitted = made = copies = 0
+
+    def shuffled(text: str) -> str:
+        words = np.array(text.split(), dtype=object)
+        return " ".join(words[shuffle.permutation(len(words))])
+
+    def pop() -> dict:
+        k = rng.randrange(len(pool))
+        pool[k], pool[-1] = pool[-1], pool[k]
+        return pool.pop()
+
+    while emitted < n:
+        if emitted + len(pool) >= n:
+            yield pop()
+            emitted += 1
+            continue
+        text = originals[made % len(originals)]
+        if made >= len(originals):
+            text = shuffled(text)
+        oid = f"orig-{made}"
+        made += 1
+        yield {"id": oid, "text": text, "family": oid}
+        emitted += 1
+        k = 0 if rng.random() < 0.6 else min(30, 1 + int(np.log(rng.random()) / np.log(0.5)))
+        for _ in range(k):
+            kind = COPY_KINDS[copies % len(COPY_KINDS)]
+            if kind == "verbatim":
+                ct = text
+            elif kind == "edited" or (kind == "spun" and spin is None):
+                ct = edited_copy(text, rng, donors, delete=0.1, insert=0.1, replace=0.1,
+                                 fresh=shuffled)
+            elif kind == "spun":
+                ct = spin(text, rng)
+            elif kind == "truncated":
+                ct = truncated_copy(text, rng.uniform(0.4, 0.9))
+            else:
+                ct = wrapped_copy(text, HEADER, FOOTER)
+            if not ct.strip():  # an edit that deleted every sentence
+                ct = text
+            pool.append({"id": f"copy-{copies}-{kind}", "text": ct, "family": oid})
+            copies += 1
+        while len(pool) > 2000:
+            yield pop()
+            emitted += 1
+
+
+def scaling_inputs(articles: list[dict]) -> tuple[list[str], list[str]]:
+    """(originals, donor sentences) for `scaling_corpus`: real articles that share no 8-word run
+    with each other, and the sentences of 500 held-out articles for edits."""
+    from bench.corpus import independent_subset
+
+    donors = donor_sentences([a["text"] for a in articles[-500:]])
+    return independent_subset([a["text"] for a in articles[:-500]]), donors
+
+
 # Runs the copytrace CLI and writes the process's own peak RSS (KiB) to argv[1] at exit, so that
 # each scan's memory is its own (RUSAGE_CHILDREN would report the largest child so far, and
 # ru_maxrss would include the parent's memory at fork time).
@@ -159,40 +243,82 @@ from copytrace.cli import main
 main()
 """
 
-SCAN_MODES = {"default": [], "no-semantic": ["--no-semantic"],
-              "words-only": ["--no-semantic", "--no-spun", "--no-spin"]}
+SCAN_MODES = {"default": ["scan"], "no-semantic": ["scan", "--no-semantic"],
+              "words-only": ["scan", "--no-semantic", "--no-spun", "--no-spin"],
+              "fast": ["dedup", "--fast"]}
 
 
-def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("default",)
-               ) -> list[dict]:
+def _families(path: Path, mode: str) -> dict[str, str]:
+    with path.open(encoding="utf-8") as fh:
+        return {r["id"]: r["family"] for r in map(json.loads, fh)}
+
+
+def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("default",),
+               fast_sizes: list[int] = ()) -> list[dict]:
+    """Each size's corpus (`scaling_corpus`, written once as jsonl) through each mode, timed as
+    a subprocess; ARI of the families found against the corpus's truth. ``fast_sizes``: sizes
+    at which only ``dedup --fast`` runs (a full scan would not fit in memory)."""
+    from bench.quality import ari
+
     articles = load_news(min_words=80) if news_available() else []
     if not articles:
         return [{"error": "../shared/data/news is not present; scan benchmark skipped"}]
+    originals, donors = scaling_inputs(articles)
+    try:
+        from bench import spinner
+
+        spinner.thesaurus()
+
+        def spin(text, rng):
+            return spinner.spin(text, 0.3, rng)[0]
+    except FileNotFoundError:  # no Aiksaurus data: spun copies become edited ones
+        spin = None
+    plan = [(n, m) for n in sizes for m in modes] + [(n, "fast") for n in fast_sizes
+                                                      if n not in sizes or "fast" not in modes]
     out = []
-    for n, mode in ((n, m) for n in sizes for m in modes):
-        docs = make_corpus(n, articles)
+    for n in sorted({n for n, _ in plan}):
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "corpus.jsonl.gz"
-            with gzip.open(path, "wt", encoding="utf-8") as fh:
-                for d in docs:
-                    fh.write(json.dumps(d) + "\n")
-            rss_file = Path(tmp) / "rss"
-            cmd = [sys.executable, "-c", _MEASURED, str(rss_file), "scan", str(path), "--out",
-                   str(Path(tmp) / "out"), "--quiet", *SCAN_MODES[mode]]
-            if workers:
-                cmd += ["--workers", str(workers)]
+            path = Path(tmp) / "corpus.jsonl"
+            truth: dict[str, str] = {}
             t = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            secs = time.perf_counter() - t
-            peak = int(rss_file.read_text()) if rss_file.exists() else 0
-            fams = sum(1 for line in (Path(tmp) / "out" / "documents.jsonl").open()
-                       if '"relation": "source"' in line) if proc.returncode == 0 else None
-        out.append({"documents": n, "mode": mode, "flags": " ".join(SCAN_MODES[mode]),
-                    "seconds": round(secs, 2), "docs_per_s": round(n / secs),
-                    "peak_rss_mib": round(peak / 1024), "exit_code": proc.returncode,
-                    "families": fams, "stderr_tail": proc.stderr[-500:] if proc.returncode else ""})
-        print(f"  scan {n:>7} docs ({mode}): {secs:7.1f} s, {n / secs:8.0f} docs/s, "
-              f"peak RSS {peak / 1024:6.0f} MiB", flush=True)
+            with path.open("w", encoding="utf-8") as fh:
+                for d in scaling_corpus(n, originals, donors, spin=spin):
+                    truth[d["id"]] = d["family"]
+                    fh.write(json.dumps(d) + "\n")
+            print(f"  corpus of {n:,} documents written in {time.perf_counter() - t:.0f} s "
+                  f"({path.stat().st_size / 2**20:,.0f} MiB)", flush=True)
+            for mode in [m for k, m in plan if k == n]:
+                res_dir = Path(tmp) / "out"
+                rss_file = Path(tmp) / "rss"
+                rss_file.unlink(missing_ok=True)
+                if mode == "fast":
+                    result = res_dir / "families.jsonl"
+                    tail = ["--families", str(result)]
+                else:
+                    result = res_dir / "documents.jsonl"
+                    tail = ["--out", str(res_dir)]
+                cmd = [sys.executable, "-c", _MEASURED, str(rss_file), *SCAN_MODES[mode],
+                       str(path), *tail, "--quiet"]
+                if workers:
+                    cmd += ["--workers", str(workers)]
+                t = time.perf_counter()
+                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                secs = time.perf_counter() - t
+                peak = int(rss_file.read_text()) if rss_file.exists() else 0
+                score = fams = None
+                if proc.returncode == 0:
+                    found = _families(result, mode)
+                    ids = list(truth)
+                    score = round(ari([truth[i] for i in ids], [found[i] for i in ids]), 4)
+                    fams = len(set(found.values()))
+                out.append({"documents": n, "mode": mode, "flags": " ".join(SCAN_MODES[mode]),
+                            "seconds": round(secs, 2), "docs_per_s": round(n / secs),
+                            "peak_rss_mib": round(peak / 1024), "exit_code": proc.returncode,
+                            "families": fams, "ari": score,
+                            "stderr_tail": proc.stderr[-500:] if proc.returncode else ""})
+                print(f"  {n:>9,} docs ({mode}): {secs:7.1f} s, {n / secs:8.0f} docs/s, "
+                      f"peak RSS {peak / 1024:6.0f} MiB, ARI {score}", flush=True)
+                shutil.rmtree(res_dir, ignore_errors=True)
     return out
 
 
@@ -222,8 +348,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--modes", nargs="*", default=["default", "no-semantic"],
-                    choices=sorted(SCAN_MODES), help="scan flag sets to time at each size")
+    ap.add_argument("--modes", nargs="*", default=["default", "no-semantic", "fast"],
+                    choices=sorted(SCAN_MODES), help="scan flag sets to time at each size "
+                    "(fast: dedup --fast, the streaming engine)")
+    ap.add_argument("--fast-sizes", type=int, nargs="*", default=[],
+                    help="sizes at which only dedup --fast runs (e.g. 1000000)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -241,7 +370,8 @@ def main(argv: list[str] | None = None) -> dict:
         extra = f"  (copytrace is {r['copytrace_speedup']}x)" if "copytrace_speedup" in r else ""
         print(f"  {name:<11} {r.get('docs_per_s', r.get('error'))} docs/s{extra}")
     print("scan (all cores):")
-    scans = scan_bench(args.sizes, args.workers, args.modes) if args.sizes else []
+    scans = (scan_bench(args.sizes, args.workers, args.modes, args.fast_sizes)
+             if args.sizes or args.fast_sizes else [])
     result = {"machine": machine(), "command": "python -m bench.speed " + " ".join(argv or
               sys.argv[1:]), "signatures": {"documents": len(texts), "mean_words": round(words),
                                             "results": sig}, "scan": scans}

@@ -25,6 +25,8 @@ def test_quick_benchmark_run_writes_results_plots_and_report(tmp_path):
     assert "## 1. MinHash signature throughput" in text
     if (SHARED_DATA / "news").exists():
         assert (tmp_path / "plots" / "scaling.png").stat().st_size > 1000
+        fast = [s for s in speed["scan"] if s["mode"] == "fast"]
+        assert fast and all(s["exit_code"] == 0 and s["ari"] > 0.9 for s in fast), fast
         peers = json.loads((tmp_path / "peers.json").read_text())["engines"]
         for engine in ("copytrace-words", "copytrace", "datasketch", "rensa"):
             assert "seconds" in peers[engine], peers

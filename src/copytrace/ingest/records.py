@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import sys
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -60,24 +61,71 @@ def _open_maybe_gz(path: Path) -> bytes:
 
 
 def read_jsonl(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
+    """One record per line, read as a stream (a file of any size costs one line of memory).
+
+    UTF-8 files stream line by line; a file whose first 64 KiB are not UTF-8 is small legacy
+    data by experience and is decoded whole with encoding detection, as a text file is."""
+    gz = path.name.lower().endswith(".gz")
     try:
-        text = decode(_open_maybe_gz(path))
-    except BadInput as e:
-        yield Problem(str(path), str(e))
+        fh = gzip.open(path, "rb") if gz else open(path, "rb")
+    except OSError as e:
+        yield Problem(str(path), f"cannot read file: {e.strerror or e}")
         return
+    n = 0
     empty = True
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        empty = False
+    with fh:
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield Problem(str(path), f"invalid JSON ({e.msg} at column {e.colno})", n)
-            continue
-        yield make_record(rec, path, n, fields)
+            head = fh.read(65536)
+            fh.seek(0)
+        except (OSError, EOFError, zlib.error) as e:
+            yield Problem(str(path), f"not a valid gzip file ({e})" if gz
+                          else f"cannot read file: {e}")
+            return
+        if not _utf8_head(head):
+            try:
+                lines = decode(_open_maybe_gz(path)).splitlines()
+            except BadInput as e:
+                yield Problem(str(path), str(e))
+                return
+        else:
+            lines = fh
+        try:
+            for n, line in enumerate(lines, start=1):
+                if isinstance(line, bytes):
+                    try:
+                        line = line.decode("utf-8-sig" if n == 1 else "utf-8")
+                    except UnicodeDecodeError:
+                        empty = False
+                        yield Problem(str(path), "not valid UTF-8", n)
+                        continue
+                if not line.strip():
+                    continue
+                empty = False
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield Problem(str(path), f"invalid JSON ({e.msg} at column {e.colno})", n)
+                    continue
+                yield make_record(rec, path, n, fields)
+        except (OSError, EOFError, zlib.error) as e:
+            yield Problem(str(path), f"truncated or corrupt gzip data after record {n} ({e})"
+                          if gz else f"read error after record {n} ({e})")
+            return
     if empty:
         yield Problem(str(path), "no records")
+
+
+def _utf8_head(head: bytes) -> bool:
+    """The first bytes of a file are UTF-8 text (a character cut at the end is allowed)."""
+    if b"\x00" in head:
+        return False
+    for cut in range(4):
+        try:
+            head[: len(head) - cut].decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
 
 
 def read_csv(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
