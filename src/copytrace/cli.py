@@ -1,4 +1,4 @@
-"""The ``copytrace`` command: scan, compare, dedup."""
+"""The ``copytrace`` command: scan, compare, dedup, index, serve."""
 
 from __future__ import annotations
 
@@ -304,15 +304,35 @@ class Prefer(str, Enum):
     longest = "longest"
 
 
+def _record(d: Document) -> dict:
+    """A document as an output record: its fields, then the input record's other fields."""
+    rec = {"id": d.id, "text": d.text, "url": d.url, "title": d.title, "date": d.date,
+           "source": d.source_name}
+    rec.update({k: v for k, v in d.meta.items() if k not in ("id_from_name", "record")
+                and k not in rec})
+    return rec
+
+
 @app.command()
 def dedup(
     inputs: list[Path] = InputsArg,
-    out: Path = typer.Option(..., "--out", "-o", help="Output .jsonl file."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output .jsonl file (required "
+                                       "unless --fast --families is given)."),
     keep: Keep = typer.Option(Keep.one, "--keep", help="one: one document per copy family; "
                               "all: every document."),
     mark: bool = typer.Option(False, "--mark", help="Add family, relation and source fields."),
     prefer: Prefer = typer.Option(Prefer.source, "--prefer", help="Which member a family keeps: "
                                   "its source, or its longest (most complete) member."),
+    fast: bool = typer.Option(False, "--fast", help="Streaming mode for corpora that do not fit "
+                              "in memory (about 1 GiB per million news articles): verbatim, "
+                              "edited, truncated and wrapped copies of documents of 25+ words; "
+                              "no spun copies, rewrites or passages. Reads the inputs twice."),
+    families: Optional[Path] = typer.Option(None, "--families", help="With --fast: also write "
+                                            "one line per document (id, family, relation, "
+                                            "source, containment) to this .jsonl file."),
+    containment: float = typer.Option(0.3, "--containment", min=0.05, max=1.0, help="With "
+                                      "--fast: share of the smaller document that must be in "
+                                      "the other for a copy."),
     workers: Optional[int] = Workers,
     threshold: float = Threshold,
     boilerplate_min_docs: int = BoilerMin,
@@ -328,7 +348,18 @@ def dedup(
 
     Copies are verbatim, edited and spun copies (and, with --semantic, rewrites and
     translations). With --keep all --mark every record is written with its family id instead.
+    With --fast, a streaming pass that holds a few hundred bytes per document instead of its
+    text (for millions of documents).
     """
+    if out is None and not (fast and families):
+        raise typer.BadParameter("give --out (or, with --fast, --families)", param_hint="--out")
+    if families and not fast:
+        raise typer.BadParameter("--families needs --fast (a scan writes documents.jsonl)",
+                                 param_hint="--families")
+    if fast:
+        _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers, id_field,
+                    text_field, strict, quiet)
+        return
     from copytrace.report.jsonl import write_jsonl
 
     cfg = _config(workers, threshold, 128, None, None, boilerplate_min_docs, spin=False,
@@ -348,10 +379,7 @@ def dedup(
         for d, r in zip(result.documents, result.results):
             if keep is Keep.one and d.id not in keepers:
                 continue
-            rec = {"id": d.id, "text": d.text, "url": d.url, "title": d.title, "date": d.date,
-                   "source": d.source_name}
-            rec.update({k: v for k, v in d.meta.items() if k not in ("id_from_name", "record")
-                        and k not in rec})
+            rec = _record(d)
             if mark:
                 rec.update({"family": r.family, "relation": r.relation, "family_source": r.source})
             yield rec
@@ -366,6 +394,299 @@ def dedup(
         out_console.print(f"{len(docs)} documents read, {removed} copies removed, "
                           f"{len(docs) - removed} written to {out}", highlight=False)
     raise typer.Exit(_finish(problems, quiet))
+
+
+def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers, id_field,
+                text_field, strict, quiet) -> None:
+    """`dedup --fast`: families from the streaming engine, then a second read writes records."""
+    import time
+
+    import numpy as np
+
+    from copytrace.engines.stream import StreamConfig, stream_families
+    from copytrace.ingest import FieldMap, read_inputs
+    from copytrace.report.jsonl import write_jsonl
+
+    fields = FieldMap(id=id_field, text=text_field)
+    t0 = time.perf_counter()
+    bar = Progress(TextColumn("{task.description:<18}"), TextColumn("{task.completed} documents"),
+                   TimeElapsedColumn(), console=err, disable=quiet)
+
+    def checked(items):
+        for got in items:
+            if isinstance(got, Problem):
+                if strict:
+                    raise _Fatal(f"{got} (--strict: stopping)")
+                if not quiet:
+                    _say("skipped", got)
+            yield got
+
+    with bar:
+        task = bar.add_task("Fingerprinting", total=None)
+        try:
+            res = stream_families(checked(read_inputs(inputs, fields)),
+                                  StreamConfig(threshold=containment, workers=workers or 0),
+                                  lambda k: bar.update(task, completed=k))
+        except _Fatal as e:
+            _say("error", e)
+            raise typer.Exit(EXIT_FATAL) from None
+    n = len(res.ids)
+    if n == 0:
+        _say("error", "no documents could be read from the inputs.")
+        raise typer.Exit(EXIT_FATAL)
+    if keep is Keep.one and prefer is Prefer.longest:
+        order = np.lexsort((np.arange(n), -res.chars))
+        keeper = np.full(n, -1, np.int64)
+        for d in order[::-1]:  # the last write per family is the longest, first read
+            keeper[res.family[d]] = d
+        keep_mask = np.zeros(n, bool)
+        keep_mask[keeper[keeper >= 0]] = True
+    else:
+        keep_mask = res.family == np.arange(n) if keep is Keep.one else np.ones(n, bool)
+
+    def fam_record(i: int) -> dict:
+        src = int(res.family[i])
+        rel = res.relation(i)
+        return {"family": res.ids[src], "relation": rel,
+                "family_source": None if rel == "independent" else res.ids[src]}
+
+    changed: list[str] = []
+
+    def records():
+        i = 0
+        for got in read_inputs(inputs, fields):
+            if isinstance(got, Problem):
+                continue
+            if i >= n or got.id != res.ids[i]:
+                changed.append(got.id)
+                return
+            if keep_mask[i]:
+                rec = _record(got)
+                if mark:
+                    rec.update(fam_record(i))
+                yield rec
+            i += 1
+
+    try:
+        if families:
+            write_jsonl(families, ({"id": res.ids[i], **fam_record(i),
+                                    "containment": round(float(res.containment[i]), 3),
+                                    "chars": int(res.chars[i])} for i in range(n)))
+        if out is not None:
+            write_jsonl(out, records())
+    except OSError as e:
+        _say("error", f"cannot write {e.filename or out}: {e.strerror or e}")
+        raise typer.Exit(EXIT_FATAL) from None
+    if changed:
+        _say("error", f"the inputs changed between the two reads (document {changed[0]!r}); "
+             f"{out} is incomplete -- run again on inputs that are not being written to.")
+        raise typer.Exit(EXIT_FATAL)
+    if not quiet:
+        removed = res.copies if keep is Keep.one else 0
+        where = f" to {out}" if out is not None else ""
+        out_console.print(f"{n} documents read, {res.families} copy families, {removed} copies "
+                          f"removed, {n - removed} written{where} in "
+                          f"{time.perf_counter() - t0:.1f} s", highlight=False)
+    raise typer.Exit(_finish(res.problems, quiet))
+
+
+index_app = typer.Typer(help="A persistent index: add documents once, then ask whether a new "
+                        "document copies any of them (no rescan of the archive).",
+                        no_args_is_help=True)
+app.add_typer(index_app, name="index")
+IndexPath = typer.Argument(..., help="The index file (an SQLite database).", show_default=False)
+
+
+def _open_index(path: Path, create: bool = False, **kw):
+    from copytrace.store import Index, StoreError
+
+    try:
+        return Index(path, create=create, **kw)
+    except StoreError as e:
+        _say("error", e)
+        raise typer.Exit(EXIT_FATAL) from None
+
+
+@index_app.command("create")
+def index_create(path: Path = IndexPath, threshold: float = Threshold,
+                 num_perm: int = NumPerm) -> None:
+    """Create an empty index (its matching settings are fixed from now on)."""
+    from copytrace.engines.local import ScanConfig
+
+    _open_index(path, create=True, config=ScanConfig(threshold=threshold, num_perm=num_perm,
+                                                     semantic=False)).close()
+    out_console.print(f"created {path}", highlight=False)
+
+
+@index_app.command("add")
+def index_add(
+    path: Path = IndexPath,
+    inputs: list[Path] = InputsArg,
+    batch_size: int = typer.Option(1000, "--batch-size", min=1, help="Documents per batch; "
+                                   "each batch is added atomically (all of it or none)."),
+    id_field: str = IdField,
+    text_field: str = TextField,
+    strict: bool = Strict,
+    quiet: bool = Quiet,
+) -> None:
+    """Add documents: each is matched against the index and linked into its family."""
+    from copytrace.ingest import FieldMap, read_inputs
+
+    problems: list[Problem] = []
+    added = related = 0
+    with _open_index(path) as ix:
+        batch: list[Document] = []
+
+        def flush() -> None:
+            nonlocal added, related
+            res = ix.add(batch)
+            added += len(res.added)
+            related += len(res.pairs)
+            for p in res.problems:
+                problems.append(p)
+                if not quiet:
+                    _say("skipped", p)
+            if not quiet:
+                out_console.print(f"batch committed: {added} documents added so far",
+                                  highlight=False)
+            batch.clear()
+
+        for got in read_inputs(inputs, FieldMap(id=id_field, text=text_field)):
+            if isinstance(got, Problem):
+                problems.append(got)
+                if strict:
+                    _say("error", f"{got} (--strict: stopping)")
+                    raise typer.Exit(EXIT_FATAL)
+                if not quiet:
+                    _say("skipped", got)
+                continue
+            batch.append(got)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        total = ix.count()
+    if not quiet:
+        out_console.print(f"{added} documents added ({related} related pairs found); the index "
+                          f"holds {total}", highlight=False)
+    raise typer.Exit(_finish(problems, quiet))
+
+
+@index_app.command("query")
+def index_query(
+    path: Path = IndexPath,
+    doc: str = typer.Argument(..., help="A file (its first document), the id of a stored "
+                              "document, or the text itself.", show_default=False),
+    limit: int = typer.Option(20, "--limit", min=1, help="Most matches to show."),
+    as_json: bool = typer.Option(False, "--json", help="One pair per line (pairs.jsonl shape, "
+                                 "plus the stored document's family)."),
+    id_field: str = IdField,
+    text_field: str = TextField,
+) -> None:
+    """Which stored documents does this document copy, or copy it? (Nothing is added.)"""
+    with _open_index(path) as ix:
+        p = Path(doc)
+        if p.exists():
+            query = _one(p, id_field, text_field)
+        else:
+            stored = ix.document(doc)
+            query = Document(id=doc, text=stored["text"], date=stored["date"]) if stored \
+                else Document(id="query", text=doc)
+            if stored:  # a stored document: its relations are the stored ones
+                matches = [dict(x, a=x["a"], b=x["b"]) for x in stored["pairs"]]
+                matches = [_as_query_pair(x, doc) for x in matches]
+                _print_matches(matches[:limit], as_json, query.id)
+                return
+        if not query.text.strip():
+            _say("error", "empty query text")
+            raise typer.Exit(EXIT_FATAL)
+        _print_matches(ix.query(query, limit), as_json, query.id)
+
+
+def _as_query_pair(rec: dict, qid: str) -> dict:
+    """A stored pair seen from one of its documents (that document as ``a``)."""
+    if rec["a"] == qid:
+        return rec
+    flip = {"a->b": "b->a", "b->a": "a->b"}
+    return {**rec, "a": rec["b"], "b": rec["a"],
+            "direction": flip.get(rec["direction"], rec["direction"]),
+            "containment_ab": rec["containment_ba"], "containment_ba": rec["containment_ab"],
+            "passages": [{"a": x["b"], "b": x["a"]} for x in rec["passages"]]}
+
+
+def _print_matches(matches: list[dict], as_json: bool, qid: str) -> None:
+    if as_json:
+        for m in matches:
+            sys.stdout.write(json.dumps(m, ensure_ascii=False) + "\n")
+        return
+    if not matches:
+        out_console.print(f"no stored document shares copied text with {qid}", highlight=False)
+        return
+    table = Table(title=f"{len(matches)} match(es) for {qid}", title_justify="left")
+    for col in ("stored document", "relation", "direction", "similarity", "query in it",
+                "it in query", "passages", "family"):
+        table.add_column(col)
+    for m in matches:
+        table.add_row(m["b"], m["relation"], m["direction"], f"{m['similarity']:.2f}",
+                      f"{m['containment_ab']:.0%}", f"{m['containment_ba']:.0%}",
+                      str(len(m["passages"])), m.get("family", ""))
+    out_console.print(table)
+
+
+@index_app.command("delete")
+def index_delete(path: Path = IndexPath,
+                 ids: list[str] = typer.Argument(..., help="Document ids.", show_default=False)
+                 ) -> None:
+    """Delete documents (their families are re-linked without them)."""
+    with _open_index(path) as ix:
+        gone = ix.delete(ids)
+    missing = [i for i in ids if i not in set(gone)]
+    out_console.print(f"{len(gone)} deleted", highlight=False)
+    for i in missing:
+        _say("note", f"no document {i!r} in {path}")
+    raise typer.Exit(EXIT_SKIPPED if missing else EXIT_OK)
+
+
+@index_app.command("stats")
+def index_stats(path: Path = IndexPath) -> None:
+    """Counts, size and settings of an index (JSON)."""
+    with _open_index(path) as ix:
+        stats = ix.stats()
+        stats["integrity"] = ix.integrity()
+    sys.stdout.write(json.dumps(stats, indent=1) + "\n")
+
+
+@index_app.command("evict")
+def index_evict(path: Path = IndexPath,
+                older_than: float = typer.Option(..., "--older-than", min=0, help="Delete "
+                                                 "documents added more than DAYS days ago.",
+                                                 metavar="DAYS")) -> None:
+    """Delete documents added more than DAYS days ago."""
+    with _open_index(path) as ix:
+        gone = ix.evict(older_than)
+    out_console.print(f"{len(gone)} evicted", highlight=False)
+
+
+@app.command()
+def serve(
+    path: Path = IndexPath,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0 exposes "
+                             "the service to the network)."),
+    port: int = typer.Option(8000, "--port"),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="COPYTRACE_API_KEY",
+                                          help="When set, writes (POST /documents, DELETE) "
+                                          "need the header X-API-Key with this value."),
+    max_body_mb: float = typer.Option(10.0, "--max-body-mb", min=0.001,
+                                      help="Larger request bodies get 413."),
+) -> None:
+    """Serve an index over HTTP, with a web page at / (paste a document, see its matches)."""
+    import uvicorn
+
+    from copytrace.service.app import create_app
+
+    _open_index(path).close()  # a clear error before the server starts
+    app_ = create_app(path, api_key=api_key, max_body=int(max_body_mb * 2**20))
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 def _version(value: bool) -> None:

@@ -386,6 +386,82 @@ def compare_two(da: Document, db: Document, cfg: ScanConfig | None = None
     return pair, spun, toks
 
 
+def verify_pairs(docs: list[Document], pairs: np.ndarray, cfg: ScanConfig | None = None
+                 ) -> list[tuple[int, int, Pair]]:
+    """Judge ``pairs`` (row indices into ``docs``) as a scan judges its candidates -- word and
+    skeleton alignment, relation, direction -- for a handful of documents (the index's new or
+    queried document against its candidates). Boilerplate is corpus-level evidence and is not
+    detected here. Returns the related pairs only, with their row indices."""
+    from copytrace.spin import spun_scores
+
+    cfg = cfg or ScanConfig()
+    if len(pairs) == 0:
+        return []
+    toks = tokenize_many([d.text for d in docs])
+    matchable = [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in toks]
+    spun = [round(x, 3) for x in spun_scores([d.text for d in docs], matchable)] if cfg.spin \
+        else [None] * len(docs)
+    content = skel = None
+    if cfg.spun:
+        content = content_mask(matchable)
+        skel = skeletons(matchable, content)
+    needed = np.zeros(len(docs), dtype=bool)
+    needed[pairs.ravel()] = True
+    verdicts = Verifier(matchable, cfg.verify_params(), needed, content, skel).verify(pairs)
+    return [(i, j, make_pair(i, j, v, docs, cfg, spun))
+            for (i, j), v in zip(pairs.tolist(), verdicts) if v.relation is not None]
+
+
+#: Kinds of index keys (top bits of a 63-bit key): LSH band, word anchor, skeleton anchor.
+KEY_BAND, KEY_ANCHOR, KEY_SKELETON = 1, 2, 3
+_KEY_MASK = np.uint64((1 << 60) - 1)
+
+
+def index_keys(texts: list[str], cfg: ScanConfig | None = None) -> list[np.ndarray]:
+    """For each text, the keys a scan's candidate channels match on, as int64 (kind << 60 |
+    hash): its LSH band keys, its word anchors and (with ``cfg.spun``) its skeleton anchors.
+    Two documents are scan candidates when they share a band key, or ``min_anchors`` anchors
+    of one kind that are not in more than ``max_bucket`` documents."""
+    from copytrace.candidates import _anchors_kernel, _band_keys
+
+    cfg = cfg or ScanConfig()
+    toks = tokenize_many(texts)
+    matchable = [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in toks]
+    out: list[list[np.ndarray]] = [[] for _ in texts]
+
+    def tag(kind: int, h: np.ndarray) -> np.ndarray:
+        return ((h & _KEY_MASK) | np.uint64(kind << 60)).astype(np.int64)
+
+    bands, rows = cfg.banding()
+    sigs = MinHasher(cfg.num_perm, cfg.shingle).signatures([t.hash for t in matchable])
+    keys = np.empty((bands, len(texts)), dtype=np.uint64)
+    _band_keys(np.ascontiguousarray(sigs), bands, rows, keys)
+    for d in range(len(texts)):
+        k = keys[:, d]
+        out[d].append(tag(KEY_BAND, k[k != 0]))
+
+    def anchors(seqs: list[np.ndarray], k: int, rate: int, kind: int) -> None:
+        doc_tok = np.zeros(len(seqs) + 1, dtype=np.int64)
+        np.cumsum([len(h) for h in seqs], out=doc_tok[1:])
+        flat = np.concatenate(seqs).astype(np.uint64, copy=False) if seqs else \
+            np.empty(0, np.uint64)
+        cap = len(flat) + 16
+        h = np.empty(cap, np.uint64)
+        d = np.empty(cap, np.int64)
+        m = _anchors_kernel(flat, doc_tok, k, rate, h, d)
+        bounds = np.searchsorted(d[:m], np.arange(len(seqs) + 1))  # rows come doc by doc
+        tagged = tag(kind, h[:m])
+        for i in range(len(seqs)):
+            out[i].append(tagged[bounds[i]:bounds[i + 1]])
+
+    if cfg.anchor_rate:
+        anchors([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate, KEY_ANCHOR)
+    if cfg.spun:
+        skel = skeletons(matchable, content_mask(matchable))
+        anchors([t.hash for t in skel], cfg.skeleton_shingle, cfg.skeleton_rate, KEY_SKELETON)
+    return [np.unique(np.concatenate(parts)) for parts in out]
+
+
 def _assign_stories(results: list[DocResult], edges: list[Edge],
                     links: list[tuple[int, int]]) -> None:
     """Stories: connected components of copy edges and same-story links (so a family never

@@ -1,0 +1,1 @@
+"""The HTTP service over an index (FastAPI) and its web page."""

@@ -1,0 +1,219 @@
+"""``copytrace serve``: the index over HTTP, and a web page to use it.
+
+Reads run concurrently (one SQLite connection per worker thread, WAL mode); writes queue on the
+database lock. With an API key set, writes (``POST /documents``, ``DELETE /documents/{id}``) need
+the ``X-API-Key`` header. Bodies over ``max_body`` bytes get 413; malformed input gets 422 naming
+the field (FastAPI's validation), never a 500. The page at ``/`` is static HTML + JS that inserts
+every document text as text (``textContent``), under a Content-Security-Policy that allows no
+inline script.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from copytrace.document import Document
+from copytrace.store import Index
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+class DocIn(BaseModel):
+    id: str = Field(min_length=1, max_length=1000)
+    text: str = Field(min_length=1)
+    url: str | None = None
+    title: str | None = None
+    date: str | None = None
+    source: str | None = None
+
+
+class AddIn(BaseModel):
+    documents: list[DocIn] = Field(min_length=1, max_length=10_000)
+
+
+class QueryIn(BaseModel):
+    text: str = Field(min_length=1)
+    id: str = Field(default="query", min_length=1, max_length=1000)
+    date: str | None = None
+    limit: int = Field(default=20, ge=1, le=1000)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """413 for request bodies over ``max_body`` bytes, declared or streamed."""
+
+    def __init__(self, app, max_body: int):
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            return await self._reject(send)
+        seen = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.max_body:
+                    raise _TooLarge
+            return msg
+
+        async def tracking_send(msg):
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._reject(send)
+
+    async def _reject(self, send):
+        body = (b'{"detail": "request body too large (limit %d bytes)"}' % self.max_body)
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 * 2**20
+               ) -> FastAPI:
+    Index(path).close()  # fail now, with the store's message, if it is not an index
+    local = threading.local()
+    write_lock = threading.Lock()  # one writer per process; other processes queue in SQLite
+
+    def index() -> Index:
+        ix = getattr(local, "index", None)
+        if ix is None:
+            ix = local.index = Index(path)
+        return ix
+
+    def need_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
+        if api_key and not (x_api_key and hmac.compare_digest(x_api_key, api_key)):
+            raise HTTPException(401, "this index needs an API key for writes "
+                                "(header X-API-Key)")
+
+    app = FastAPI(title="copytrace", version=_version(),
+                  description="Is this document a copy of anything in the index, and of what? "
+                              "Pairs follow copytrace's output contract (pairs.jsonl).")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request, exc):  # pragma: no cover - a bug, not a user mistake
+        return JSONResponse({"detail": f"internal error ({type(exc).__name__})"}, 500)
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok", "documents": index().count()}
+
+    @app.post("/documents", dependencies=[Depends(need_key)])
+    def add_documents(body: AddIn) -> dict:
+        docs = [Document(id=d.id, text=d.text, url=d.url, title=d.title, date=d.date,
+                         source_name=d.source) for d in body.documents]
+        with write_lock:
+            res = index().add(docs)
+        return {"added": res.added,
+                "skipped": [{"reason": p.reason} for p in res.problems],
+                "pairs": [p.to_json() for p in res.pairs]}
+
+    @app.post("/query")
+    def query(body: QueryIn) -> dict:
+        from copytrace.normalize import tokenize
+        from copytrace.spin import suspicious_phrases
+
+        doc = Document(id=body.id, text=body.text, date=body.date)
+        matches = index().query(doc, body.limit)
+        spun = [{"start": p.start, "end": p.end, "phrase": p.phrase, "original": p.original}
+                for p in suspicious_phrases(body.text, tokenize(body.text))]
+        return {"id": body.id, "matches": matches, "suspicious": spun}
+
+    @app.get("/documents/{doc_id:path}")
+    def get_document(doc_id: str) -> dict:
+        rec = index().document(doc_id)
+        if rec is None:
+            raise HTTPException(404, f"no document {doc_id!r}")
+        from copytrace.normalize import tokenize
+        from copytrace.spin import suspicious_phrases
+
+        rec["suspicious"] = [{"start": p.start, "end": p.end, "phrase": p.phrase,
+                              "original": p.original}
+                             for p in suspicious_phrases(rec["text"], tokenize(rec["text"]))]
+        return rec
+
+    @app.delete("/documents/{doc_id:path}", dependencies=[Depends(need_key)])
+    def delete_document(doc_id: str) -> dict:
+        with write_lock:
+            gone = index().delete([doc_id])
+        if not gone:
+            raise HTTPException(404, f"no document {doc_id!r}")
+        return {"deleted": doc_id}
+
+    @app.get("/families")
+    def list_families(limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+                      offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+        return {"families": index().families(limit, offset)}
+
+    @app.get("/families/{doc_id:path}")
+    def get_family(doc_id: str) -> dict:
+        fam = index().family(doc_id)
+        if fam is None:
+            raise HTTPException(404, f"no document or family {doc_id!r}")
+        return fam
+
+    @app.get("/stories/{doc_id:path}")
+    def get_story(doc_id: str) -> dict:
+        fam = index().family(doc_id)
+        if fam is None:
+            raise HTTPException(404, f"no document or story {doc_id!r}")
+        return {"id": fam["id"], "families": [fam],
+                "note": "the index links stories through copies only: same-story links "
+                        "(independent coverage) need a scan with the sentence encoder"}
+
+    page = resources.files("copytrace.service") / "static"
+
+    def static(name: str, media: str) -> Response:
+        return Response(page.joinpath(name).read_bytes(), media_type=media,
+                        headers={"Content-Security-Policy": CSP,
+                                 "X-Content-Type-Options": "nosniff"})
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        return static("index.html", "text/html; charset=utf-8")
+
+    @app.get("/static/app.js", include_in_schema=False)
+    def app_js() -> Response:
+        return static("app.js", "text/javascript; charset=utf-8")
+
+    @app.get("/static/app.css", include_in_schema=False)
+    def app_css() -> Response:
+        return static("app.css", "text/css; charset=utf-8")
+
+    return BodyLimit(app, max_body)  # type: ignore[return-value]
+
+
+def _version() -> str:
+    from copytrace import __version__
+
+    return __version__
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,85 @@
+"""The HTTP service: endpoints, API key, size limit, validation errors, escaping."""
+
+import pytest
+from conftest import SEEDS
+
+pytest.importorskip("httpx", reason="the service tests need httpx (pip install -e '.[test]')")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from copytrace.document import Document  # noqa: E402
+from copytrace.ingest import read_inputs  # noqa: E402
+from copytrace.service.app import create_app  # noqa: E402
+from copytrace.store import Index  # noqa: E402
+
+
+@pytest.fixture()
+def client(tmp_path):
+    path = tmp_path / "ix.db"
+    with Index(path, create=True) as ix:
+        ix.add([d for d in read_inputs([SEEDS]) if isinstance(d, Document)
+                and not d.id.startswith("001")])
+    return TestClient(create_app(path, api_key="s3cret", max_body=200_000))
+
+
+def seed_text(prefix: str) -> str:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+def test_health_query_document_family_story(client):
+    assert client.get("/health").json() == {"status": "ok", "documents": 4}
+    res = client.post("/query", json={"text": seed_text("001"), "id": "mine"})
+    assert res.status_code == 200
+    m = res.json()["matches"]
+    assert [x["b"] for x in m] == ["000_dbaf505c44bd813c"] and m[0]["a"] == "mine"
+    assert m[0]["relation"] == "edited" and m[0]["passages"]
+    doc = client.get("/documents/000_dbaf505c44bd813c").json()
+    assert doc["text"].startswith("US quietly") and doc["relation"] == "independent"
+    spun = client.post("/query", json={"text": seed_text("002")}).json()
+    assert len(spun["suspicious"]) >= 5  # the spun seed's improbable phrases, located
+    assert client.get("/families/000_dbaf505c44bd813c").json()["size"] == 1
+    assert client.get("/stories/000_dbaf505c44bd813c").json()["families"][0]["size"] == 1
+    assert client.get("/documents/nope").status_code == 404
+    assert client.get("/families/nope").status_code == 404
+
+
+def test_writes_need_the_api_key(client):
+    body = {"documents": [{"id": "001", "text": seed_text("001")}]}
+    assert client.post("/documents", json=body).status_code == 401
+    assert client.post("/documents", json=body, headers={"X-API-Key": "wrong"}).status_code == 401
+    res = client.post("/documents", json=body, headers={"X-API-Key": "s3cret"})
+    assert res.status_code == 200 and res.json()["added"] == ["001"]
+    assert res.json()["pairs"][0]["relation"] == "edited"
+    fam = client.get("/families/001").json()
+    assert fam["size"] == 2 and fam["id"] == "000_dbaf505c44bd813c"
+    assert client.get("/families").json()["families"] == [{"id": fam["id"], "size": 2}]
+    assert client.delete("/documents/001").status_code == 401
+    assert client.delete("/documents/001", headers={"X-API-Key": "s3cret"}).json() == \
+        {"deleted": "001"}
+    assert client.delete("/documents/001", headers={"X-API-Key": "s3cret"}).status_code == 404
+
+
+def test_bad_input_gets_422_naming_the_field_and_big_bodies_413(client):
+    res = client.post("/query", json={"txt": "typo"})
+    assert res.status_code == 422 and "text" in str(res.json()["detail"][0]["loc"])
+    res = client.post("/query", json={"text": ""})
+    assert res.status_code == 422
+    res = client.post("/query", content=b"{not json", headers={"Content-Type":
+                                                                "application/json"})
+    assert res.status_code == 422
+    res = client.post("/query", json={"text": "x", "limit": 0})
+    assert res.status_code == 422 and "limit" in str(res.json()["detail"][0]["loc"])
+    res = client.post("/documents", json={"documents": [{"id": "x"}]},
+                      headers={"X-API-Key": "s3cret"})
+    assert res.status_code == 422 and "text" in str(res.json()["detail"][0]["loc"])
+    res = client.post("/query", json={"text": "word " * 100_000})
+    assert res.status_code == 413 and "too large" in res.json()["detail"]
+
+
+def test_page_is_served_with_a_strict_policy_and_schema_is_published(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "copytrace" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    js = client.get("/static/app.js").text
+    assert "innerHTML" not in js  # document text only ever goes in as text
+    schema = client.get("/openapi.json").json()
+    assert {"/documents", "/query", "/health"} <= set(schema["paths"])
