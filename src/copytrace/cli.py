@@ -593,8 +593,7 @@ def index_query(
             query = Document(id=doc, text=stored["text"], date=stored["date"]) if stored \
                 else Document(id="query", text=doc)
             if stored:  # a stored document: its relations are the stored ones
-                matches = [dict(x, a=x["a"], b=x["b"]) for x in stored["pairs"]]
-                matches = [_as_query_pair(x, doc) for x in matches]
+                matches = [_as_query_pair(x, doc) for x in stored["pairs"]]
                 _print_matches(matches[:limit], as_json, query.id)
                 return
         if not query.text.strip():

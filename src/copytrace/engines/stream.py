@@ -204,11 +204,11 @@ def _pair_counts(rows: np.ndarray, n: int, cfg: StreamConfig
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rare anchors per document, and every pair sharing one with its count of shared ones."""
     rare = np.zeros(n, np.int32)
-    _count_rare(rows, cfg.max_anchor_docs, rare)
     cap = 2 * len(rows) + 16
     while True:
         flat = np.empty(cap, np.int64)
-        m = _rare_pairs(rows, cfg.max_anchor_docs, np.int64(n), flat)
+        rare[:] = 0
+        m = _rare_pairs(rows, cfg.max_anchor_docs, np.int64(n), flat, rare)
         if m <= cap:
             break
         cap = m
@@ -257,24 +257,10 @@ def _families(rows: np.ndarray, n: int, dates: np.ndarray, chars: np.ndarray, cf
 
 
 @nb.njit(cache=True, nogil=True)
-def _count_rare(rows, max_docs, rare):
-    n = rows.shape[0]
-    i = 0
-    while i < n:
-        key = rows[i] >> np.uint64(32)
-        j = i + 1
-        while j < n and (rows[j] >> np.uint64(32)) == key:
-            j += 1
-        if j - i <= max_docs:
-            for x in range(i, j):
-                rare[np.int64(rows[x] & np.uint64(0xFFFFFFFF))] += 1
-        i = j
-
-
-@nb.njit(cache=True, nogil=True)
-def _rare_pairs(rows, max_docs, n, out):
+def _rare_pairs(rows, max_docs, n, out, rare):
     """Every pair of documents under each key carried by 2..max_docs documents, as lo * n + hi;
-    returns how many there are (written only while they fit)."""
+    returns how many there are (written only while they fit). Counts each document's rare
+    anchors (keys in at most max_docs documents) into ``rare``."""
     total = rows.shape[0]
     cap = out.shape[0]
     m = 0
@@ -284,6 +270,9 @@ def _rare_pairs(rows, max_docs, n, out):
         j = i + 1
         while j < total and (rows[j] >> np.uint64(32)) == key:
             j += 1
+        if j - i <= max_docs:
+            for x in range(i, j):
+                rare[np.int64(rows[x] & np.uint64(0xFFFFFFFF))] += 1
         if 2 <= j - i <= max_docs:
             for x in range(i, j):
                 dx = np.int64(rows[x] & np.uint64(0xFFFFFFFF))
