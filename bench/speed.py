@@ -29,7 +29,6 @@ channel), ``fast`` (``copytrace dedup --fast``: the streaming engine, families o
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import platform

@@ -77,7 +77,7 @@ class StreamResult:
     containment: np.ndarray     # float32: best estimated containment over its copy pairs
     anchors: np.ndarray         # int32: rare anchors per document
     pairs: int                  # verified copy pairs
-    candidates: int             # pairs sharing >= min_anchors rare anchors
+    candidates: int             # pairs sharing at least one rare anchor
     problems: list[Problem] = field(default_factory=list)
 
     def relation(self, i: int) -> str:
