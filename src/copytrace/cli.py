@@ -71,24 +71,30 @@ class _Fatal(Exception):
     pass
 
 
+def _documents(items, problems: list[Problem], strict: bool, quiet: bool):
+    """The Documents of a read; each Problem is collected and reported (or, with --strict,
+    raised as _Fatal)."""
+    for got in items:
+        if isinstance(got, Document):
+            yield got
+            continue
+        problems.append(got)
+        if strict:
+            raise _Fatal(f"{got} (--strict: stopping)")
+        if not quiet:
+            _say("skipped", got)
+
+
 def _read(inputs: list[Path], id_field: str, text_field: str, strict: bool, quiet: bool,
           progress: RichProgress) -> tuple[list[Document], list[Problem]]:
     from copytrace.ingest import FieldMap, iter_files, read_inputs
 
     files = list(iter_files(inputs))
-    docs: list[Document] = []
     problems: list[Problem] = []
     progress.start("Reading", len(files))
     try:
-        for got in read_inputs(inputs, FieldMap(id=id_field, text=text_field), progress.advance):
-            if isinstance(got, Document):
-                docs.append(got)
-                continue
-            problems.append(got)
-            if strict:
-                raise _Fatal(f"{got} (--strict: stopping)")
-            if not quiet:
-                _say("skipped", got)
+        docs = list(_documents(read_inputs(inputs, FieldMap(id=id_field, text=text_field),
+                                           progress.advance), problems, strict, quiet))
     finally:
         progress.done()
     return docs, problems
@@ -412,19 +418,12 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
     bar = Progress(TextColumn("{task.description:<18}"), TextColumn("{task.completed} documents"),
                    TimeElapsedColumn(), console=err, disable=quiet)
 
-    def checked(items):
-        for got in items:
-            if isinstance(got, Problem):
-                if strict:
-                    raise _Fatal(f"{got} (--strict: stopping)")
-                if not quiet:
-                    _say("skipped", got)
-            yield got
-
+    problems: list[Problem] = []
     with bar:
         task = bar.add_task("Fingerprinting", total=None)
         try:
-            res = stream_families(checked(read_inputs(inputs, fields)),
+            res = stream_families(_documents(read_inputs(inputs, fields), problems, strict,
+                                             quiet),
                                   StreamConfig(threshold=containment, workers=workers or 0),
                                   lambda k: bar.update(task, completed=k))
         except _Fatal as e:
@@ -435,12 +434,10 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
         _say("error", "no documents could be read from the inputs.")
         raise typer.Exit(EXIT_FATAL)
     if keep is Keep.one and prefer is Prefer.longest:
-        order = np.lexsort((np.arange(n), -res.chars))
-        keeper = np.full(n, -1, np.int64)
-        for d in order[::-1]:  # the last write per family is the longest, first read
-            keeper[res.family[d]] = d
+        # per family, its longest member (the first read among equals)
+        order = np.lexsort((np.arange(n), -res.chars, res.family))
         keep_mask = np.zeros(n, bool)
-        keep_mask[keeper[keeper >= 0]] = True
+        keep_mask[order[np.r_[True, np.diff(res.family[order]) != 0]]] = True
     else:
         keep_mask = res.family == np.arange(n) if keep is Keep.one else np.ones(n, bool)
 
@@ -487,7 +484,7 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
         out_console.print(f"{n} documents read, {res.families} copy families, {removed} copies "
                           f"removed, {n - removed} written{where} in "
                           f"{time.perf_counter() - t0:.1f} s", highlight=False)
-    raise typer.Exit(_finish(res.problems, quiet))
+    raise typer.Exit(_finish(problems, quiet))
 
 
 index_app = typer.Typer(help="A persistent index: add documents once, then ask whether a new "
@@ -551,18 +548,15 @@ def index_add(
                                   highlight=False)
             batch.clear()
 
-        for got in read_inputs(inputs, FieldMap(id=id_field, text=text_field)):
-            if isinstance(got, Problem):
-                problems.append(got)
-                if strict:
-                    _say("error", f"{got} (--strict: stopping)")
-                    raise typer.Exit(EXIT_FATAL)
-                if not quiet:
-                    _say("skipped", got)
-                continue
-            batch.append(got)
-            if len(batch) >= batch_size:
-                flush()
+        try:
+            for got in _documents(read_inputs(inputs, FieldMap(id=id_field, text=text_field)),
+                                  problems, strict, quiet):
+                batch.append(got)
+                if len(batch) >= batch_size:
+                    flush()
+        except _Fatal as e:
+            _say("error", e)
+            raise typer.Exit(EXIT_FATAL) from None
         if batch:
             flush()
         total = ix.count()
