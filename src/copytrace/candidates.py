@@ -153,6 +153,21 @@ def _anchors_kernel(hashes, doc_tok, k, rate, out_h, out_d):
     return m
 
 
+def sampled_shingles(flat: np.ndarray, doc_tok: np.ndarray, shingle: int, rate: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The shingle hashes that are 0 modulo ``rate`` of documents laid out flat (document d's
+    token hashes are ``flat[doc_tok[d]:doc_tok[d + 1]]``), as (hash, document) rows in document
+    order, one per occurrence."""
+    cap = len(flat) // max(rate // 2, 1) + 16  # twice the expected share
+    while True:
+        out_h = np.empty(cap, dtype=np.uint64)
+        out_d = np.empty(cap, dtype=np.int64)
+        m = _anchors_kernel(flat, doc_tok, shingle, rate, out_h, out_d)
+        if m <= cap:
+            return out_h[:m], out_d[:m]
+        cap = m
+
+
 def unique_rows(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (key, doc) rows sorted by key, then doc. ``docs`` must be non-decreasing (rows
     come document by document), so one stable sort by key orders both."""
@@ -175,15 +190,8 @@ def anchor_pairs(token_hashes: list[np.ndarray], shingle: int = 5, anchor_rate: 
     doc_tok = np.zeros(n + 1, dtype=np.int64)
     np.cumsum([len(h) for h in token_hashes], out=doc_tok[1:])
     flat = np.concatenate(token_hashes).astype(np.uint64, copy=False)
-    cap = len(flat) // max(anchor_rate // 2, 1) + 16  # twice the expected share
-    while True:
-        out_h = np.empty(cap, dtype=np.uint64)
-        out_d = np.empty(cap, dtype=np.int64)
-        m = _anchors_kernel(flat, doc_tok, shingle, anchor_rate, out_h, out_d)
-        if m <= cap:
-            break
-        cap = m
-    flat_pairs, counts = shared_key_counts(out_h[:m], out_d[:m], n, max_anchor_docs)
+    out_h, out_d = sampled_shingles(flat, doc_tok, shingle, anchor_rate)
+    flat_pairs, counts = shared_key_counts(out_h, out_d, n, max_anchor_docs)
     keep = flat_pairs[counts >= min_anchors]
     return np.stack([keep // n, keep % n], axis=1)
 

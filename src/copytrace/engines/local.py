@@ -422,7 +422,7 @@ def index_keys(texts: list[str], cfg: ScanConfig | None = None) -> list[np.ndarr
     hash): its LSH band keys, its word anchors and (with ``cfg.spun``) its skeleton anchors.
     Two documents are scan candidates when they share a band key, or ``min_anchors`` anchors
     of one kind that are not in more than ``max_bucket`` documents."""
-    from copytrace.candidates import _anchors_kernel, _band_keys
+    from copytrace.candidates import _band_keys, sampled_shingles
 
     cfg = cfg or ScanConfig()
     toks = tokenize_many(texts)
@@ -445,12 +445,9 @@ def index_keys(texts: list[str], cfg: ScanConfig | None = None) -> list[np.ndarr
         np.cumsum([len(h) for h in seqs], out=doc_tok[1:])
         flat = np.concatenate(seqs).astype(np.uint64, copy=False) if seqs else \
             np.empty(0, np.uint64)
-        cap = len(flat) + 16
-        h = np.empty(cap, np.uint64)
-        d = np.empty(cap, np.int64)
-        m = _anchors_kernel(flat, doc_tok, k, rate, h, d)
-        bounds = np.searchsorted(d[:m], np.arange(len(seqs) + 1))  # rows come doc by doc
-        tagged = tag(kind, h[:m])
+        h, d = sampled_shingles(flat, doc_tok, k, rate)
+        bounds = np.searchsorted(d, np.arange(len(seqs) + 1))  # rows come doc by doc
+        tagged = tag(kind, h)
         for i in range(len(seqs)):
             out[i].append(tagged[bounds[i]:bounds[i + 1]])
 

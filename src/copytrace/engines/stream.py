@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 
-from copytrace.candidates import _anchors_kernel
+from copytrace.candidates import sampled_shingles
 from copytrace.document import Document, Problem
 from copytrace.normalize import token_hashes_many
 
@@ -103,29 +103,17 @@ class StreamResult:
 _DENSE = np.uint64(1 << 63)
 
 
-def _sampled(flat: np.ndarray, doc_tok: np.ndarray, shingle: int, rate: int
-             ) -> tuple[np.ndarray, np.ndarray]:
-    cap = len(flat) // max(rate // 2, 1) + 16
-    while True:
-        out_h = np.empty(cap, dtype=np.uint64)
-        out_d = np.empty(cap, dtype=np.int64)
-        m = _anchors_kernel(flat, doc_tok, shingle, rate, out_h, out_d)
-        if m <= cap:
-            return out_h[:m], out_d[:m]
-        cap = m
-
-
 def _batch_anchors(texts: list[str], base: int, cfg: StreamConfig) -> np.ndarray:
     """Distinct (key << 32 | document) rows of one batch, document = base + position.
 
     Keys are 31 bits of the shingle hash; the top bit marks the extra anchors of short documents
     (sampled at ``dense_rate``), so that sorting puts all regular anchors first."""
     flat, doc_tok = token_hashes_many(texts)
-    h, d = _sampled(flat, doc_tok, cfg.shingle, cfg.anchor_rate)
+    h, d = sampled_shingles(flat, doc_tok, cfg.shingle, cfg.anchor_rate)
     parts = [((h >> np.uint64(33)) << np.uint64(32)) | (d + base).astype(np.uint64)]
     few = np.bincount(d, minlength=len(texts)) < cfg.dense_below
     if cfg.dense_rate < cfg.anchor_rate and few.any():
-        h, d = _sampled(flat, doc_tok, cfg.shingle, cfg.dense_rate)
+        h, d = sampled_shingles(flat, doc_tok, cfg.shingle, cfg.dense_rate)
         extra = few[d] & ((h & np.uint64(cfg.anchor_rate - 1)) != 0)
         h, d = h[extra], d[extra]
         parts.append(((h >> np.uint64(33)) << np.uint64(32)) | _DENSE
