@@ -417,9 +417,11 @@ KEY_BAND, KEY_ANCHOR, KEY_SKELETON = 1, 2, 3
 _KEY_MASK = np.uint64((1 << 60) - 1)
 
 
-def index_keys(texts: list[str], cfg: ScanConfig | None = None) -> list[np.ndarray]:
+def index_keys(texts: list[str], cfg: ScanConfig | None = None
+               ) -> tuple[list[np.ndarray], list[int]]:
     """For each text, the keys a scan's candidate channels match on, as int64 (kind << 60 |
-    hash): its LSH band keys, its word anchors and (with ``cfg.spun``) its skeleton anchors.
+    hash): its LSH band keys, its word anchors and (with ``cfg.spun``) its skeleton anchors;
+    and its token count (the length `cluster.choose_source` weighs).
     Two documents are scan candidates when they share a band key, or ``min_anchors`` anchors
     of one kind that are not in more than ``max_bucket`` documents."""
     from copytrace.candidates import _band_keys, sampled_shingles
@@ -456,7 +458,7 @@ def index_keys(texts: list[str], cfg: ScanConfig | None = None) -> list[np.ndarr
     if cfg.spun:
         skel = skeletons(matchable, content_mask(matchable))
         anchors([t.hash for t in skel], cfg.skeleton_shingle, cfg.skeleton_rate, KEY_SKELETON)
-    return [np.unique(np.concatenate(parts)) for parts in out]
+    return [np.unique(np.concatenate(parts)) for parts in out], [len(t) for t in matchable]
 
 
 def _assign_stories(results: list[DocResult], edges: list[Edge],

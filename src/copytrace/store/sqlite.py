@@ -25,15 +25,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from copytrace.cluster import Edge, choose_source
-from copytrace.document import Document, Pair, Passage, Problem
+from copytrace.candidates import shared_key_counts
+from copytrace.cluster import Edge, choose_source, families
+from copytrace.document import Document, Pair, Problem
 from copytrace.engines.local import (KEY_ANCHOR, KEY_BAND, KEY_SKELETON, ScanConfig, index_keys,
                                      verify_pairs)
 
@@ -277,18 +277,23 @@ class Index:
         k_old, d_old = self._stored_rows(np.unique(k_new))
         keys = np.concatenate([k_old, k_new])
         docs = np.concatenate([d_old, d_new])
-        order = np.lexsort((docs, keys))
-        keys, docs = keys[order], docs[order]
+        nums, local = np.unique(docs, return_inverse=True)
+        order = np.argsort(local, kind="stable")  # rows document by document
+        keys, local = keys[order], local[order]
         kind = keys >> 60
-        is_new = np.isin(docs, new_nums)
+        is_new = np.isin(nums, new_nums)
+        m = len(nums)
         out = []
-        for kinds, need in (((KEY_BAND,), 1), ((KEY_ANCHOR,), cfg.min_anchors),
-                            ((KEY_SKELETON,), cfg.min_anchors)):
-            sel = np.isin(kind, kinds)
-            out.append(_shared_pairs(keys[sel], docs[sel], is_new[sel], cfg.max_bucket, need))
-        flat = np.unique(np.concatenate(out)) if out else np.empty(0, np.int64)
-        return np.stack([flat >> 32, flat & 0xFFFFFFFF], axis=1) if len(flat) else \
-            np.empty((0, 2), np.int64)
+        for k, need in ((KEY_BAND, 1), (KEY_ANCHOR, cfg.min_anchors),
+                        (KEY_SKELETON, cfg.min_anchors)):
+            sel = kind == k
+            flat, counts = shared_key_counts(keys[sel], local[sel], m, cfg.max_bucket)
+            flat = flat[counts >= need]
+            lo, hi = flat // m, flat % m
+            keep = is_new[lo] | is_new[hi]
+            out.append(np.stack([nums[lo[keep]], nums[hi[keep]]], axis=1))
+        pairs = np.unique(np.concatenate(out), axis=0)
+        return pairs.astype(np.int64, copy=False)
 
     def _verify(self, pairs: np.ndarray, extra: dict[int, Document]) -> list[tuple[int, int,
                                                                                    Pair]]:
@@ -308,32 +313,17 @@ class Index:
         """Stored documents related to ``doc`` (not stored), best first: pairs in the output
         contract's shape with ``a`` = the query and ``b`` = the stored document, plus the stored
         document's ``family``."""
-        keys = index_keys([doc.text], self.config)
-        qnum = -1
-        cands = self._candidates(keys, [qnum])
-        found = self._verify(cands, {qnum: doc})
-        out = []
-        fams = {}
-        for a, b, p in found:
-            other = b if a == qnum else a
-            if a != qnum:  # put the query first: swap the pair's sides
-                p = Pair(a=p.b, b=p.a, relation=p.relation,
-                         direction={"a->b": "b->a", "b->a": "a->b"}.get(p.direction,
-                                                                        p.direction),
-                         similarity=p.similarity, containment_ab=p.containment_ba,
-                         containment_ba=p.containment_ab,
-                         passages=[Passage(x.b, x.a) for x in p.passages])
-            rec = p.to_json()
-            fams[other] = None
-            out.append((p.similarity, other, rec))
-        if fams:
-            rows = self._load(list(fams))
-            fam_ids = {r[0]: r[11] for r in rows.values()}
-            names = {r[0]: r[1] for r in self._load(sorted(set(fam_ids.values()))).values()}
-            for _, other, rec in out:
-                rec["family"] = names[fam_ids[other]]
-        out.sort(key=lambda x: (-x[0], x[2]["b"]))
-        return [rec for _, _, rec in out[:limit]]
+        keys, _ = index_keys([doc.text], self.config)
+        qnum = -1  # below every stored number: the query is always a pair's ``a`` side
+        found = self._verify(self._candidates(keys, [qnum]), {qnum: doc})
+        others = [b for _, b, _ in found]
+        family = {}
+        for part in _chunks(others):
+            family.update(self.db.execute(
+                "SELECT d.doc, f.id FROM documents d JOIN documents f ON f.doc = d.family "
+                f"WHERE d.doc IN ({','.join('?' * len(part))})", part).fetchall())
+        found.sort(key=lambda x: (-x[2].similarity, x[2].b))
+        return [dict(p.to_json(), family=family[b]) for _, b, p in found[:limit]]
 
     # ---- writing ---------------------------------------------------------------------------
 
@@ -349,7 +339,7 @@ class Index:
                 continue
             seen.add(d.id)
             batch.append(d)
-        keys = index_keys([d.text for d in batch], self.config) if batch else []
+        keys, lengths = index_keys([d.text for d in batch], self.config) if batch else ([], [])
         cur = self.db
         cur.execute("BEGIN IMMEDIATE")
         try:
@@ -362,26 +352,22 @@ class Index:
                                                 "to replace it)"))
             batch = [batch[k] for k in keep]
             keys = [keys[k] for k in keep]
+            lengths = [lengths[k] for k in keep]
             now = time.time()
             nums = []
-            for d in batch:
+            for d, n_tokens in zip(batch, lengths):
                 meta = {k: v for k, v in d.meta.items() if k not in ("record", "id_from_name")}
                 c = cur.execute(
                     "INSERT INTO documents (id, text, url, title, date, source_name, meta, chars, "
-                    "tokens, added, family) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0)",
+                    "tokens, added, family) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
                     (d.id, d.text, d.url, d.title, d.date, d.source_name,
                      json.dumps(meta, ensure_ascii=False, default=str) if meta else None,
-                     len(d.text), now))
+                     len(d.text), n_tokens, now))
                 nums.append(c.lastrowid)
             cur.executemany("UPDATE documents SET family = doc WHERE doc = ?",
                             [(n,) for n in nums])
             cands = self._candidates(keys, nums) if nums else np.empty((0, 2), np.int64)
             found = self._verify(cands, dict(zip(nums, batch)))
-            from copytrace.normalize import tokenize_many
-
-            lengths = [len(t) for t in tokenize_many([d.text for d in batch])] if batch else []
-            cur.executemany("UPDATE documents SET tokens = ? WHERE doc = ?",
-                            list(zip(lengths, nums)))
             cur.executemany("INSERT INTO keys VALUES (?, ?)",
                             [(int(k), n) for ks, n in zip(keys, nums) for k in ks.tolist()])
             cur.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -410,38 +396,25 @@ class Index:
             members += self.db.execute(
                 "SELECT doc, id, date, tokens FROM documents WHERE family IN "
                 f"({','.join('?' * len(part))})", part).fetchall()
-        members = sorted(set(members) | set(self.db.execute(
-            f"SELECT doc, id, date, tokens FROM documents WHERE doc IN "
-            f"({','.join('?' * len(touched))})", sorted(touched)).fetchall()))
+        members.sort()  # every touched document is in one of these families
         nums = [m[0] for m in members]
         pos = {n: k for k, n in enumerate(nums)}
         pairs = [p for p in self._pairs_of(nums) if p[0] in pos and p[1] in pos]
-        parent = list(range(len(nums)))
-
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for p in pairs:
-            ra, rb = find(pos[p[0]]), find(pos[p[1]])
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-        groups: dict[int, list[int]] = defaultdict(list)
-        for k in range(len(nums)):
-            groups[find(k)].append(k)
         edges = [Edge(pos[p[0]], pos[p[1]], p[5], p[6]) for p in pairs]
         copies = {pos[p[1]] if p[3] == "a->b" else pos[p[0]] for p in pairs
                   if p[2] == "spun" and p[3] != "unknown"}
         dates = [m[2] for m in members]
         lengths = [m[3] for m in members]
         ids = [m[1] for m in members]
+        groups = families(len(nums), edges)
+        group_of = {k: g for g, group in enumerate(groups) for k in group}
+        group_edges: list[list[Edge]] = [[] for _ in groups]
+        for e in edges:
+            group_edges[group_of[e.a]].append(e)
         updates = []
-        for group in groups.values():
-            gset = set(group)
+        for group, g_edges in zip(groups, group_edges):
             src = group[0] if len(group) == 1 else choose_source(
-                group, [e for e in edges if e.a in gset], dates, lengths, ids, copies)
+                group, g_edges, dates, lengths, ids, copies)
             updates += [(nums[src], nums[k]) for k in group]
         self.db.executemany("UPDATE documents SET family = ? WHERE doc = ?", updates)
 
@@ -486,29 +459,3 @@ class Index:
 def _pair_row(a: int, b: int, p: Pair) -> tuple:
     return (a, b, p.relation, p.direction, round(p.similarity, 4), round(p.containment_ab, 4),
             round(p.containment_ba, 4), json.dumps([x.to_json() for x in p.passages]))
-
-
-def _shared_pairs(keys: np.ndarray, docs: np.ndarray, is_new: np.ndarray, max_docs: int,
-                  need: int) -> np.ndarray:
-    """Pairs (as lo << 32 | hi) sharing ``need`` or more keys held by at most ``max_docs``
-    documents, with at least one new document; rows sorted by key."""
-    if len(keys) == 0:
-        return np.empty(0, np.int64)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    out = []
-    for s, e in zip(starts.tolist(), ends.tolist()):
-        m = e - s
-        if m < 2 or m > max_docs or not is_new[s:e].any():
-            continue
-        ds = docs[s:e]
-        nw = is_new[s:e]
-        for x in range(m):
-            for y in range(x + 1, m):
-                if nw[x] or nw[y]:
-                    lo, hi = (ds[x], ds[y]) if ds[x] < ds[y] else (ds[y], ds[x])
-                    out.append((int(lo) << 32) | (int(hi) & 0xFFFFFFFF))
-    if not out:
-        return np.empty(0, np.int64)
-    flat, counts = np.unique(np.array(out, dtype=np.int64), return_counts=True)
-    return flat[counts >= need]
