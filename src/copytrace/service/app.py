@@ -137,26 +137,16 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.post("/query")
     def query(body: QueryIn) -> dict:
-        from copytrace.normalize import tokenize
-        from copytrace.spin import suspicious_phrases
-
         doc = Document(id=body.id, text=body.text, date=body.date)
         matches = index().query(doc, body.limit)
-        spun = [{"start": p.start, "end": p.end, "phrase": p.phrase, "original": p.original}
-                for p in suspicious_phrases(body.text, tokenize(body.text))]
-        return {"id": body.id, "matches": matches, "suspicious": spun}
+        return {"id": body.id, "matches": matches, "suspicious": _suspicious(body.text)}
 
     @app.get("/documents/{doc_id:path}")
     def get_document(doc_id: str) -> dict:
         rec = index().document(doc_id)
         if rec is None:
             raise HTTPException(404, f"no document {doc_id!r}")
-        from copytrace.normalize import tokenize
-        from copytrace.spin import suspicious_phrases
-
-        rec["suspicious"] = [{"start": p.start, "end": p.end, "phrase": p.phrase,
-                              "original": p.original}
-                             for p in suspicious_phrases(rec["text"], tokenize(rec["text"]))]
+        rec["suspicious"] = _suspicious(rec["text"])
         return rec
 
     @app.delete("/documents/{doc_id:path}", dependencies=[Depends(need_key)])
@@ -208,6 +198,15 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
         return static("app.css", "text/css; charset=utf-8")
 
     return BodyLimit(app, max_body)  # type: ignore[return-value]
+
+
+def _suspicious(text: str) -> list[dict]:
+    """Spun-looking phrases of a text with their likely originals (character offsets)."""
+    from copytrace.normalize import tokenize
+    from copytrace.spin import suspicious_phrases
+
+    return [{"start": p.start, "end": p.end, "phrase": p.phrase, "original": p.original}
+            for p in suspicious_phrases(text, tokenize(text))]
 
 
 def _version() -> str:
