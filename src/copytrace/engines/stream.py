@@ -40,6 +40,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numba as nb
 import numpy as np
@@ -83,17 +84,17 @@ class StreamResult:
     def relation(self, i: int) -> str:
         if self.family[i] != i:
             return "copy"
-        return "source" if self._sizes()[i] > 1 else "independent"
+        return "source" if self.sizes[i] > 1 else "independent"
 
-    def _sizes(self) -> np.ndarray:
-        if not hasattr(self, "_size_cache"):
-            self._size_cache = np.bincount(self.family, minlength=len(self.ids))
-        return self._size_cache
+    @cached_property
+    def sizes(self) -> np.ndarray:
+        """Members per family, at the index of its source."""
+        return np.bincount(self.family, minlength=len(self.ids))
 
     @property
     def families(self) -> int:
         """Families of two or more documents."""
-        return int((self._sizes() > 1).sum())
+        return int((self.sizes > 1).sum())
 
     @property
     def copies(self) -> int:
