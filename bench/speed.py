@@ -247,7 +247,7 @@ SCAN_MODES = {"default": ["scan"], "no-semantic": ["scan", "--no-semantic"],
               "fast": ["dedup", "--fast"]}
 
 
-def _families(path: Path, mode: str) -> dict[str, str]:
+def _families(path: Path) -> dict[str, str]:
     with path.open(encoding="utf-8") as fh:
         return {r["id"]: r["family"] for r in map(json.loads, fh)}
 
@@ -306,7 +306,7 @@ def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("defau
                 peak = int(rss_file.read_text()) if rss_file.exists() else 0
                 score = fams = None
                 if proc.returncode == 0:
-                    found = _families(result, mode)
+                    found = _families(result)
                     ids = list(truth)
                     score = round(ari([truth[i] for i in ids], [found[i] for i in ids]), 4)
                     fams = len(set(found.values()))
