@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from copytrace.cli import app
 from copytrace.document import Document
-from copytrace.engines.local import ScanConfig, scan
+from copytrace.engines.local import scan
 from copytrace.ingest import read_inputs
 from copytrace.store import Index, StoreError
 
@@ -32,24 +32,58 @@ def seeds() -> list[Document]:
                   key=lambda d: d.id)
 
 
-def test_query_returns_what_the_scan_reports_for_the_seeds(tmp_path):
+@pytest.fixture(scope="module")
+def seed_scan():
     docs = seeds()
-    sc = scan(docs, ScanConfig(semantic=False))
+    return docs, scan(docs)
+
+
+def _from(pair: dict, qid: str) -> tuple:
+    """A pair as seen from document ``qid``: (other, relation, direction, similarity,
+    passages), with a's and b's sides swapped when ``qid`` is b."""
+    flip = pair["a"] != qid
+    swap = {"a->b": "b->a", "b->a": "a->b"}
+    return (pair["a"] if flip else pair["b"], pair["relation"],
+            swap.get(pair["direction"], pair["direction"]) if flip else pair["direction"],
+            pair["similarity"],
+            [{"a": p["b"], "b": p["a"], **{k: v for k, v in p.items() if k not in "ab"}}
+             if flip else p for p in pair["passages"]])
+
+
+@pytest.mark.parametrize("k", range(5))
+def test_query_returns_what_the_scan_reports_for_each_seed(tmp_path, seed_scan, k):
+    docs, sc = seed_scan
+    query = docs[k]
     with Index(tmp_path / "ix.db", create=True) as ix:
-        query = docs[1]  # 001, the near-verbatim copy
         ix.add([d for d in docs if d is not query])
         matches = ix.query(query)
-    want = [p.to_json() for p in sc.pairs if query.id in (p.a, p.b)]
-    assert len(matches) == len(want) == 1
-    got, exp = matches[0], want[0]
-    assert {got["a"], got["b"]} == {exp["a"], exp["b"]}
-    assert got["relation"] == exp["relation"] == "edited"
-    assert got["similarity"] == exp["similarity"]
-    # same passages, seen from the query's side
-    flip = got["a"] != exp["a"]
-    passages = [{"a": p["b"], "b": p["a"]} if flip else p for p in got["passages"]]
-    assert passages == exp["passages"]
-    assert got["family"] == "000_dbaf505c44bd813c"
+    want = sorted(_from(p.to_json(), query.id) for p in sc.pairs if query.id in (p.a, p.b))
+    got = sorted(_from(m, query.id) for m in matches)
+    assert want, "every seed is related to another"
+    assert got == want
+
+
+def test_batches_link_the_seeds_into_the_scans_families_and_stories(tmp_path, seed_scan):
+    docs, sc = seed_scan
+    order = random.Random(7).sample(docs, len(docs))
+    with Index(tmp_path / "ix.db", create=True) as ix:
+        ix.add(order[:2])
+        ix.add(order[2:])
+        for r in sc.results:
+            rec = ix.document(r.id)
+            assert (rec["family"], rec["relation"], rec["story"]) == \
+                (r.family, r.relation, r.story), r.id
+        stories = ix.stories()
+        assert [s["id"] for s in stories] == [sc.results[0].story]
+        story = ix.story(sc.results[0].id)
+        assert story["size"] == len(docs)
+        assert {p["relation"] for p in story["links"]} == {"same-story"}
+        assert ix.stats()["embedded"] > 0
+        # deleting the documents outside a family leaves a story of one family only
+        alone = [r.id for r in sc.results if r.relation == "independent"]
+        ix.delete(alone)
+        assert ix.stories() == [] and ix.story(sc.results[0].id)["links"] == []
+        assert ix.integrity() == "ok"
 
 
 def test_adding_links_families_and_deleting_relinks_them(tmp_path):
@@ -122,11 +156,15 @@ def test_cli_index_commands(tmp_path):
     q = next(SEEDS.glob("001_*.txt"))
     res = runner.invoke(app, ["index", "query", str(ix), str(q), "--json"])
     lines = [json.loads(x) for x in res.stdout.splitlines()]
-    # 001 itself is stored: a file query finds it verbatim and its copy 000
-    assert {m["b"][:3] for m in lines} == {"000", "001"}
+    # 001 itself is stored: a file query finds it verbatim, its copy 000, and the same story
+    rel = {m["b"][:3]: m["relation"] for m in lines}
+    assert rel == {"000": "edited", "001": "verbatim", "002": "same-story",
+                   "003": "same-story", "004": "same-story"}
     res = runner.invoke(app, ["index", "query", str(ix), "001_f4215d2a7ede82ba", "--json"])
     stored = [json.loads(x) for x in res.stdout.splitlines()]
-    assert [m["b"][:3] for m in stored] == ["000"] and stored[0]["a"].startswith("001")
+    assert {m["b"][:3]: m["relation"] for m in stored} == {k: v for k, v in rel.items()
+                                                           if k != "001"}
+    assert all(m["a"].startswith("001") for m in stored)
     res = runner.invoke(app, ["index", "query", str(ix), "just a few unrelated words"])
     assert res.exit_code == 0 and "no stored document" in res.stdout
     stats = json.loads(runner.invoke(app, ["index", "stats", str(ix)]).stdout)
@@ -186,3 +224,26 @@ def test_sigkill_during_adds_never_corrupts_or_loses_acknowledged_batches(tmp_pa
                            "WHERE k.doc IS NULL").fetchone()[0] == 0
         con.close()
     assert acked > 0
+
+
+def test_a_schema_1_index_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    with Index(path, create=True) as ix:
+        ix.add([d for d in seeds() if d.id[:3] in ("000", "004")])
+    db = sqlite3.connect(path)  # turn it into what copytrace 0.1's first index wrote
+    db.executescript("DROP INDEX documents_story; ALTER TABLE documents DROP COLUMN story; "
+                     "ALTER TABLE documents DROP COLUMN entities; DROP TABLE vectors;")
+    cfg = json.loads(db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()[0])
+    del cfg["semantic"]
+    db.execute("UPDATE meta SET value = ? WHERE key = 'config'", (json.dumps(cfg),))
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+    db.commit()
+    db.close()
+    with Index(path) as ix:
+        assert ix.config.semantic is False  # its documents have no name-and-number keys
+        assert ix.count() == 2 and ix.integrity() == "ok"
+        ix.add([d for d in seeds() if d.id.startswith("001")])
+        assert ix.family("001_f4215d2a7ede82ba")["size"] == 2
+        assert ix.document("004_22ed28cde7db5cf9")["story"] == "004_22ed28cde7db5cf9"
+    assert json.loads(sqlite3.connect(path).execute(
+        "SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]) == 2

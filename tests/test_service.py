@@ -30,14 +30,19 @@ def test_health_query_document_family_story(client):
     res = client.post("/query", json={"text": seed_text("001"), "id": "mine"})
     assert res.status_code == 200
     m = res.json()["matches"]
-    assert [x["b"] for x in m] == ["000_dbaf505c44bd813c"] and m[0]["a"] == "mine"
+    assert m[0]["b"] == "000_dbaf505c44bd813c" and m[0]["a"] == "mine"  # the best match
     assert m[0]["relation"] == "edited" and m[0]["passages"]
+    assert {x["relation"] for x in m[1:]} == {"same-story"} and len(m) == 4
     doc = client.get("/documents/000_dbaf505c44bd813c").json()
     assert doc["text"].startswith("US quietly") and doc["relation"] == "independent"
     spun = client.post("/query", json={"text": seed_text("002")}).json()
     assert len(spun["suspicious"]) >= 5  # the spun seed's improbable phrases, located
     assert client.get("/families/000_dbaf505c44bd813c").json()["size"] == 1
-    assert client.get("/stories/000_dbaf505c44bd813c").json()["families"][0]["size"] == 1
+    story = client.get("/stories/000_dbaf505c44bd813c").json()
+    assert story["size"] == 4 and len(story["families"]) == 4 and story["links_total"] == 6
+    assert client.get("/stories").json()["stories"] == [
+        {"id": story["id"], "families": 4, "size": 4}]
+    assert client.get("/stories/nope").status_code == 404
     assert client.get("/documents/nope").status_code == 404
     assert client.get("/families/nope").status_code == 404
 

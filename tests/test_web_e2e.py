@@ -106,8 +106,10 @@ def test_seed_001_finds_000_with_highlighted_passages(server, browser):
 
     text = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8")
     rows = _query(browser, server, text)
-    assert [r.get_attribute("data-id") for r in rows] == ["000_dbaf505c44bd813c"]
+    # the copy first; the other seeds are independent coverage of the same story
+    assert rows[0].get_attribute("data-id") == "000_dbaf505c44bd813c"
     assert "edited" in rows[0].text
+    assert len(rows) == 4 and all("same-story" in r.text for r in rows[1:])
     _open_first(browser)
     left = browser.find_elements(By.CSS_SELECTOR, "#left-text mark.shared")
     right = browser.find_elements(By.CSS_SELECTOR, "#right-text mark.shared")
@@ -128,3 +130,22 @@ def test_markup_in_a_document_renders_as_text(server, browser):
     assert not right.find_elements(By.TAG_NAME, "img")
     assert not right.find_elements(By.TAG_NAME, "script")
     assert browser.execute_script("return window.__xss === undefined")
+
+
+def test_stories_can_be_browsed(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server + "/#stories")
+    items = WebDriverWait(browser, 20).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#story-list li button"))
+    assert len(items) == 1
+    items[0].click()
+    links = WebDriverWait(browser, 20).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#story-detail li button"))
+    assert "4 families" in browser.find_element(By.CSS_SELECTOR, "#story-detail h3").text
+    assert len(links) == 4 + 6  # four families, then six same-story links
+    links[4].click()  # the closest link opens side by side
+    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "pair-view").is_displayed())
+    assert "same-story" in browser.find_element(By.ID, "pair-summary").text
+    assert browser.find_element(By.ID, "right-text").text.strip()

@@ -506,12 +506,12 @@ def _open_index(path: Path, create: bool = False, **kw):
 
 @index_app.command("create")
 def index_create(path: Path = IndexPath, threshold: float = Threshold,
-                 num_perm: int = NumPerm) -> None:
+                 num_perm: int = NumPerm, semantic: bool = Semantic) -> None:
     """Create an empty index (its matching settings are fixed from now on)."""
     from copytrace.engines.local import ScanConfig
 
     _open_index(path, create=True, config=ScanConfig(threshold=threshold, num_perm=num_perm,
-                                                     semantic=False)).close()
+                                                     semantic=semantic)).close()
     out_console.print(f"created {path}", highlight=False)
 
 
@@ -613,16 +613,17 @@ def _print_matches(matches: list[dict], as_json: bool, qid: str) -> None:
             sys.stdout.write(json.dumps(m, ensure_ascii=False) + "\n")
         return
     if not matches:
-        out_console.print(f"no stored document shares copied text with {qid}", highlight=False)
+        out_console.print(f"no stored document copies, rewrites or covers the same story as "
+                          f"{qid}", highlight=False)
         return
     table = Table(title=f"{len(matches)} match(es) for {qid}", title_justify="left")
     for col in ("stored document", "relation", "direction", "similarity", "query in it",
-                "it in query", "passages", "family"):
+                "it in query", "passages", "family", "story"):
         table.add_column(col)
     for m in matches:
         table.add_row(m["b"], m["relation"], m["direction"], f"{m['similarity']:.2f}",
                       f"{m['containment_ab']:.0%}", f"{m['containment_ba']:.0%}",
-                      str(len(m["passages"])), m.get("family", ""))
+                      str(len(m["passages"])), m.get("family", ""), m.get("story", ""))
     out_console.print(table)
 
 

@@ -412,18 +412,21 @@ def verify_pairs(docs: list[Document], pairs: np.ndarray, cfg: ScanConfig | None
             for (i, j), v in zip(pairs.tolist(), verdicts) if v.relation is not None]
 
 
-#: Kinds of index keys (top bits of a 63-bit key): LSH band, word anchor, skeleton anchor.
-KEY_BAND, KEY_ANCHOR, KEY_SKELETON = 1, 2, 3
+#: Kinds of index keys (top bits of a 63-bit key): LSH band, word anchor, skeleton anchor, and
+#: (with the semantic stage) a rare name or number (`semantic.entity_keys`).
+KEY_BAND, KEY_ANCHOR, KEY_SKELETON, KEY_ENTITY = 1, 2, 3, 4
 _KEY_MASK = np.uint64((1 << 60) - 1)
 
 
 def index_keys(texts: list[str], cfg: ScanConfig | None = None
-               ) -> tuple[list[np.ndarray], list[int]]:
+               ) -> tuple[list[np.ndarray], list[int], list[int]]:
     """For each text, the keys a scan's candidate channels match on, as int64 (kind << 60 |
-    hash): its LSH band keys, its word anchors and (with ``cfg.spun``) its skeleton anchors;
-    and its token count (the length `cluster.choose_source` weighs).
+    hash): its LSH band keys, its word anchors, (with ``cfg.spun``) its skeleton anchors and
+    (with ``cfg.semantic``) its rare names and numbers; its token count (the length
+    `cluster.choose_source` weighs); and its count of names and numbers.
     Two documents are scan candidates when they share a band key, or ``min_anchors`` anchors
-    of one kind that are not in more than ``max_bucket`` documents."""
+    of one kind that are not in more than ``max_bucket`` documents; they are semantic
+    candidates by `semantic.entity_pairs`' rule on the entity keys."""
     from copytrace.candidates import _band_keys, sampled_shingles
 
     cfg = cfg or ScanConfig()
@@ -458,7 +461,14 @@ def index_keys(texts: list[str], cfg: ScanConfig | None = None
     if cfg.spun:
         skel = skeletons(matchable, content_mask(matchable))
         anchors([t.hash for t in skel], cfg.skeleton_shingle, cfg.skeleton_rate, KEY_SKELETON)
-    return [np.unique(np.concatenate(parts)) for parts in out], [len(t) for t in matchable]
+    entities = [0] * len(texts)
+    if cfg.semantic:
+        for d, (text, t) in enumerate(zip(texts, matchable)):
+            e = entity_keys(text, t)
+            entities[d] = len(e)
+            out[d].append(tag(KEY_ENTITY, e))
+    return ([np.unique(np.concatenate(parts)) for parts in out], [len(t) for t in matchable],
+            entities)
 
 
 def _assign_stories(results: list[DocResult], edges: list[Edge],

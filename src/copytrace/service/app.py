@@ -169,14 +169,17 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
             raise HTTPException(404, f"no document or family {doc_id!r}")
         return fam
 
+    @app.get("/stories")
+    def list_stories(limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+        return {"stories": index().stories(limit, offset)}
+
     @app.get("/stories/{doc_id:path}")
     def get_story(doc_id: str) -> dict:
-        fam = index().family(doc_id)
-        if fam is None:
+        story = index().story(doc_id)
+        if story is None:
             raise HTTPException(404, f"no document or story {doc_id!r}")
-        return {"id": fam["id"], "families": [fam],
-                "note": "the index links stories through copies only: same-story links "
-                        "(independent coverage) need a scan with the sentence encoder"}
+        return story
 
     page = resources.files("copytrace.service") / "static"
 

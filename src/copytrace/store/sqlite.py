@@ -15,9 +15,17 @@ Safety: a batch is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``) with ``s
 killing the process at any moment leaves the index as it was before the batch or after it, never
 in between. Readers never block (WAL); writers queue on the database lock.
 
-Not stored (yet): rewrites, translations and same-story links (the sentence encoder's stage), and
-corpus-level boilerplate detection; a stored family is a family of verbatim, edited and spun
-copies.
+With the semantic stage (the default, as for ``scan``; ``index create --no-semantic`` turns it
+off) the index also stores each document's rare names and numbers (`semantic.entity_keys`) and,
+once a document has been compared on its sentences, its sentence vectors: a new document that
+shares enough names and numbers with a stored one, and no text, is aligned sentence by sentence
+as the scan does (`copytrace.semantic`). Rewrites and translations join the family of their
+source; same-story pairs join a story (connected components of copy and same-story links, named
+as the scan names them), never a family.
+
+Not done here: corpus-level boilerplate detection (a scan learns it from the whole pile), and
+the scan's per-document ``top_k`` limit on name-and-number candidates is applied to each new
+document's candidates only.
 """
 
 from __future__ import annotations
@@ -34,10 +42,11 @@ import numpy as np
 from copytrace.candidates import shared_key_counts
 from copytrace.cluster import Edge, choose_source, families
 from copytrace.document import Document, Pair, Problem
-from copytrace.engines.local import (KEY_ANCHOR, KEY_BAND, KEY_SKELETON, ScanConfig, index_keys,
-                                     verify_pairs)
+from copytrace.engines.local import (KEY_ANCHOR, KEY_BAND, KEY_ENTITY, KEY_SKELETON, ScanConfig,
+                                     index_keys, semantic_pair, verify_pairs)
+from copytrace.semantic import SemanticVerifier
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,9 +58,12 @@ CREATE TABLE IF NOT EXISTS documents (
     chars INTEGER NOT NULL,
     tokens INTEGER NOT NULL,
     added REAL NOT NULL,
-    family INTEGER NOT NULL
+    family INTEGER NOT NULL,
+    story INTEGER NOT NULL DEFAULT 0,
+    entities INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS documents_family ON documents(family);
+CREATE INDEX IF NOT EXISTS documents_story ON documents(story);
 CREATE INDEX IF NOT EXISTS documents_added ON documents(added);
 CREATE TABLE IF NOT EXISTS keys (key INTEGER NOT NULL, doc INTEGER NOT NULL,
                                  PRIMARY KEY (key, doc)) WITHOUT ROWID;
@@ -63,11 +75,21 @@ CREATE TABLE IF NOT EXISTS pairs (
     passages TEXT NOT NULL,
     PRIMARY KEY (a, b)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pairs_b ON pairs(b);
+CREATE TABLE IF NOT EXISTS vectors (doc INTEGER PRIMARY KEY, lang TEXT NOT NULL,
+                                    spans BLOB NOT NULL, vecs BLOB NOT NULL);
+"""
+
+#: Schema 1 -> 2: stories, name-and-number counts, sentence vectors (its indexes stay without
+#: the semantic stage: they hold no entity keys).
+_MIGRATE_1 = """
+ALTER TABLE documents ADD COLUMN story INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE documents ADD COLUMN entities INTEGER NOT NULL DEFAULT 0;
+UPDATE documents SET story = family;
 """
 
 #: The ScanConfig fields an index is built with (fixed at creation: keys depend on them).
 _CONFIG_FIELDS = ("threshold", "num_perm", "shingle", "anchor_rate", "min_anchors", "max_bucket",
-                  "spin", "spun", "skeleton_shingle", "skeleton_rate")
+                  "spin", "spun", "skeleton_shingle", "skeleton_rate", "semantic")
 _CHUNK = 500  # SQL variables per IN (...) list
 
 
@@ -107,9 +129,10 @@ class Index:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA busy_timeout=60000")
+            self.db.execute("PRAGMA cache_size=-131072")  # 128 MiB of pages per connection
             if create:
                 self.db.executescript(_SCHEMA)
-                cfg = config or ScanConfig(semantic=False)
+                cfg = config or ScanConfig()
                 meta = {"schema": SCHEMA_VERSION,
                         "config": {f: getattr(cfg, f) for f in _CONFIG_FIELDS},
                         "created": time.time()}
@@ -123,9 +146,31 @@ class Index:
         if json.loads(rows["schema"]) > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer copytrace (schema "
                              f"{rows['schema']}); upgrade copytrace to open it")
+        if json.loads(rows["schema"]) < SCHEMA_VERSION:
+            self._migrate()
         stored = json.loads(rows["config"])
-        self.config = ScanConfig(semantic=False, workers=1,
+        stored.setdefault("semantic", False)  # schema 1 had no semantic stage
+        self.config = ScanConfig(workers=1,
                                  **{k: v for k, v in stored.items() if k in _CONFIG_FIELDS})
+
+    def _migrate(self) -> None:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path} needs an upgrade to schema {SCHEMA_VERSION} and "
+                             f"cannot be written ({e})") from None
+        try:
+            if json.loads(self.db.execute("SELECT value FROM meta WHERE key = 'schema'")
+                          .fetchone()[0]) == 1:  # not done meanwhile by another process
+                for stmt in (_MIGRATE_1 + _SCHEMA).split(";"):
+                    if stmt.strip():
+                        self.db.execute(stmt)
+                self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'",
+                                (json.dumps(SCHEMA_VERSION),))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -146,9 +191,12 @@ class Index:
         docs = q("SELECT count(*), min(added), max(added) FROM documents").fetchone()
         fams = q("SELECT count(*) FROM (SELECT family FROM documents GROUP BY family "
                  "HAVING count(*) > 1)").fetchone()[0]
+        stories = q("SELECT count(*) FROM (SELECT story FROM documents GROUP BY story "
+                    "HAVING count(DISTINCT family) > 1)").fetchone()[0]
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal"))
                    if p.exists())
-        return {"documents": docs[0], "families": fams,
+        return {"documents": docs[0], "families": fams, "stories": stories,
+                "embedded": q("SELECT count(*) FROM vectors").fetchone()[0],
                 "pairs": q("SELECT count(*) FROM pairs").fetchone()[0],
                 "keys": q("SELECT count(*) FROM keys").fetchone()[0],
                 "oldest_added": docs[1], "newest_added": docs[2], "bytes": size,
@@ -171,7 +219,8 @@ class Index:
         for part in _chunks(nums):
             for row in self.db.execute(
                     "SELECT doc, id, text, url, title, date, source_name, meta, chars, tokens, "
-                    f"added, family FROM documents WHERE doc IN ({','.join('?' * len(part))})",
+                    f"added, family, story FROM documents WHERE doc IN "
+                    f"({','.join('?' * len(part))})",
                     part):
                 out[row[0]] = row
         return out
@@ -203,6 +252,8 @@ class Index:
         direct = {}
         best: dict[int, tuple[float, str]] = {}
         for a, b, rel, _w, sim, *_ in pairs:
+            if rel == "same-story":  # a story link, not copy evidence
+                continue
             for m, other in ((a, b), (b, a)):
                 if other == src:
                     direct[m] = rel
@@ -217,11 +268,20 @@ class Index:
             return None
         row = self._load([num])[num]
         fam = self.family(doc_id)
+        ids = {num: doc_id}
+        pairs = self._pairs_of([num])
+        others = [p[1] if p[0] == num else p[0] for p in pairs]
+        for part in _chunks(others):
+            ids.update(self.db.execute(
+                f"SELECT doc, id FROM documents WHERE doc IN ({','.join('?' * len(part))})",
+                part).fetchall())
+        story = self.db.execute("SELECT id FROM documents WHERE doc = ?", (row[12],)).fetchone()
         rec = {"id": row[1], "text": row[2], "url": row[3], "title": row[4], "date": row[5],
                "source": row[6], "chars": row[8], "added": row[10],
                "family": fam["id"], "relation": fam["relations"][row[1]],
                "family_source": fam["id"] if fam["size"] > 1 else None,
-               "pairs": [p for p in fam["pairs"] if doc_id in (p["a"], p["b"])]}
+               "story": story[0] if story else row[1],
+               "pairs": [self._pair_json(p, ids) for p in pairs]}
         if row[7]:
             rec["meta"] = json.loads(row[7])
         return rec
@@ -236,13 +296,46 @@ class Index:
                                "ORDER BY doc", (fam,)).fetchall()
         members = [r[0] for r in rows]
         ids = {r[0]: r[1] for r in rows}
-        pairs = [p for p in self._pairs_of(members) if p[0] in ids and p[1] in ids]
+        pairs = [p for p in self._pairs_of(members) if p[0] in ids and p[1] in ids
+                 and p[2] != "same-story"]
         rel = self._relations(members, fam, pairs)
         return {"id": ids[fam], "size": len(members),
                 "members": [{"id": r[1], "date": r[2], "chars": r[3], "relation": rel[r[0]]}
                             for r in rows],
                 "relations": {ids[m]: rel[m] for m in members},
                 "pairs": [self._pair_json(p, ids) for p in pairs]}
+
+    def story(self, doc_or_story_id: str, max_pairs: int = 1000) -> dict[str, Any] | None:
+        """The story of a document (or the story with this id): its families (copies and
+        rewrites of one text) and the same-story links between them (independent coverage)."""
+        num = self._docnums([doc_or_story_id]).get(doc_or_story_id)
+        if num is None:
+            return None
+        story = self.db.execute("SELECT story FROM documents WHERE doc = ?", (num,)).fetchone()[0]
+        rows = self.db.execute("SELECT doc, id, date, chars, family FROM documents "
+                               "WHERE story = ? ORDER BY doc", (story,)).fetchall()
+        ids = {r[0]: r[1] for r in rows}
+        by_family: dict[int, list[tuple]] = {}
+        for r in rows:
+            by_family.setdefault(r[4], []).append(r)
+        links = [p for p in self._pairs_of(list(ids)) if p[2] == "same-story"
+                 and p[0] in ids and p[1] in ids]
+        links.sort(key=lambda p: -p[4])
+        fams = sorted(by_family.items(), key=lambda f: (-len(f[1]), ids[f[0]]))
+        return {"id": ids[story], "size": len(rows), "families": [
+                    {"id": ids[f], "size": len(members),
+                     "members": [{"id": r[1], "date": r[2], "chars": r[3]} for r in members]}
+                    for f, members in fams],
+                "links": [self._pair_json(p, ids) for p in links[:max_pairs]],
+                "links_total": len(links)}
+
+    def stories(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Stories of more than one family, the most families first."""
+        rows = self.db.execute(
+            "SELECT d.id, s.f, s.n FROM (SELECT story, count(DISTINCT family) AS f, count(*) AS n "
+            "FROM documents GROUP BY story HAVING f > 1) s JOIN documents d ON d.doc = s.story "
+            "ORDER BY s.f DESC, s.n DESC, d.id LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        return [{"id": r[0], "families": r[1], "size": r[2]} for r in rows]
 
     def families(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         """The largest families first."""
@@ -268,9 +361,11 @@ class Index:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return np.concatenate(found_k), np.concatenate(found_d)
 
-    def _candidates(self, new_keys: list[np.ndarray], new_nums: list[int]) -> np.ndarray:
-        """Pairs (lo, hi) of document numbers with at least one new document that the scan's
-        rules make candidates."""
+    def _candidates(self, new_keys: list[np.ndarray], new_nums: list[int],
+                    new_entities: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs (lo, hi) of document numbers, each with at least one new document, that the
+        scan's rules make candidates: copy candidates, then name-and-number candidates with
+        their shared counts."""
         cfg = self.config
         k_new = np.concatenate(new_keys) if new_keys else np.empty(0, np.int64)
         d_new = np.repeat(np.asarray(new_nums, np.int64), [len(k) for k in new_keys])
@@ -283,7 +378,7 @@ class Index:
         kind = keys >> 60
         is_new = np.isin(nums, new_nums)
         m = len(nums)
-        out = []
+        out = [np.empty((0, 2), np.int64)]
         for k, need in ((KEY_BAND, 1), (KEY_ANCHOR, cfg.min_anchors),
                         (KEY_SKELETON, cfg.min_anchors)):
             sel = kind == k
@@ -292,8 +387,47 @@ class Index:
             lo, hi = flat // m, flat % m
             keep = is_new[lo] | is_new[hi]
             out.append(np.stack([nums[lo[keep]], nums[hi[keep]]], axis=1))
-        pairs = np.unique(np.concatenate(out), axis=0)
-        return pairs.astype(np.int64, copy=False)
+        copy = np.unique(np.concatenate(out), axis=0).astype(np.int64, copy=False)
+        ent = np.empty((0, 2), np.int64), np.empty(0, np.int64)
+        if cfg.semantic and (kind == KEY_ENTITY).any():
+            ent = self._entity_candidates(keys[kind == KEY_ENTITY], local[kind == KEY_ENTITY],
+                                          nums, is_new, dict(zip(new_nums, new_entities)))
+        return copy, ent[0], ent[1]
+
+    def _entity_candidates(self, keys: np.ndarray, local: np.ndarray, nums: np.ndarray,
+                           is_new: np.ndarray, new_sizes: dict[int, int]
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """`semantic.entity_pairs`' rule over the stored and new documents' entity keys: pairs
+        with a new document, ranked per new document (its ``top_k`` kept)."""
+        p = self.config.semantic_params
+        m = len(nums)
+        flat, counts = shared_key_counts(keys, local, m, p.max_entity_docs)
+        lo, hi = flat // m, flat % m
+        keep = is_new[lo] | is_new[hi]
+        lo, hi, counts = lo[keep], hi[keep], counts[keep]
+        if not len(lo):
+            return np.empty((0, 2), np.int64), np.empty(0, np.int64)
+        sizes = self._entity_sizes(nums, new_sizes)
+        ok = (counts >= p.min_entities) | (
+            (counts >= p.min_entities_short) & (2 * counts >= np.minimum(sizes[lo], sizes[hi])))
+        lo, hi, counts = lo[ok], hi[ok], counts[ok]
+        keep = np.zeros(len(lo), dtype=bool)
+        for side, new in ((lo, is_new[lo]), (hi, is_new[hi])):
+            order = np.lexsort((-counts, side))
+            srt = side[order]
+            start = np.r_[0, np.flatnonzero(srt[1:] != srt[:-1]) + 1]
+            rank = np.arange(len(srt)) - np.repeat(start, np.diff(np.r_[start, len(srt)]))
+            keep[order[(rank < p.top_k) & new[order]]] = True
+        return np.stack([nums[lo[keep]], nums[hi[keep]]], axis=1), counts[keep]
+
+    def _entity_sizes(self, nums: np.ndarray, new_sizes: dict[int, int]) -> np.ndarray:
+        sizes = dict(new_sizes)
+        stored = [int(n) for n in nums if int(n) not in sizes]
+        for part in _chunks(stored):
+            sizes.update(self.db.execute(
+                f"SELECT doc, entities FROM documents WHERE doc IN ({','.join('?' * len(part))})",
+                part).fetchall())
+        return np.array([sizes.get(int(n), 0) for n in nums], dtype=np.int64)
 
     def _verify(self, pairs: np.ndarray, extra: dict[int, Document]) -> list[tuple[int, int,
                                                                                    Pair]]:
@@ -307,23 +441,74 @@ class Index:
         local = np.array([[pos[a], pos[b]] for a, b in pairs.tolist()], dtype=np.int64)
         return [(nums[i], nums[j], p) for i, j, p in verify_pairs(docs, local, self.config)]
 
+    def _semantic(self, pairs: np.ndarray, shared: np.ndarray, copies: set[tuple[int, int]],
+                  extra: dict[int, Document]
+                  ) -> tuple[list[tuple[int, int, Pair]], dict[int, Any], dict[int, str]]:
+        """Align name-and-number candidates that are not copies on their sentences (the scan's
+        semantic stage). Returns the related pairs, and the sentence vectors and languages
+        computed here for stored or new documents (stored vectors are reused)."""
+        from copytrace.fingerprint.embed import DIM, SentenceVectors, single_blas
+
+        todo = [(a, b, c) for (a, b), c in zip(pairs.tolist(), shared.tolist())
+                if (a, b) not in copies]
+        if not todo:
+            return [], {}, {}
+        nums = sorted({n for a, b, _ in todo for n in (a, b)})
+        stored = self._load([n for n in nums if n not in extra])
+        docs = [extra[n] if n in extra else self._as_document(stored[n]) for n in nums]
+        pos = {n: k for k, n in enumerate(nums)}
+        sem = SemanticVerifier([d.text for d in docs], self.config.semantic_params)
+        have = [n for n in nums if n not in extra]
+        for part in _chunks(have):
+            for n, lang, spans, vecs in self.db.execute(
+                    "SELECT doc, lang, spans, vecs FROM vectors WHERE doc IN "
+                    f"({','.join('?' * len(part))})", part):
+                sem.vectors[pos[n]] = SentenceVectors(
+                    np.frombuffer(spans, np.int64).reshape(-1, 2),
+                    np.frombuffer(vecs, np.float16).reshape(-1, DIM))
+                sem.langs[pos[n]] = lang
+        known = set(sem.vectors)
+        with single_blas():
+            sem.embed(range(len(nums)))
+        found = []
+        for a, b, c in todo:
+            i, j = pos[a], pos[b]
+            al, rel = sem.verify(i, j, c, docs[i].date, docs[j].date)
+            if rel is not None:
+                found.append((a, b, semantic_pair(i, j, al, rel, docs, self.config)))
+        fresh = {nums[k]: sem.vectors[k] for k in sem.vectors.keys() - known}
+        return found, fresh, {n: sem.langs[pos[n]] for n in fresh}
+
+    def _store_vectors(self, vectors: dict[int, Any], langs: dict[int, str]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)",
+            [(n, langs[n], np.ascontiguousarray(v.spans, np.int64).tobytes(),
+              np.ascontiguousarray(v.vectors, np.float16).tobytes())
+             for n, v in vectors.items()])
+
     # ---- queries ---------------------------------------------------------------------------
 
     def query(self, doc: Document, limit: int = 100) -> list[dict[str, Any]]:
         """Stored documents related to ``doc`` (not stored), best first: pairs in the output
         contract's shape with ``a`` = the query and ``b`` = the stored document, plus the stored
         document's ``family``."""
-        keys, _ = index_keys([doc.text], self.config)
+        keys, _, entities = index_keys([doc.text], self.config)
         qnum = -1  # below every stored number: the query is always a pair's ``a`` side
-        found = self._verify(self._candidates(keys, [qnum]), {qnum: doc})
+        copy, ent, shared = self._candidates(keys, [qnum], entities)
+        found = self._verify(copy, {qnum: doc})
+        if len(ent):
+            found += self._semantic(ent, shared, {(a, b) for a, b, _ in found},
+                                    {qnum: doc})[0]
         others = [b for _, b, _ in found]
-        family = {}
+        names = {}
         for part in _chunks(others):
-            family.update(self.db.execute(
-                "SELECT d.doc, f.id FROM documents d JOIN documents f ON f.doc = d.family "
+            names.update((r[0], r[1:]) for r in self.db.execute(
+                "SELECT d.doc, f.id, s.id FROM documents d JOIN documents f ON f.doc = d.family "
+                "JOIN documents s ON s.doc = d.story "
                 f"WHERE d.doc IN ({','.join('?' * len(part))})", part).fetchall())
         found.sort(key=lambda x: (-x[2].similarity, x[2].b))
-        return [dict(p.to_json(), family=family[b]) for _, b, p in found[:limit]]
+        return [dict(p.to_json(), family=names[b][0], story=names[b][1])
+                for _, b, p in found[:limit]]
 
     # ---- writing ---------------------------------------------------------------------------
 
@@ -339,7 +524,8 @@ class Index:
                 continue
             seen.add(d.id)
             batch.append(d)
-        keys, lengths = index_keys([d.text for d in batch], self.config) if batch else ([], [])
+        keys, lengths, entities = index_keys([d.text for d in batch], self.config) if batch \
+            else ([], [], [])
         cur = self.db
         cur.execute("BEGIN IMMEDIATE")
         try:
@@ -353,21 +539,29 @@ class Index:
             batch = [batch[k] for k in keep]
             keys = [keys[k] for k in keep]
             lengths = [lengths[k] for k in keep]
+            entities = [entities[k] for k in keep]
             now = time.time()
             nums = []
-            for d, n_tokens in zip(batch, lengths):
+            for d, n_tokens, n_entities in zip(batch, lengths, entities):
                 meta = {k: v for k, v in d.meta.items() if k not in ("record", "id_from_name")}
                 c = cur.execute(
                     "INSERT INTO documents (id, text, url, title, date, source_name, meta, chars, "
-                    "tokens, added, family) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    "tokens, added, family, entities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
                     (d.id, d.text, d.url, d.title, d.date, d.source_name,
                      json.dumps(meta, ensure_ascii=False, default=str) if meta else None,
-                     len(d.text), n_tokens, now))
+                     len(d.text), n_tokens, now, n_entities))
                 nums.append(c.lastrowid)
-            cur.executemany("UPDATE documents SET family = doc WHERE doc = ?",
+            cur.executemany("UPDATE documents SET family = doc, story = doc WHERE doc = ?",
                             [(n,) for n in nums])
-            cands = self._candidates(keys, nums) if nums else np.empty((0, 2), np.int64)
-            found = self._verify(cands, dict(zip(nums, batch)))
+            found = []
+            if nums:
+                copy, ent, shared = self._candidates(keys, nums, entities)
+                found = self._verify(copy, dict(zip(nums, batch)))
+                if len(ent):
+                    more, vectors, langs = self._semantic(
+                        ent, shared, {(a, b) for a, b, _ in found}, dict(zip(nums, batch)))
+                    found += more
+                    self._store_vectors(vectors, langs)
             cur.executemany("INSERT INTO keys VALUES (?, ?)",
                             [(int(k), n) for ks, n in zip(keys, nums) for k in ks.tolist()])
             cur.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -382,25 +576,27 @@ class Index:
         return res
 
     def _relink(self, touched: set[int]) -> None:
-        """Recompute the families of ``touched`` documents from the stored pairs: connected
-        components, each with the scan's choice of source (inside the open transaction)."""
+        """Recompute the families and stories of ``touched`` documents from the stored pairs
+        (inside the open transaction): families are connected components of copy, rewrite and
+        translation pairs, each with the scan's choice of source; stories are components of
+        those and same-story pairs, named as the scan names them."""
         if not touched:
             return
-        fams = set()
+        stories = set()
         for part in _chunks(sorted(touched)):
-            fams.update(r[0] for r in self.db.execute(
-                f"SELECT family FROM documents WHERE doc IN ({','.join('?' * len(part))})",
+            stories.update(r[0] for r in self.db.execute(
+                f"SELECT story FROM documents WHERE doc IN ({','.join('?' * len(part))})",
                 part))
         members = []
-        for part in _chunks(sorted(fams)):
+        for part in _chunks(sorted(stories)):  # a story holds whole families
             members += self.db.execute(
-                "SELECT doc, id, date, tokens FROM documents WHERE family IN "
+                "SELECT doc, id, date, tokens FROM documents WHERE story IN "
                 f"({','.join('?' * len(part))})", part).fetchall()
-        members.sort()  # every touched document is in one of these families
+        members.sort()
         nums = [m[0] for m in members]
         pos = {n: k for k, n in enumerate(nums)}
         pairs = [p for p in self._pairs_of(nums) if p[0] in pos and p[1] in pos]
-        edges = [Edge(pos[p[0]], pos[p[1]], p[5], p[6]) for p in pairs]
+        edges = [Edge(pos[p[0]], pos[p[1]], p[5], p[6]) for p in pairs if p[2] != "same-story"]
         copies = {pos[p[1]] if p[3] == "a->b" else pos[p[0]] for p in pairs
                   if p[2] == "spun" and p[3] != "unknown"}
         dates = [m[2] for m in members]
@@ -411,12 +607,26 @@ class Index:
         group_edges: list[list[Edge]] = [[] for _ in groups]
         for e in edges:
             group_edges[group_of[e.a]].append(e)
-        updates = []
+        family = [0] * len(nums)
         for group, g_edges in zip(groups, group_edges):
             src = group[0] if len(group) == 1 else choose_source(
                 group, g_edges, dates, lengths, ids, copies)
-            updates += [(nums[src], nums[k]) for k in group]
-        self.db.executemany("UPDATE documents SET family = ? WHERE doc = ?", updates)
+            for k in group:
+                family[k] = src
+        links = [Edge(pos[p[0]], pos[p[1]], 0.0, 0.0) for p in pairs if p[2] == "same-story"]
+        story = [0] * len(nums)
+        for group in families(len(nums), edges + links):
+            size: dict[int, int] = {}
+            for k in group:
+                size[family[k]] = size.get(family[k], 0) + 1
+            heads = [k for k in group if family[k] == k]
+            # the scan's rule: the earliest-dated family source, else the largest family
+            name = min(heads, key=lambda k: (dates[k] or "9999", -size[k], ids[k]))
+            for k in group:
+                story[k] = name
+        self.db.executemany("UPDATE documents SET family = ?, story = ? WHERE doc = ?",
+                            [(nums[family[k]], nums[story[k]], nums[k])
+                             for k in range(len(nums))])
 
     def delete(self, ids: list[str]) -> list[str]:
         """Delete documents (and their keys and pairs); returns the ids that were there."""
@@ -425,22 +635,23 @@ class Index:
             found = self._docnums(ids)
             nums = sorted(found.values())
             neighbours = {n for p in self._pairs_of(nums) for n in p[:2]} - set(nums)
-            fams = set()
+            fams = set()  # the stories of the deleted documents
             for part in _chunks(nums):
                 marks = ",".join("?" * len(part))
                 fams.update(r[0] for r in self.db.execute(
-                    f"SELECT family FROM documents WHERE doc IN ({marks})", part))
+                    f"SELECT story FROM documents WHERE doc IN ({marks})", part))
                 self.db.execute(f"DELETE FROM keys WHERE doc IN ({marks})", part)
+                self.db.execute(f"DELETE FROM vectors WHERE doc IN ({marks})", part)
                 self.db.execute(f"DELETE FROM pairs WHERE a IN ({marks})", part)
                 self.db.execute(f"DELETE FROM pairs WHERE b IN ({marks})", part)
                 self.db.execute(f"DELETE FROM documents WHERE doc IN ({marks})", part)
             rest = set(neighbours)
             for part in _chunks(sorted(fams)):
                 rest.update(r[0] for r in self.db.execute(
-                    f"SELECT doc FROM documents WHERE family IN ({','.join('?' * len(part))})",
+                    f"SELECT doc FROM documents WHERE story IN ({','.join('?' * len(part))})",
                     part))
             if rest:
-                self.db.executemany("UPDATE documents SET family = doc WHERE doc = ?",
+                self.db.executemany("UPDATE documents SET story = doc WHERE doc = ?",
                                     [(n,) for n in rest])
                 self._relink(rest)
             self.db.execute("COMMIT")

@@ -48,7 +48,7 @@ function spunRanges(list) {
 }
 
 function show(view) {
-  for (const v of ["query-view", "families-view", "pair-view"]) $(v).hidden = v !== view;
+  for (const v of ["query-view", "families-view", "stories-view", "pair-view"]) $(v).hidden = v !== view;
 }
 
 let lastQuery = null;
@@ -65,7 +65,7 @@ async function runQuery() {
     for (const m of res.matches) {
       const tr = el("tr", null, {"data-id": m.b});
       for (const v of [m.b, m.relation, m.direction, m.similarity.toFixed(2),
-                       Math.round(m.containment_ab * 100) + "%", Math.round(m.containment_ba * 100) + "%", m.family]) {
+                       Math.round(m.containment_ab * 100) + "%", Math.round(m.containment_ba * 100) + "%", m.family, m.story]) {
         tr.appendChild(el("td", v));
       }
       const btn = el("button", "side by side", {class: "link"});
@@ -74,7 +74,7 @@ async function runQuery() {
       body.appendChild(tr);
     }
     $("matches").hidden = res.matches.length === 0;
-    $("query-status").textContent = res.matches.length ? `${res.matches.length} match(es)` : "No stored document shares copied text with it.";
+    $("query-status").textContent = res.matches.length ? `${res.matches.length} match(es)` : "No stored document copies it, rewrites it or covers the same story.";
     $("spun-note").textContent = res.suspicious.length ? `${res.suspicious.length} suspicious (spun-looking) phrase(s) in your document.` : "";
   } catch (e) {
     $("query-status").textContent = "Error: " + e.message;
@@ -114,6 +114,56 @@ async function loadFamilies() {
   }
 }
 
+function pairButton(p) {
+  const btn = el("button", `${p.a} ↔ ${p.b}`, {class: "link"});
+  btn.addEventListener("click", async () => {
+    const [a, b] = await Promise.all([api("GET", "/documents/" + encodeURIComponent(p.a)), api("GET", "/documents/" + encodeURIComponent(p.b))]);
+    showPair(`${p.a} ↔ ${p.b}`, p, a, b);
+  });
+  return btn;
+}
+
+async function loadStories() {
+  show("stories-view");
+  const list = $("story-list");
+  list.replaceChildren();
+  const res = await api("GET", "/stories?limit=100");
+  if (!res.stories.length) list.appendChild(el("li", "No stories yet: no two families cover the same event."));
+  for (const s of res.stories) {
+    const li = el("li");
+    const btn = el("button", s.id, {class: "link"});
+    btn.addEventListener("click", () => openStory(s.id));
+    li.appendChild(btn);
+    li.appendChild(document.createTextNode(` — ${s.families} families, ${s.size} documents`));
+    list.appendChild(li);
+  }
+}
+
+async function openStory(id) {
+  const story = await api("GET", "/stories/" + encodeURIComponent(id));
+  const box = $("story-detail");
+  box.replaceChildren(el("h3", `Story of ${story.id} (${story.families.length} families, ${story.size} documents)`));
+  const ul = el("ul");
+  for (const f of story.families) {
+    const li = el("li");
+    const btn = el("button", f.id, {class: "link"});
+    btn.addEventListener("click", () => { show("families-view"); openFamily(f.id); });
+    li.appendChild(btn);
+    li.appendChild(document.createTextNode(` — ${f.size} document(s)`));
+    ul.appendChild(li);
+  }
+  box.appendChild(ul);
+  const pl = el("ul");
+  for (const p of story.links) {
+    const li = el("li");
+    li.appendChild(pairButton(p));
+    li.appendChild(document.createTextNode(` — same story, similarity ${p.similarity.toFixed(2)}, ${p.direction}`));
+    pl.appendChild(li);
+  }
+  box.appendChild(el("h4", "Same-story links"));
+  box.appendChild(pl);
+}
+
 async function openFamily(id) {
   const fam = await api("GET", "/families/" + encodeURIComponent(id));
   const box = $("family-detail");
@@ -124,12 +174,7 @@ async function openFamily(id) {
   const pl = el("ul");
   for (const p of fam.pairs) {
     const li = el("li");
-    const btn = el("button", `${p.a} ↔ ${p.b}`, {class: "link"});
-    btn.addEventListener("click", async () => {
-      const [a, b] = await Promise.all([api("GET", "/documents/" + encodeURIComponent(p.a)), api("GET", "/documents/" + encodeURIComponent(p.b))]);
-      showPair(`${p.a} ↔ ${p.b}`, p, a, b);
-    });
-    li.appendChild(btn);
+    li.appendChild(pairButton(p));
     li.appendChild(document.createTextNode(` — ${p.relation}, similarity ${p.similarity.toFixed(2)}`));
     pl.appendChild(li);
   }
@@ -139,6 +184,7 @@ async function openFamily(id) {
 
 function route() {
   if (location.hash === "#families") loadFamilies().catch((e) => { $("family-list").replaceChildren(el("li", "Error: " + e.message)); });
+  else if (location.hash === "#stories") loadStories().catch((e) => { $("story-list").replaceChildren(el("li", "Error: " + e.message)); });
   else show("query-view");
 }
 
