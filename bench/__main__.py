@@ -1,7 +1,7 @@
 """Run every benchmark the inputs allow, then write BENCHMARKS.md and its plots.
 
     pip install -e ".[bench]"
-    python -m bench                 # full run (about 15 minutes on 2 cores): bench/results/*.json,
+    python -m bench                 # full run (about 25 minutes on 2 cores): bench/results/*.json,
                                     # bench/results/plots/*.png, BENCHMARKS.md
     python -m bench --quick         # smoke run (< 2 minutes) into a scratch folder
     python -m bench --only quality,spin
@@ -16,7 +16,9 @@ Parts (each also runs on its own: ``python -m bench.<part> --help``):
   share copytrace's environment);
 - ``quality``: PAN-13, Clough & Stevenson, MRPC and an injected-family corpus, with MinHash-only
   baselines;
-- ``spin``: spun-copy recall and precision per substitution rate.
+- ``spin``: spun-copy recall and precision per substitution rate;
+- ``load``: the index service (``copytrace serve``) under 32 concurrent clients, 10,000
+  queries against a 100,000-document index: errors and latency percentiles.
 A part whose data (../shared/data) or peer library is missing is skipped with a reason.
 """
 
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from bench import report
 
-PARTS = ("speed", "peers", "quality", "spin")
+PARTS = ("speed", "peers", "quality", "spin", "load")
 
 
 def _run(part: str, quick: bool, results: Path) -> None:
@@ -55,6 +57,16 @@ def _run(part: str, quick: bool, results: Path) -> None:
         from bench import quality
 
         quality.main([*(["--quick"] if quick else []), "--out", str(out)])
+    elif part == "load":
+        from bench import load
+
+        args = (["--docs", "1500", "--queries", "300", "--queries-pool", "100", "--clients", "8",
+                 "--batch", "500"] if quick else
+                ["--docs", "100000", "--queries", "10000", "--clients", "32"])
+        try:
+            load.main([*args, "--out", str(out)])
+        except SystemExit as e:  # no news data: skipped with the reason
+            print(f"load skipped: {e}")
     else:
         from bench import spin
 

@@ -185,6 +185,9 @@ def render(results: Path = RESULTS) -> str:
         out += _quality_tables(quality)
     if spin:
         out += _spin_table(spin, plots.get("spin"))
+    load = _load(results, "load")
+    if load:
+        out += _load_table(load)
     notes = ROOT / "bench" / "notes.md"
     if notes.exists():
         out += ["## Notes", "", notes.read_text(encoding="utf-8").strip(), ""]
@@ -283,6 +286,30 @@ def _spin_table(spin: dict, plot: str | None) -> list[str]:
                 f"({', '.join(f'{k} {v}' for k, v in sorted(rel.items()))})."]
     if plot:
         out += ["", f"![family recall against substitution rate]({plot})"]
+    return out + [""]
+
+
+def _load_table(load: dict) -> list[str]:
+    ix = load["index"]
+    out = ["## 6. The index service under load (loopback)", "",
+           f"Command: `{load['command']}`. {_machine(load.get('machine'))}", "",
+           f"Index: {ix['documents']:,} documents of the scaling corpus (§2's make-up), "
+           f"{'with' if ix['semantic'] else 'without'} the sentence stage, added in batches of "
+           f"{ix['batch']:,} in {ix['seconds']:,.0f} s ({ix['docs_per_s']:,.0f} docs/s; the last "
+           f"batches {ix['last_batches_docs_per_s']:,.0f} docs/s); {ix['bytes'] / 2**20:,.0f} MiB "
+           f"on disk, {ix['families']:,} families, {ix['stories']:,} stories, "
+           f"{ix['embedded']:,} documents embedded. `copytrace serve` with {load['workers']} "
+           "worker process(es); queries are held-out documents of the same stream (copies of "
+           "indexed documents and new ones); `full` runs every stage (sentence encoder "
+           "included), `copies` sends `semantic: false`. Clients loop: each sends its next "
+           "query when the last is answered.", "",
+           "| mode | clients | queries | errors | p50 | p95 | p99 | max | queries/s | matched |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in load["runs"]:
+        out.append(f"| {r['mode']} | {r['clients']} | {r['queries']:,} | {r['errors']} | "
+                   f"{r['p50_ms']} ms | {r['p95_ms']} ms | {r['p99_ms']} ms | {r['max_ms']} ms | "
+                   f"{r['queries_per_s']:,.0f} | {r['matched_share']:.0%} |"
+                   + (" (time limit hit)" if r["timed_out"] else ""))
     return out + [""]
 
 

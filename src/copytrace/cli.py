@@ -672,6 +672,9 @@ def serve(
                                           "need the header X-API-Key with this value."),
     max_body_mb: float = typer.Option(10.0, "--max-body-mb", min=0.001,
                                       help="Larger request bodies get 413."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Server processes (queries are "
+                                "CPU-bound: one per core serves the most; writes queue on the "
+                                "index's lock)."),
 ) -> None:
     """Serve an index over HTTP, with a web page at / (paste a document, see its matches)."""
     import uvicorn
@@ -679,8 +682,52 @@ def serve(
     from copytrace.service.app import create_app
 
     _open_index(path).close()  # a clear error before the server starts
-    app_ = create_app(path, api_key=api_key, max_body=int(max_body_mb * 2**20))
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    max_body = int(max_body_mb * 2**20)
+    if workers == 1:
+        app_ = create_app(path, api_key=api_key, max_body=max_body)
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        return
+    _serve_forked(lambda: create_app(path, api_key=api_key, max_body=max_body), host, port,
+                  workers)
+
+
+def _serve_forked(make_app, host: str, port: int, workers: int) -> None:
+    """``workers`` forked processes serving one listening socket. (uvicorn's own --workers
+    hands the socket to spawned children in a form asyncio does not recognise as TCP, so their
+    connections keep Nagle's algorithm on: every answer then waits ~40 ms for a delayed ACK.)"""
+    import multiprocessing
+    import signal
+    import socket
+
+    import uvicorn
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        _say("error", f"cannot listen on {host}:{port} ({e.strerror})")
+        raise typer.Exit(EXIT_FATAL) from None
+    sock.listen(2048)
+
+    def run() -> None:
+        uvicorn.Server(uvicorn.Config(make_app(), log_level="warning")).run(sockets=[sock])
+
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=run, daemon=True) for _ in range(workers)]
+    for p in procs:
+        p.start()
+
+    def stop(*_):
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for p in procs:
+        p.join()
 
 
 def _version(value: bool) -> None:

@@ -45,6 +45,8 @@ class QueryIn(BaseModel):
     id: str = Field(default="query", min_length=1, max_length=1000)
     date: str | None = None
     limit: int = Field(default=20, ge=1, le=1000)
+    semantic: bool = Field(default=True, description="Also look for rewrites, translations and "
+                           "same-story documents (sentence encoder); false: copies only, faster.")
 
 
 class _TooLarge(Exception):
@@ -138,7 +140,7 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
     @app.post("/query")
     def query(body: QueryIn) -> dict:
         doc = Document(id=body.id, text=body.text, date=body.date)
-        matches = index().query(doc, body.limit)
+        matches = index().query(doc, body.limit, semantic=body.semantic)
         return {"id": body.id, "matches": matches, "suspicious": _suspicious(body.text)}
 
     @app.get("/documents/{doc_id:path}")

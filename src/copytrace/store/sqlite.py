@@ -31,8 +31,10 @@ document's candidates only.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -348,18 +350,25 @@ class Index:
     # ---- candidates and verification ---------------------------------------------------
 
     def _stored_rows(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The stored (key, document) rows of ``keys``, except keys already carried by more
+        documents than their kind's bucket limit (they cannot make a candidate): at most
+        ``limit + 1`` rows are read per key."""
+        cfg = self.config
+        big = cfg.max_bucket + 1
+        small = cfg.semantic_params.max_entity_docs + 1
         found_k, found_d = [], []
-        for part in _chunks(keys.tolist()):
-            rows = self.db.execute(
-                f"SELECT key, doc FROM keys WHERE key IN ({','.join('?' * len(part))})",
-                part).fetchall()
-            if rows:
-                arr = np.array(rows, dtype=np.int64)
-                found_k.append(arr[:, 0])
-                found_d.append(arr[:, 1])
+        get = self.db.execute
+        for key in keys.tolist():
+            limit = small if key >> 60 == KEY_ENTITY else big
+            docs = get("SELECT doc FROM keys WHERE key = ? LIMIT ?", (key, limit)).fetchall()
+            if docs and len(docs) < limit:
+                found_k.append(key)
+                found_d.append(docs)
         if not found_k:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        return np.concatenate(found_k), np.concatenate(found_d)
+        lens = [len(d) for d in found_d]
+        return (np.repeat(np.array(found_k, np.int64), lens),
+                np.array([r[0] for d in found_d for r in d], np.int64))
 
     def _candidates(self, new_keys: list[np.ndarray], new_nums: list[int],
                     new_entities: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -403,11 +412,13 @@ class Index:
         m = len(nums)
         flat, counts = shared_key_counts(keys, local, m, p.max_entity_docs)
         lo, hi = flat // m, flat % m
-        keep = is_new[lo] | is_new[hi]
+        keep = (is_new[lo] | is_new[hi]) & (counts >= min(p.min_entities, p.min_entities_short))
         lo, hi, counts = lo[keep], hi[keep], counts[keep]
         if not len(lo):
             return np.empty((0, 2), np.int64), np.empty(0, np.int64)
-        sizes = self._entity_sizes(nums, new_sizes)
+        sizes = np.zeros(m, np.int64)
+        involved = np.unique(np.concatenate([lo, hi]))
+        sizes[involved] = self._entity_sizes(nums[involved], new_sizes)
         ok = (counts >= p.min_entities) | (
             (counts >= p.min_entities_short) & (2 * counts >= np.minimum(sizes[lo], sizes[hi])))
         lo, hi, counts = lo[ok], hi[ok], counts[ok]
@@ -442,11 +453,12 @@ class Index:
         return [(nums[i], nums[j], p) for i, j, p in verify_pairs(docs, local, self.config)]
 
     def _semantic(self, pairs: np.ndarray, shared: np.ndarray, copies: set[tuple[int, int]],
-                  extra: dict[int, Document]
+                  extra: dict[int, Document], threads: int = 1
                   ) -> tuple[list[tuple[int, int, Pair]], dict[int, Any], dict[int, str]]:
         """Align name-and-number candidates that are not copies on their sentences (the scan's
-        semantic stage). Returns the related pairs, and the sentence vectors and languages
-        computed here for stored or new documents (stored vectors are reused)."""
+        semantic stage), embedding on ``threads`` threads. Returns the related pairs, and the
+        sentence vectors and languages computed here for stored or new documents (stored
+        vectors are reused)."""
         from copytrace.fingerprint.embed import DIM, SentenceVectors, single_blas
 
         todo = [(a, b, c) for (a, b), c in zip(pairs.tolist(), shared.tolist())
@@ -468,8 +480,8 @@ class Index:
                     np.frombuffer(vecs, np.float16).reshape(-1, DIM))
                 sem.langs[pos[n]] = lang
         known = set(sem.vectors)
-        with single_blas():
-            sem.embed(range(len(nums)))
+        with single_blas(), ThreadPoolExecutor(threads) as pool:
+            sem.embed(range(len(nums)), pool.map if threads > 1 else map)
         found = []
         for a, b, c in todo:
             i, j = pos[a], pos[b]
@@ -488,15 +500,18 @@ class Index:
 
     # ---- queries ---------------------------------------------------------------------------
 
-    def query(self, doc: Document, limit: int = 100) -> list[dict[str, Any]]:
+    def query(self, doc: Document, limit: int = 100, semantic: bool = True
+              ) -> list[dict[str, Any]]:
         """Stored documents related to ``doc`` (not stored), best first: pairs in the output
         contract's shape with ``a`` = the query and ``b`` = the stored document, plus the stored
-        document's ``family``."""
+        document's ``family`` and ``story``. ``semantic=False`` skips the sentence stage (copies
+        only: verbatim, edited, spun), a faster answer when rewrites and stories do not
+        matter."""
         keys, _, entities = index_keys([doc.text], self.config)
         qnum = -1  # below every stored number: the query is always a pair's ``a`` side
         copy, ent, shared = self._candidates(keys, [qnum], entities)
         found = self._verify(copy, {qnum: doc})
-        if len(ent):
+        if len(ent) and semantic:
             found += self._semantic(ent, shared, {(a, b) for a, b, _ in found},
                                     {qnum: doc})[0]
         others = [b for _, b, _ in found]
@@ -559,7 +574,8 @@ class Index:
                 found = self._verify(copy, dict(zip(nums, batch)))
                 if len(ent):
                     more, vectors, langs = self._semantic(
-                        ent, shared, {(a, b) for a, b, _ in found}, dict(zip(nums, batch)))
+                        ent, shared, {(a, b) for a, b, _ in found}, dict(zip(nums, batch)),
+                        threads=os.cpu_count() or 1)
                     found += more
                     self._store_vectors(vectors, langs)
             cur.executemany("INSERT INTO keys VALUES (?, ?)",
