@@ -123,19 +123,40 @@ def entity_pairs(keys: list[np.ndarray], min_entities: int = 8, max_docs: int = 
     docs = np.repeat(np.arange(n, dtype=np.int64), [len(k) for k in keys])
     pairs, counts = shared_key_counts(np.concatenate(keys), docs, n, max_docs)
     a, b = pairs // n, pairs % n
+    sizes = np.array([len(k) for k in keys])
+    ok = enough_entities(counts, sizes[a], sizes[b], min_entities, min_short)
+    pairs, counts, a, b = pairs[ok], counts[ok], a[ok], b[ok]
+    keep = top_k_pairs(a, b, counts, top_k)
+    return np.stack([a[keep], b[keep]], axis=1), counts[keep]
+
+
+def enough_entities(counts: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
+                    min_entities: int, min_short: int | None) -> np.ndarray:
+    """Which pairs share enough names and numbers: ``min_entities``, or ``min_short`` that are
+    half of the smaller document's (``size_a``, ``size_b``: each side's count)."""
     ok = counts >= min_entities
     if min_short is not None:
-        sizes = np.array([len(k) for k in keys])
-        ok |= (counts >= min_short) & (2 * counts >= np.minimum(sizes[a], sizes[b]))
-    pairs, counts, a, b = pairs[ok], counts[ok], a[ok], b[ok]
-    keep = np.zeros(len(pairs), dtype=bool)
-    for side in (a, b):  # rank of each pair among its document's pairs, most shared first
-        order = np.lexsort((-counts, side))
+        ok |= (counts >= min_short) & (2 * counts >= np.minimum(size_a, size_b))
+    return ok
+
+
+def top_k_pairs(a: np.ndarray, b: np.ndarray, counts: np.ndarray, top_k: int,
+                rank_a: np.ndarray | None = None, rank_b: np.ndarray | None = None
+                ) -> np.ndarray:
+    """Mask of the pairs (a[i], b[i]) that are among the ``top_k`` sharing the most (``counts``)
+    of a's pairs or of b's pairs. ``rank_a`` / ``rank_b`` (masks) limit which pairs may be kept
+    for being in their a's / b's top."""
+    keep = np.zeros(len(counts), dtype=bool)
+    for side, only in ((a, rank_a), (b, rank_b)):
+        order = np.lexsort((-counts, side))  # each document's pairs, most shared first
         s = side[order]
         start = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
         rank = np.arange(len(s)) - np.repeat(start, np.diff(np.r_[start, len(s)]))
-        keep[order[rank < top_k]] = True
-    return np.stack([a[keep], b[keep]], axis=1), counts[keep]
+        top = rank < top_k
+        if only is not None:
+            top &= only[order]
+        keep[order[top]] = True
+    return keep
 
 
 @nb.njit(cache=True, nogil=True)

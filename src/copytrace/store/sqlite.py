@@ -46,7 +46,7 @@ from copytrace.cluster import Edge, choose_source, families
 from copytrace.document import Document, Pair, Problem
 from copytrace.engines.local import (KEY_ANCHOR, KEY_BAND, KEY_ENTITY, KEY_SKELETON, ScanConfig,
                                      index_keys, semantic_pair, verify_pairs)
-from copytrace.semantic import SemanticVerifier
+from copytrace.semantic import SemanticVerifier, enough_entities, top_k_pairs
 
 SCHEMA_VERSION = 2
 
@@ -419,16 +419,9 @@ class Index:
         sizes = np.zeros(m, np.int64)
         involved = np.unique(np.concatenate([lo, hi]))
         sizes[involved] = self._entity_sizes(nums[involved], new_sizes)
-        ok = (counts >= p.min_entities) | (
-            (counts >= p.min_entities_short) & (2 * counts >= np.minimum(sizes[lo], sizes[hi])))
+        ok = enough_entities(counts, sizes[lo], sizes[hi], p.min_entities, p.min_entities_short)
         lo, hi, counts = lo[ok], hi[ok], counts[ok]
-        keep = np.zeros(len(lo), dtype=bool)
-        for side, new in ((lo, is_new[lo]), (hi, is_new[hi])):
-            order = np.lexsort((-counts, side))
-            srt = side[order]
-            start = np.r_[0, np.flatnonzero(srt[1:] != srt[:-1]) + 1]
-            rank = np.arange(len(srt)) - np.repeat(start, np.diff(np.r_[start, len(srt)]))
-            keep[order[(rank < p.top_k) & new[order]]] = True
+        keep = top_k_pairs(lo, hi, counts, p.top_k, is_new[lo], is_new[hi])
         return np.stack([nums[lo[keep]], nums[hi[keep]]], axis=1), counts[keep]
 
     def _entity_sizes(self, nums: np.ndarray, new_sizes: dict[int, int]) -> np.ndarray:
