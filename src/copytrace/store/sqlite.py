@@ -264,25 +264,37 @@ class Index:
         return {m: "source" if m == src else direct.get(m, best.get(m, (0, "edited"))[1])
                 for m in members}
 
+    def _ids(self, nums: list[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for part in _chunks(nums):
+            out.update(self.db.execute(
+                f"SELECT doc, id FROM documents WHERE doc IN ({','.join('?' * len(part))})",
+                part).fetchall())
+        return out
+
+    def _members(self, num: int, column: str) -> tuple[int, list[tuple]]:
+        """The family or story (``column``) of document ``num``: its number, and its members'
+        rows (doc, id, date, chars, family) in document order."""
+        group = self.db.execute(f"SELECT {column} FROM documents WHERE doc = ?",
+                                (num,)).fetchone()[0]
+        return group, self.db.execute(
+            f"SELECT doc, id, date, chars, family FROM documents WHERE {column} = ? "
+            "ORDER BY doc", (group,)).fetchall()
+
     def document(self, doc_id: str) -> dict[str, Any] | None:
         num = self._docnums([doc_id]).get(doc_id)
         if num is None:
             return None
         row = self._load([num])[num]
-        fam = self.family(doc_id)
-        ids = {num: doc_id}
+        fam = self._family(num)
         pairs = self._pairs_of([num])
-        others = [p[1] if p[0] == num else p[0] for p in pairs]
-        for part in _chunks(others):
-            ids.update(self.db.execute(
-                f"SELECT doc, id FROM documents WHERE doc IN ({','.join('?' * len(part))})",
-                part).fetchall())
-        story = self.db.execute("SELECT id FROM documents WHERE doc = ?", (row[12],)).fetchone()
+        ids = self._ids([p[1] if p[0] == num else p[0] for p in pairs] + [row[12]])
+        ids[num] = doc_id
         rec = {"id": row[1], "text": row[2], "url": row[3], "title": row[4], "date": row[5],
                "source": row[6], "chars": row[8], "added": row[10],
                "family": fam["id"], "relation": fam["relations"][row[1]],
                "family_source": fam["id"] if fam["size"] > 1 else None,
-               "story": story[0] if story else row[1],
+               "story": ids[row[12]],
                "pairs": [self._pair_json(p, ids) for p in pairs]}
         if row[7]:
             rec["meta"] = json.loads(row[7])
@@ -291,11 +303,10 @@ class Index:
     def family(self, doc_or_family_id: str) -> dict[str, Any] | None:
         """The family of a document (or the family with this id): members, relations, pairs."""
         num = self._docnums([doc_or_family_id]).get(doc_or_family_id)
-        if num is None:
-            return None
-        fam = self.db.execute("SELECT family FROM documents WHERE doc = ?", (num,)).fetchone()[0]
-        rows = self.db.execute("SELECT doc, id, date, chars FROM documents WHERE family = ? "
-                               "ORDER BY doc", (fam,)).fetchall()
+        return None if num is None else self._family(num)
+
+    def _family(self, num: int) -> dict[str, Any]:
+        fam, rows = self._members(num, "family")
         members = [r[0] for r in rows]
         ids = {r[0]: r[1] for r in rows}
         pairs = [p for p in self._pairs_of(members) if p[0] in ids and p[1] in ids
@@ -313,9 +324,7 @@ class Index:
         num = self._docnums([doc_or_story_id]).get(doc_or_story_id)
         if num is None:
             return None
-        story = self.db.execute("SELECT story FROM documents WHERE doc = ?", (num,)).fetchone()[0]
-        rows = self.db.execute("SELECT doc, id, date, chars, family FROM documents "
-                               "WHERE story = ? ORDER BY doc", (story,)).fetchall()
+        story, rows = self._members(num, "story")
         ids = {r[0]: r[1] for r in rows}
         by_family: dict[int, list[tuple]] = {}
         for r in rows:
@@ -643,19 +652,18 @@ class Index:
         try:
             found = self._docnums(ids)
             nums = sorted(found.values())
-            neighbours = {n for p in self._pairs_of(nums) for n in p[:2]} - set(nums)
-            fams = set()  # the stories of the deleted documents
+            stories = set()  # every pair lies inside a story: the rest to re-link
             for part in _chunks(nums):
                 marks = ",".join("?" * len(part))
-                fams.update(r[0] for r in self.db.execute(
+                stories.update(r[0] for r in self.db.execute(
                     f"SELECT story FROM documents WHERE doc IN ({marks})", part))
                 self.db.execute(f"DELETE FROM keys WHERE doc IN ({marks})", part)
                 self.db.execute(f"DELETE FROM vectors WHERE doc IN ({marks})", part)
                 self.db.execute(f"DELETE FROM pairs WHERE a IN ({marks})", part)
                 self.db.execute(f"DELETE FROM pairs WHERE b IN ({marks})", part)
                 self.db.execute(f"DELETE FROM documents WHERE doc IN ({marks})", part)
-            rest = set(neighbours)
-            for part in _chunks(sorted(fams)):
+            rest = set()
+            for part in _chunks(sorted(stories)):
                 rest.update(r[0] for r in self.db.execute(
                     f"SELECT doc FROM documents WHERE story IN ({','.join('?' * len(part))})",
                     part))
