@@ -100,16 +100,21 @@ function showPair(title, pair, a, b) {
 
 async function loadFamilies() {
   show("families-view");
-  const list = $("family-list");
-  list.replaceChildren();
   const res = await api("GET", "/families?limit=100");
-  if (!res.families.length) list.appendChild(el("li", "No families yet: no stored document copies another."));
-  for (const f of res.families) {
+  fillList($("family-list"), res.families, "No families yet: no stored document copies another.",
+           (f) => `${f.size} documents`, openFamily);
+}
+
+// A list of named groups: a button per group (opens it) and a short description.
+function fillList(list, items, empty, describe, open) {
+  list.replaceChildren();
+  if (!items.length) list.appendChild(el("li", empty));
+  for (const item of items) {
     const li = el("li");
-    const btn = el("button", f.id, {class: "link"});
-    btn.addEventListener("click", () => openFamily(f.id));
+    const btn = el("button", item.id, {class: "link"});
+    btn.addEventListener("click", () => open(item.id));
     li.appendChild(btn);
-    li.appendChild(document.createTextNode(` — ${f.size} documents`));
+    li.appendChild(document.createTextNode(` — ${describe(item)}`));
     list.appendChild(li);
   }
 }
@@ -125,18 +130,9 @@ function pairButton(p) {
 
 async function loadStories() {
   show("stories-view");
-  const list = $("story-list");
-  list.replaceChildren();
   const res = await api("GET", "/stories?limit=100");
-  if (!res.stories.length) list.appendChild(el("li", "No stories yet: no two families cover the same event."));
-  for (const s of res.stories) {
-    const li = el("li");
-    const btn = el("button", s.id, {class: "link"});
-    btn.addEventListener("click", () => openStory(s.id));
-    li.appendChild(btn);
-    li.appendChild(document.createTextNode(` — ${s.families} families, ${s.size} documents`));
-    list.appendChild(li);
-  }
+  fillList($("story-list"), res.stories, "No stories yet: no two families cover the same event.",
+           (s) => `${s.families} families, ${s.size} documents`, openStory);
 }
 
 async function openStory(id) {
@@ -144,14 +140,8 @@ async function openStory(id) {
   const box = $("story-detail");
   box.replaceChildren(el("h3", `Story of ${story.id} (${story.families.length} families, ${story.size} documents)`));
   const ul = el("ul");
-  for (const f of story.families) {
-    const li = el("li");
-    const btn = el("button", f.id, {class: "link"});
-    btn.addEventListener("click", () => { show("families-view"); openFamily(f.id); });
-    li.appendChild(btn);
-    li.appendChild(document.createTextNode(` — ${f.size} document(s)`));
-    ul.appendChild(li);
-  }
+  fillList(ul, story.families, "", (f) => `${f.size} document(s)`,
+           (fid) => { show("families-view"); openFamily(fid); });
   box.appendChild(ul);
   const pl = el("ul");
   for (const p of story.links) {
