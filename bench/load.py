@@ -39,7 +39,7 @@ def build_index(path: Path, n: int, pool: int, batch: int, semantic: bool
     """An index of ``n`` scaling-corpus documents; returns its build record and ``pool``
     held-out documents of the same stream (the queries)."""
     from bench.corpus import load_news, news_available
-    from bench.speed import scaling_corpus, scaling_inputs
+    from bench.speed import scaling_corpus, scaling_inputs, scaling_spin
     from copytrace.document import Document
     from copytrace.engines.local import ScanConfig
     from copytrace.store import Index
@@ -47,16 +47,7 @@ def build_index(path: Path, n: int, pool: int, batch: int, semantic: bool
     if not news_available():
         raise SystemExit("bench.load needs ../shared/data/news (the scaling corpus's articles)")
     originals, donors = scaling_inputs(load_news(min_words=80))
-    try:
-        from bench import spinner
-
-        spinner.thesaurus()
-
-        def spin(text, rng):
-            return spinner.spin(text, 0.3, rng)[0]
-    except FileNotFoundError:
-        spin = None
-    stream = scaling_corpus(n + pool, originals, donors, seed=3, spin=spin)
+    stream = scaling_corpus(n + pool, originals, donors, seed=3, spin=scaling_spin())
     rng = np.random.default_rng(3)
     held = set(rng.choice(n + pool, size=pool, replace=False).tolist())
     queries: list[dict] = []
@@ -98,32 +89,33 @@ def build_index(path: Path, n: int, pool: int, batch: int, semantic: bool
             "keys": stats["keys"], "pairs": stats["pairs"]}, queries
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def serve(path: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = dict(os.environ)
+def serve(path: Path, workers: int = 1) -> tuple[subprocess.Popen, str]:
+    """``copytrace serve PATH`` on a free loopback port, once /health answers: (process, URL).
+    RuntimeError with the server's last words when it does not start."""
+    import urllib.request
+
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "copytrace", "serve", str(path), "--port",
-                             str(port), "--workers", str(workers)], env=env,
+                             str(port), "--workers", str(workers)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    import httpx
-
     for _ in range(300):
         try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
+            with urllib.request.urlopen(url + "/health", timeout=2):
                 return proc, url
-        except httpx.HTTPError:
+        except OSError:
             pass
         if proc.poll() is not None:
             break
         time.sleep(0.2)
     proc.kill()
-    raise SystemExit("server did not start: " + proc.stderr.read().decode()[-2000:])
+    raise RuntimeError("server did not start: " + proc.stderr.read().decode()[-2000:])
 
 
 def run_load(url: str, texts: list[str], total: int, clients: int, semantic: bool,

@@ -223,6 +223,22 @@ def scaling_inputs(articles: list[dict]) -> tuple[list[str], list[str]]:
     return independent_subset([a["text"] for a in articles[:-500]]), donors
 
 
+def scaling_spin():
+    """The spinner `scaling_corpus` makes spun copies with (30% of words, Aiksaurus), or None
+    without Aiksaurus data (spun copies then become edited ones)."""
+    from bench import spinner
+
+    try:
+        spinner.thesaurus()
+    except FileNotFoundError:
+        return None
+
+    def spin(text, rng):
+        return spinner.spin(text, 0.3, rng)[0]
+
+    return spin
+
+
 # Runs the copytrace CLI and writes the process's own peak RSS (KiB) to argv[1] at exit, so that
 # each scan's memory is its own (RUSAGE_CHILDREN would report the largest child so far, and
 # ru_maxrss would include the parent's memory at fork time).
@@ -263,15 +279,7 @@ def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("defau
     if not articles:
         return [{"error": "../shared/data/news is not present; scan benchmark skipped"}]
     originals, donors = scaling_inputs(articles)
-    try:
-        from bench import spinner
-
-        spinner.thesaurus()
-
-        def spin(text, rng):
-            return spinner.spin(text, 0.3, rng)[0]
-    except FileNotFoundError:  # no Aiksaurus data: spun copies become edited ones
-        spin = None
+    spin = scaling_spin()
     plan = [(n, m) for n in sizes for m in modes] + [(n, "fast") for n in fast_sizes
                                                       if n not in sizes or "fast" not in modes]
     out = []

@@ -92,29 +92,16 @@ def test_page_is_served_with_a_strict_policy_and_schema_is_published(client):
 
 def test_serve_with_two_worker_processes(tmp_path):
     import json
-    import socket
-    import subprocess
-    import sys
-    import time
     import urllib.request
+
+    from bench.load import serve
 
     path = tmp_path / "ix.db"
     Index(path, create=True).close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "copytrace", "serve", str(path), "--port",
-                             str(port), "--workers", "2"], stderr=subprocess.PIPE)
+    proc, url = serve(path, workers=2)
     try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                    assert json.loads(r.read()) == {"status": "ok", "documents": 0}
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not start: " + proc.stderr.read().decode()[-2000:])
+        with urllib.request.urlopen(url + "/health", timeout=5) as r:
+            assert json.loads(r.read()) == {"status": "ok", "documents": 0}
     finally:
         proc.terminate()
     assert proc.wait(20) is not None  # the workers stop with it

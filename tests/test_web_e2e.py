@@ -3,11 +3,6 @@ selenium): index the seeds, query with seed 001's text, see 000 with highlighted
 document carrying HTML and script renders as text."""
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,12 +23,6 @@ PROBE = ('<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"
          " ".join(f"word{k}" for k in range(120)))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from copytrace.document import Document
@@ -45,19 +34,9 @@ def server(tmp_path_factory):
         docs = [d for d in read_inputs([SEEDS]) if isinstance(d, Document)
                 and not d.id.startswith("001")]
         ix.add(docs + [Document(id="<b>probe</b>", text=PROBE)])
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "copytrace", "serve", str(path), "--port",
-                             str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("server did not start: " + proc.stderr.read().decode()[-2000:])
+    from bench.load import serve
+
+    proc, url = serve(path)
     yield url
     proc.terminate()
     proc.wait(10)
