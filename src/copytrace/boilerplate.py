@@ -12,7 +12,9 @@ when BOTH
 1. they are mostly made of frequent lines: the median share of their tokens in frequent lines is at
    least ``min_repeated`` (0.5) -- a page of site chrome around a fresh article is not; and
 2. they are similar as wholes: the mean pairwise MinHash similarity of up to ``sample`` of them
-   (32-function signatures over their full text) is at least ``max_similarity`` (0.25).
+   (32-function signatures over their full text) is at least ``max_similarity`` (0.25). The
+   sample is drawn by a hash of line and document (`sample_priority`), so every engine judges
+   the same documents whatever order it reads them in.
 So chrome is found however large it is, as long as the pages around it differ; and a paragraph that
 four edited copies of one article keep unchanged stays matchable.
 """
@@ -61,28 +63,87 @@ def _line_keys(hashes, lines, doc_tok, out_key, out_doc, out_first, out_last):
     return k
 
 
+def line_records(tokens: list[Tokens]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One record per (document, non-empty line) of ``tokens`` (with line numbers): the line's
+    key, the document's position in ``tokens`` and the line's first and last (exclusive) token."""
+    n_docs = len(tokens)
+    doc_tok = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in tokens], out=doc_tok[1:])
+    total = int(doc_tok[-1])
+    key = np.empty(total, np.uint64)
+    doc = np.empty(total, np.int64)
+    first = np.empty(total, np.int64)
+    last = np.empty(total, np.int64)
+    if total == 0:
+        return key, doc, first, last
+    hashes = np.concatenate([t.hash for t in tokens])
+    lines = np.concatenate([t.line for t in tokens])
+    n = _line_keys(hashes, lines, doc_tok, key, doc, first, last)
+    return key[:n], doc[:n], first[:n], last[:n]
+
+
+def sample_priority(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """A pseudo-random priority of each (line key, document) row, as a non-negative int64: the
+    documents judged for a frequent line are its ``sample`` of lowest priority. Depends only on
+    the row, so every engine draws the same sample whatever the order it meets the rows in."""
+    from copytrace.normalize import mix64_array
+
+    h = mix64_array(keys.astype(np.uint64) ^ mix64_array(docs.astype(np.uint64)))
+    return (h >> np.uint64(1)).astype(np.int64)
+
+
+def look_like_copies(repeated: np.ndarray, sigs: np.ndarray, params: BoilerplateParams) -> bool:
+    """Whether the sampled documents carrying one frequent line look like copies of one text
+    (then the line is not boilerplate): ``repeated`` is each one's share of tokens in frequent
+    lines, ``sigs`` their 32-function MinHash signatures over the full text (`small_signatures`)."""
+    if np.median(repeated) < params.min_repeated:
+        return False
+    eq = (sigs[:, None, :] == sigs[None, :, :]).mean(axis=2)
+    m = len(sigs)
+    return (eq.sum() - m) / (m * (m - 1)) >= params.max_similarity
+
+
+def small_signatures(tokens: list[Tokens]) -> np.ndarray:
+    """The 32-function signatures that `look_like_copies` compares."""
+    return MinHasher(num_perm=32, seed=7).signatures([t.hash for t in tokens])
+
+
+def apply_boilerplate(tokens: list[Tokens], boiler: np.ndarray, records=None
+                      ) -> tuple[list[np.ndarray], list[int]]:
+    """Masks (True at boilerplate tokens) and boilerplate character counts of ``tokens``, given
+    the boilerplate line keys (sorted or not). ``records``: `line_records(tokens)` if at hand."""
+    n_docs = len(tokens)
+    masks = [np.zeros(len(t), dtype=bool) for t in tokens]
+    if len(boiler) == 0 or n_docs == 0:
+        return masks, [0] * n_docs
+    key, doc, first, last = records if records is not None else line_records(tokens)
+    is_b = np.isin(key, np.asarray(boiler, dtype=np.uint64))
+    if not is_b.any():
+        return masks, [0] * n_docs
+    bd, bf, bl = doc[is_b], first[is_b], last[is_b]
+    for d, f, l_ in zip(bd.tolist(), bf.tolist(), bl.tolist()):
+        masks[d][f:l_] = True
+    doc_tok = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in tokens], out=doc_tok[1:])
+    starts = np.concatenate([t.start for t in tokens]).astype(np.int64)
+    ends = np.concatenate([t.end for t in tokens]).astype(np.int64)
+    span = ends[doc_tok[bd] + bl - 1] - starts[doc_tok[bd] + bf]
+    chars = np.bincount(bd, weights=span, minlength=n_docs).astype(np.int64)
+    return masks, chars.tolist()
+
+
 def find_boilerplate(tokens: list[Tokens], params: BoilerplateParams = BoilerplateParams()
                      ) -> tuple[list[np.ndarray], list[int]]:
     """For each document, a boolean mask over its tokens (True where the token is boilerplate)
     and the number of characters in its boilerplate lines (first to last token of each line)."""
     n_docs = len(tokens)
-    masks = [np.zeros(len(t), dtype=bool) for t in tokens]
-    none = (masks, [0] * n_docs)
+    none = ([np.zeros(len(t), dtype=bool) for t in tokens], [0] * n_docs)
     if n_docs < params.min_docs:
         return none
-    doc_tok = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in tokens], out=doc_tok[1:])
-    total = int(doc_tok[-1])
-    if total == 0:
+    records = line_records(tokens)
+    key, doc, first, last = records
+    if len(key) == 0:
         return none
-    hashes = np.concatenate([t.hash for t in tokens])
-    lines = np.concatenate([t.line for t in tokens])
-    key = np.empty(total, np.uint64)
-    doc = np.empty(total, np.int64)
-    first = np.empty(total, np.int64)
-    last = np.empty(total, np.int64)
-    n = _line_keys(hashes, lines, doc_tok, key, doc, first, last)
-    key, doc, first, last = key[:n], doc[:n], first[:n], last[:n]
 
     # document frequency of each line key (a line repeated inside one document counts once)
     pk, pd = unique_rows(key, doc)
@@ -99,35 +160,20 @@ def find_boilerplate(tokens: list[Tokens], params: BoilerplateParams = Boilerpla
     # which documents carry each frequent line; judge whether they are otherwise different
     sel = np.isin(pk, frequent)
     fk, fd = pk[sel], pd[sel]
+    prio = sample_priority(fk, fd)
     starts = np.flatnonzero(np.r_[True, fk[1:] != fk[:-1]])
     ends = np.r_[starts[1:], len(fk)]
     involved = np.unique(fd)
-    hasher = MinHasher(num_perm=32, seed=7)
-    small = hasher.signatures([tokens[i].hash for i in involved])
-    row_of = {int(d): r for r, d in enumerate(involved)}
+    small = small_signatures([tokens[i] for i in involved])
+    row_of = np.full(n_docs, -1, dtype=np.int64)
+    row_of[involved] = np.arange(len(involved))
     boiler = []
-    rng = np.random.default_rng(0)
     for s, e in zip(starts, ends):
         docs = fd[s:e]
         if len(docs) > params.sample:
-            docs = rng.choice(docs, params.sample, replace=False)
-        if np.median(repeated[docs]) < params.min_repeated:
-            boiler.append(fk[s])
-            continue
-        sig = small[[row_of[int(d)] for d in docs]]
-        eq = (sig[:, None, :] == sig[None, :, :]).mean(axis=2)
-        m = len(docs)
-        mean_sim = (eq.sum() - m) / (m * (m - 1))
-        if mean_sim < params.max_similarity:
+            docs = docs[np.argsort(prio[s:e], kind="stable")[:params.sample]]
+        if not look_like_copies(repeated[docs], small[row_of[docs]], params):
             boiler.append(fk[s])
     if not boiler:
         return none
-    is_b = np.isin(key, np.array(boiler, dtype=np.uint64))
-    bd, bf, bl = doc[is_b], first[is_b], last[is_b]
-    for d, f, l_ in zip(bd.tolist(), bf.tolist(), bl.tolist()):
-        masks[d][f:l_] = True
-    starts = np.concatenate([t.start for t in tokens]).astype(np.int64)
-    ends = np.concatenate([t.end for t in tokens]).astype(np.int64)
-    span = ends[doc_tok[bd] + bl - 1] - starts[doc_tok[bd] + bf]
-    chars = np.bincount(bd, weights=span, minlength=n_docs).astype(np.int64)
-    return masks, chars.tolist()
+    return apply_boilerplate(tokens, np.array(boiler, dtype=np.uint64), records)
