@@ -265,12 +265,20 @@ class SemanticVerifier:
         ``shared`` (rare names and numbers in common) to reach ``story_entities`` and the dates
         to be at most ``story_days`` apart: alike in topic is not one event."""
         self.embed([i, j])
-        al = align_sentences(self.vectors[i], self.vectors[j], self.p)
-        rel = classify(al, self.langs[i], self.langs[j], self.p)
-        if rel == "same-story" and ((shared or 0) < self.p.story_entities
-                                    or days_apart(date_i, date_j) > self.p.story_days):
-            rel = None
-        return al, rel
+        return judge(self.vectors[i], self.vectors[j], self.langs[i], self.langs[j], self.p,
+                     shared, date_i, date_j)
+
+
+def judge(va: SentenceVectors, vb: SentenceVectors, lang_a: str, lang_b: str,
+          p: SemanticParams, shared: int | None = None, date_a: str | None = None,
+          date_b: str | None = None) -> tuple[SemanticAlignment, str | None]:
+    """Sentence alignment and relation of two embedded documents (`SemanticVerifier.verify`)."""
+    al = align_sentences(va, vb, p)
+    rel = classify(al, lang_a, lang_b, p)
+    if rel == "same-story" and ((shared or 0) < p.story_entities
+                                or days_apart(date_a, date_b) > p.story_days):
+        rel = None
+    return al, rel
 
 
 def days_apart(a: str | None, b: str | None) -> float:

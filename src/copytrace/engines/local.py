@@ -130,9 +130,14 @@ def prepare(docs: list[Document], cfg: ScanConfig, progress: Progress = NullProg
     tokens = [t for part in parts for t in part]
     progress.done()
     masks, bchars = find_boilerplate(tokens, cfg.boilerplate)
-    matchable = [t.select(~m) if c else t for t, m, c in zip(tokens, masks, bchars)]
-    matchable = [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in matchable]
-    return tokens, matchable, bchars
+    return tokens, matchable_tokens(tokens, masks, bchars), bchars
+
+
+def matchable_tokens(tokens: list[Tokens], masks: list[np.ndarray], bchars: list[int]
+                     ) -> list[Tokens]:
+    """The tokens left to match once boilerplate (``masks``) is removed, without line numbers."""
+    out = [t.select(~m) if c else t for t, m, c in zip(tokens, masks, bchars)]
+    return [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in out]
 
 
 _NO_LINES = np.empty(0, dtype=np.int32)
@@ -250,7 +255,7 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
 
     t = time.perf_counter()
     results = _assign_families(docs, matchable, bchars, spun, edges, pairs, cfg, verifier,
-                               copies, sem)
+                               needed, copies, sem)
     _assign_stories(results, edges, story_links)
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
@@ -270,7 +275,8 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
 def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list[int],
                      spun: list[float | None], edges: list[Edge],
                      pairs: dict[tuple[int, int], Pair], cfg: ScanConfig, verifier: Verifier,
-                     copies: set[int], sem: SemanticVerifier | None = None) -> list[DocResult]:
+                     needed: np.ndarray, copies: set[int], sem: SemanticVerifier | None = None
+                     ) -> list[DocResult]:
     n = len(docs)
     ids = [d.id for d in docs]
     dates = [d.date for d in docs]
@@ -295,7 +301,11 @@ def _assign_families(docs: list[Document], matchable: list[Tokens], bchars: list
                 continue
             key = (min(m, src), max(m, src))
             if key not in pairs:  # linked through other members: align with the source itself
-                v, = verifier.verify(np.array([key]))
+                if needed[key[0]] and needed[key[1]]:
+                    v, = verifier.verify(np.array([key]))
+                else:  # a member joined by its sentences only: not in the verifier's tables
+                    v, = Verifier([matchable[key[0]], matchable[key[1]]],
+                                  cfg.verify_params()).verify(np.array([[0, 1]]))
                 if v.relation is not None:
                     pairs[key] = make_pair(key[0], key[1], v, docs, cfg, spun)
                 elif sem is not None:
