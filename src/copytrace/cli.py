@@ -173,10 +173,39 @@ def _finish(problems: list[Problem], quiet: bool) -> int:
     return EXIT_OK
 
 
+class Engine(str, Enum):
+    local = "local"
+    spark = "spark"
+
+
+class Format(str, Enum):
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
 @app.command()
 def scan(
-    inputs: list[Path] = InputsArg,
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder (created if missing)."),
+    inputs: list[str] = typer.Argument(
+        ..., show_default=False,
+        help="Files and folders to read (.txt .md .html .jsonl[.gz] .csv .parquet .warc[.gz]); "
+        "folders are walked recursively. With --engine spark also URIs Spark can read "
+        "(hdfs://, s3a://, gs://, file://...)."),
+    out: str = typer.Option(..., "--out", "-o", help="Output folder (created if missing; a URI "
+                            "with --engine spark)."),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local: this process, all "
+                                  "cores. spark: Apache Spark (pip install 'copytrace[spark]'), "
+                                  "same stages and same results, for corpora beyond one machine."),
+    master: Optional[str] = typer.Option(None, "--master", help="Spark master URL (spark://..., "
+                                         "yarn, k8s://..., local[N]) [default: the active "
+                                         "session's, else local[*]]."),
+    conf: list[str] = typer.Option([], "--conf", help="Spark setting KEY=VALUE (repeatable), "
+                                   "e.g. --conf spark.executor.memory=8g."),
+    work_dir: Optional[str] = typer.Option(None, "--work-dir", help="Spark: folder for the "
+                                           "stages' intermediate tables [default: OUT/_work, "
+                                           "removed at the end]."),
+    fmt: Format = typer.Option(Format.jsonl, "--format", help="jsonl, or parquet "
+                               "(documents.parquet and pairs.parquet; with Spark, folders of "
+                               "parquet parts)."),
     workers: Optional[int] = Workers,
     threshold: float = Threshold,
     num_perm: int = NumPerm,
@@ -201,33 +230,93 @@ def scan(
     Writes OUT/documents.jsonl (one line per document),
     OUT/pairs.jsonl (one line per related pair, passages as character offsets),
     OUT/report.html and OUT/skipped.jsonl.
+    With --engine spark: OUT/documents/ and OUT/pairs/ (the same records as part files,
+    in the same order), OUT/skipped.jsonl and OUT/stats.json.
     Exit code 0: every input read; 2: some inputs skipped; 1: fatal error.
     """
+    cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs, spin, spun,
+                  semantic)
+    if engine == Engine.spark:
+        raise typer.Exit(_scan_spark(inputs, out, cfg, master, conf, work_dir, fmt.value,
+                                     id_field, text_field, strict, quiet))
     from copytrace.report.html import write_report
     from copytrace.report.jsonl import write_jsonl
 
-    cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs, spin, spun,
-                  semantic)
-    docs, problems, result = _read_and_scan(inputs, cfg, id_field, text_field, strict, quiet)
+    out_dir = Path(out)
+    docs, problems, result = _read_and_scan([Path(p) for p in inputs], cfg, id_field,
+                                            text_field, strict, quiet)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        write_jsonl(out / "documents.jsonl", (r.to_json() for r in result.results))
-        write_jsonl(out / "pairs.jsonl", (p.to_json() for p in result.pairs))
-        write_jsonl(out / "skipped.jsonl", ({"path": p.path, "record": p.record,
-                                             "reason": p.reason} for p in problems))
-        write_report(out / "report.html", result.documents, result.results, result.pairs,
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if fmt == Format.parquet:
+            from copytrace.report.jsonl import write_parquet
+
+            write_parquet(out_dir / "documents.parquet", [r.to_json() for r in result.results])
+            write_parquet(out_dir / "pairs.parquet", [p.to_json() for p in result.pairs],
+                          ["a", "b", "relation", "direction", "similarity", "containment_ab",
+                           "containment_ba", "passages"])
+        else:
+            write_jsonl(out_dir / "documents.jsonl", (r.to_json() for r in result.results))
+            write_jsonl(out_dir / "pairs.jsonl", (p.to_json() for p in result.pairs))
+        write_jsonl(out_dir / "skipped.jsonl", ({"path": p.path, "record": p.record,
+                                                 "reason": p.reason} for p in problems))
+        write_report(out_dir / "report.html", result.documents, result.results, result.pairs,
                      problems, result.stats, max_pairs=max_report_pairs)
     except OSError as e:
         _say("error", f"cannot write to {out}: {e.strerror or e}")
         raise typer.Exit(EXIT_FATAL) from None
     if not quiet:
-        s = result.stats
-        out_console.print(
-            f"{s['documents']} documents, {s['families']} copy families, "
-            f"{s['stories'] - s['singleton_stories']} stories of 2+ documents, "
-            f"{s['related_pairs']} related pairs ({s['candidate_pairs']} candidates checked) in "
-            f"{s['seconds']['total']:.1f} s -> {out}/", highlight=False)
+        _summary(result.stats, out)
     raise typer.Exit(_finish(problems, quiet))
+
+
+def _summary(s: dict, out: str) -> None:
+    out_console.print(
+        f"{s['documents']} documents, {s['families']} copy families, "
+        f"{s['stories'] - s['singleton_stories']} stories of 2+ documents, "
+        f"{s['related_pairs']} related pairs ({s['candidate_pairs']} candidates checked) in "
+        f"{s['seconds']['total']:.1f} s -> {out}/", highlight=False)
+
+
+def _scan_spark(inputs: list[str], out: str, cfg, master: Optional[str], conf: list[str],
+                work_dir: Optional[str], fmt: str, id_field: str, text_field: str, strict: bool,
+                quiet: bool) -> int:
+    """`scan --engine spark`: returns the exit code."""
+    settings = {}
+    for item in conf:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise typer.BadParameter(f"--conf wants KEY=VALUE, got {item!r}")
+        settings[key.strip()] = value.strip()
+    try:
+        from copytrace.engines import spark as engine
+        from copytrace.ingest import FieldMap
+
+        opts = engine.SparkOptions(master=master, conf=settings, work_dir=work_dir)
+        session = engine.spark_session(opts)
+    except ImportError:
+        _say("error", "the Spark engine needs pyspark: pip install 'copytrace[spark]'")
+        return EXIT_FATAL
+    except Exception as e:  # the JVM did not start: say why in one line
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        _say("error", f"Spark could not start ({first}). It needs Java 17 or newer "
+             "(JAVA_HOME or java on PATH).")
+        return EXIT_FATAL
+    try:
+        stats = engine.scan(inputs, out, cfg, opts, FieldMap(id=id_field, text=text_field),
+                            fmt, RichProgress(not quiet), session, strict=strict)
+    except engine.ScanProblem as e:
+        _say("error", e)
+        return EXIT_FATAL
+    problems = stats.pop("_problems", [])
+    if not quiet:
+        for p in problems:
+            _say("skipped", p)
+    if stats["documents"] == 0:
+        _say("error", "no documents could be read from the inputs.")
+        return EXIT_FATAL
+    if not quiet:
+        _summary(stats, out)
+    return _finish(problems, quiet)
 
 
 def _one(path: Path, id_field: str, text_field: str) -> Document:

@@ -612,18 +612,19 @@ class _Run:
 
 
 def _list_inputs(spark, inputs: list[str]
-                 ) -> tuple[list[tuple[int, str, str, bool]], list[Problem]]:
+                 ) -> tuple[list[tuple[int, str, str, bool]], list[tuple[float, Problem]]]:
     """Input files in reading order: local files as the local engine walks them, then files
-    under URIs (sorted by path): (rank, path to read, path to report, read through Spark)."""
+    under URIs (sorted by path): (rank, path to read, path to report, read through Spark), and
+    the inputs that cannot be listed."""
     from copytrace.ingest import iter_files
 
     files: list[tuple[int, str, str, bool]] = []
-    problems: list[Problem] = []
+    problems: list[tuple[float, Problem]] = []  # (just after this file rank, problem)
     local = [p[7:] if str(p).startswith("file://") else p for p in inputs if not is_uri(p)
              or str(p).startswith("file://")]
     for item in iter_files(local):
         if isinstance(item, Problem):
-            problems.append(item)
+            problems.append((len(files) - 0.5, item))  # sorted with the files' problems
         else:
             files.append((len(files), str(item.absolute()), str(item), False))
     remote = [p for p in inputs if is_uri(p) and not str(p).startswith("file://")]
@@ -635,7 +636,8 @@ def _list_inputs(spark, inputs: list[str]
                 found = (spark.read.format("binaryFile").option("recursiveFileLookup", "true")
                          .load(uri).select("path").collect())
             except AnalysisException as e:
-                problems.append(Problem(uri, f"cannot list: {str(e).splitlines()[0]}"))
+                problems.append((len(files) - 0.5,
+                                 Problem(uri, f"cannot list: {str(e).splitlines()[0]}")))
                 continue
             for row in sorted(found, key=lambda r: r.path):
                 name = row.path.rsplit("/", 1)[-1]
@@ -644,12 +646,18 @@ def _list_inputs(spark, inputs: list[str]
     return files, problems
 
 
+class ScanProblem(Exception):
+    """A scan that cannot go on (``strict`` and an unreadable input)."""
+
+
 def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
          opts: SparkOptions | None = None, fields=None, fmt: str = "jsonl",
-         progress: Progress | None = None, spark=None) -> dict:
+         progress: Progress | None = None, spark=None, strict: bool = False) -> dict:
     """Scan ``inputs`` (paths or URIs) on Spark and write the output contract under ``out``:
     ``documents/`` and ``pairs/`` (jsonl part files, or parquet with ``fmt="parquet"``, rows in
-    the local engine's order), ``skipped.jsonl`` and ``stats.json``. Returns the stats."""
+    the local engine's order), ``skipped.jsonl`` and ``stats.json``. Returns the stats, with
+    the inputs skipped (`Problem`) under ``_problems``. ``strict``: raise `ScanProblem` at the
+    first unreadable input instead."""
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
 
@@ -673,11 +681,12 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
 
     # ---- read
     run.stage("Reading")
-    files, problems = _list_inputs(spark, inputs)
+    files, unlisted = _list_inputs(spark, inputs)
+    problems = [p for _, p in unlisted]
     if not files:
         run.end()
         _write_small(out, problems, {"documents": 0})
-        return {"documents": 0, "problems": len(problems)}
+        return {"documents": 0, "problems": len(problems), "_problems": problems}
     fdf = spark.createDataFrame([f[:3] for f in files], "rank int, path string, shown string")
     remote = [p for _, p, _, rem in files if rem]
     parts = []
@@ -707,12 +716,18 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
         keep.where(F.col("nth") > 1))
     keep = keep.where(F.col("nth") == 1)
     firsts = keep.select("id", F.col("path").alias("first_path"))
-    for r in dropped.join(firsts, "id", "left").select("id", "path", "record", "first_path") \
-            .collect():
-        problems.append(Problem(r.path, f"duplicate id {r.id!r} (first seen in "
-                                f"{r.first_path}); record skipped", r.record))
-    for r in read.where(F.col("reason").isNotNull()).select("path", "record", "reason").collect():
-        problems.append(Problem(r.path, r.reason, r.record))
+    found = [(r["rank"], r.record or 0, Problem(
+        r.path, f"duplicate id {r.id!r} (first seen in {r.first_path}); record skipped",
+        r.record)) for r in dropped.join(firsts, "id", "left")
+        .select("rank", "id", "path", "record", "first_path").collect()]
+    found += [(r["rank"], r.record or 0, Problem(r.path, r.reason, r.record))
+              for r in read.where(F.col("reason").isNotNull())
+              .select("rank", "path", "record", "reason").collect()]
+    found += [(rank, 0, p) for rank, p in unlisted]
+    problems = [p for *_, p in sorted(found, key=lambda x: x[:2])]  # in reading order
+    if strict and problems:
+        run.end()
+        raise ScanProblem(f"{problems[0]} (--strict: stopping)")
     per_file = Window.partitionBy("rank").orderBy("pos")
     keep = keep.withColumn("k", F.row_number().over(per_file) - 1)
     counts = sorted((r["rank"], r["count"]) for r in keep.groupBy("rank").count().collect())
@@ -724,7 +739,7 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     if n == 0:
         run.end()
         _write_small(out, problems, {"documents": 0})
-        return {"documents": 0, "problems": len(problems)}
+        return {"documents": 0, "problems": len(problems), "_problems": problems}
     p_docs = max(2 * par, -(-n // opts.docs_per_partition))
     p_shuffle = max(par, -(-n // (4 * opts.docs_per_partition)))
     spark.conf.set("spark.sql.shuffle.partitions", str(p_shuffle))
@@ -980,7 +995,7 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     _write_small(out, problems, stats)
     if not opts.keep_work:
         _remove(spark, work)
-    return stats
+    return {**stats, "_problems": problems}
 
 
 def components(run: _Run, edges, name: str):

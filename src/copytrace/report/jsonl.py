@@ -34,3 +34,25 @@ def atomic_write(path: Path, lines: Iterable[str]) -> None:
 
 def write_jsonl(path: Path, objects: Iterable[dict[str, Any]]) -> None:
     atomic_write(path, (json.dumps(o, ensure_ascii=False) + "\n" for o in objects))
+
+
+def write_parquet(path: Path, records: list[dict[str, Any]], columns: list[str] = ()) -> None:
+    """Records as one parquet file (columns in the records' field order), written atomically;
+    with no records, ``columns`` (as empty text columns) keep the file's schema readable."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(records) if records else \
+        pa.table({c: pa.array([], pa.string()) for c in columns})
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

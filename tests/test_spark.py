@@ -1,0 +1,184 @@
+"""The Spark engine (local[2]) gives what the local engine gives: families, relations, stories,
+pairs and passages, record for record and in the same order."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SEEDS, needs_shared
+
+pytest.importorskip("pyspark", reason="the Spark extra is not installed (copytrace[spark])")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("no Java runtime for Spark (.ci/run installs openjdk-17-jre-headless)",
+                allow_module_level=True)
+
+from copytrace.engines import spark as sp  # noqa: E402
+from copytrace.engines.local import ScanConfig, scan  # noqa: E402
+from copytrace.ingest import read_inputs  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def session():
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    s = sp.spark_session(sp.SparkOptions(master="local[2]"))
+    yield s
+    s.stop()
+
+
+def _local(inputs, cfg=None):
+    """The local engine's records (documents, pairs, skipped) for ``inputs``."""
+    items = list(read_inputs(inputs))
+    docs = [d for d in items if not isinstance(d, sp.Problem)]
+    problems = [p for p in items if isinstance(p, sp.Problem)]
+    res = scan(docs, cfg or ScanConfig())
+    return ([r.to_json() for r in res.results], [p.to_json() for p in res.pairs],
+            [{"path": p.path, "record": p.record, "reason": p.reason} for p in problems])
+
+
+def _read_parts(folder):
+    out = []
+    for name in sorted(os.listdir(folder)):
+        if name.startswith("part-"):
+            with open(folder / name) as fh:
+                out += [json.loads(line) for line in fh]
+    return out
+
+
+def _spark(session, inputs, out, cfg=None, **kw):
+    stats = sp.scan([str(p) for p in inputs], str(out), cfg or ScanConfig(), spark=session, **kw)
+    with open(out / "skipped.jsonl") as fh:
+        skipped = [json.loads(line) for line in fh]
+    return _read_parts(out / "documents"), _read_parts(out / "pairs"), skipped, stats
+
+
+def test_seeds_give_the_same_output_as_the_local_engine(session, tmp_path):
+    docs, pairs, skipped, stats = _spark(session, [SEEDS], tmp_path / "out")
+    want_docs, want_pairs, want_skipped = _local([SEEDS])
+    assert docs == want_docs
+    assert pairs == want_pairs
+    assert skipped == want_skipped == []
+    # the comparison covered a copy family, same-story links and one story of all five
+    assert {p["relation"] for p in pairs} == {"edited", "same-story"}
+    assert len({d["story"] for d in docs}) == 1
+    assert stats["documents"] == 5 and not (tmp_path / "out" / "_work").exists()
+
+
+def test_components_are_those_of_union_find(session, tmp_path):
+    """Large-star / small-star on graphs with long chains (the slow case), stars, and cycles."""
+    from copytrace.cluster import UnionFind
+
+    rng = random.Random(7)
+    nodes = list(range(400))
+    rng.shuffle(nodes)
+    edges = [(nodes[i], nodes[i + 1]) for i in range(0, 150)]  # one chain of 151 nodes
+    edges += [(nodes[200], nodes[k]) for k in range(201, 260)]  # a star
+    edges += [(nodes[k], nodes[k + 1]) for k in range(300, 320)] + [(nodes[320], nodes[300])]
+    edges += [(rng.choice(nodes[330:]), rng.choice(nodes[330:])) for _ in range(40)]
+    edges = [(min(a, b), max(a, b)) for a, b in edges if a != b]
+    df = session.createDataFrame(edges, "a long, b long")
+    run = sp._Run(session, str(tmp_path / "work"), sp.SparkOptions(), sp.NullProgress())
+    got = {r.node: r.comp for r in sp.components(run, df, "cc").collect()}
+    uf = UnionFind(400)
+    for a, b in edges:
+        uf.union(a, b)
+    linked = {x for e in edges for x in e}
+    want = {}
+    for x in linked:
+        want.setdefault(uf.find(x), []).append(x)
+    assert got == {x: min(members) for members in want.values() for x in members}
+
+
+def test_a_huge_bucket_costs_linear_pairs_and_gives_the_local_result(session, tmp_path):
+    """200 copies of one page: every LSH band is one bucket of 200 documents, over max_bucket
+    (64) when the band misses the pages' last line; such a bucket emits a star and a chain, not
+    19,900 pairs, and the family is whole."""
+    base = (open(next(SEEDS.glob("000_*.txt")), encoding="utf-8").read())
+    words = base.split()
+    (tmp_path / "in").mkdir()
+    with open(tmp_path / "in" / "pages.jsonl", "w") as fh:
+        for i in range(200):
+            text = " ".join(words[:300]) + f"\n\nPage {i} of the archive, item {i * 7919}."
+            fh.write(json.dumps({"id": f"p{i:03d}", "text": text}) + "\n")
+    cfg = ScanConfig(semantic=False)
+    docs, pairs, _, stats = _spark(session, [tmp_path / "in"], tmp_path / "out", cfg)
+    want_docs, want_pairs, _ = _local([tmp_path / "in"], cfg)
+    assert stats["candidate_pairs"] < 19_900 / 10  # stars and chains, not all pairs
+    assert docs == want_docs and pairs == want_pairs
+    assert len({d["family"] for d in docs}) == 1
+
+
+def test_bad_inputs_are_skipped_and_reported_like_the_local_engine(session, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(next(SEEDS.glob("001_*.txt")), folder)
+    (folder / "records.jsonl").write_text(
+        '{"id": "r1", "text": "A record that reads fine, about a port strike."}\n'
+        '{broken json\n'
+        '{"id": "r1", "text": "the same id again"}\n'
+        '{"id": "r4", "text": ""}\n', encoding="utf-8")
+    (folder / "notes.xyz").write_text("not a supported type")
+    missing = tmp_path / "missing.jsonl"
+    docs, pairs, skipped, _ = _spark(session, [folder, missing], tmp_path / "out")
+    want_docs, want_pairs, want_skipped = _local([folder, missing])
+    assert skipped == want_skipped and len(skipped) == 5
+    assert docs == want_docs and [d["id"] for d in docs] == ["001_f4215d2a7ede82ba", "r1"]
+
+
+@pytest.mark.slow
+def test_a_generated_corpus_with_known_families_gives_the_local_result(session, tmp_path):
+    """3,000 real articles and their verbatim, edited, spun, truncated and site-wrapped copies
+    (the benchmark's generator), with the seeds: the same families, relations, stories, pairs
+    and passages; and the families are the generator's."""
+    needs_shared("news")
+    sys.path.insert(0, str(ROOT))
+    from bench.corpus import load_news
+    from bench.speed import scaling_corpus, scaling_inputs, scaling_spin
+
+    originals, donors = scaling_inputs(load_news(min_words=80, limit=1500))
+    corpus = list(scaling_corpus(3000, originals[:600], donors, seed=3, spin=scaling_spin()))
+    (tmp_path / "in").mkdir()
+    with open(tmp_path / "in" / "corpus.jsonl", "w") as fh:
+        for d in corpus:
+            fh.write(json.dumps({"id": d["id"], "text": d["text"]}) + "\n")
+    inputs = [tmp_path / "in", SEEDS]
+    docs, pairs, _, _ = _spark(session, inputs, tmp_path / "out")
+    want_docs, want_pairs, _ = _local(inputs)
+    assert len(docs) == 3005 and len(pairs) > 3000
+    assert docs == want_docs
+    assert pairs == want_pairs
+    truth = {d["id"]: d["family"] for d in corpus}
+    found = {d["id"]: d["family"] for d in docs if d["id"] in truth}
+    # each document lies in the family of the original it was made from ...
+    with_original = sum(found[i] == found[truth[i]] for i in truth)
+    assert with_original / len(truth) > 0.95
+    # ... and a found family holds one original only
+    originals = [i for i in truth if truth[i] == i]
+    assert len({found[i] for i in originals}) / len(originals) > 0.98
+    assert any(d["relation"] == "spun" for d in docs)
+
+
+@pytest.mark.slow
+def test_the_command_line_writes_parquet(tmp_path):
+    """`copytrace scan --engine spark --format parquet` in a fresh process."""
+    import pyarrow.parquet as pq
+
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "copytrace", "scan", str(SEEDS), "--out", str(out),
+                        "--engine", "spark", "--master", "local[2]", "--format", "parquet",
+                        "-q"], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    docs = pq.read_table(out / "documents").to_pylist()
+    pairs = pq.read_table(out / "pairs").to_pylist()
+    want_docs, want_pairs, _ = _local([SEEDS])
+    assert docs == want_docs
+    assert pairs == want_pairs
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["engine"] == "spark" and set(stats["seconds"]) >= {"Aligning", "Families"}
