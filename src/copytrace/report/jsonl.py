@@ -5,21 +5,22 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 
-def atomic_write(path: Path, lines: Iterable[str]) -> None:
-    """Write ``lines`` to ``path`` so that a reader sees the old file or the new one, never half."""
+@contextmanager
+def replacing(path: Path) -> Iterator[str]:
+    """A temporary file beside ``path`` to write; it replaces ``path`` when the block ends
+    without an error (a reader sees the old file or the new one, never half), and is removed
+    when it raises."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            for line in lines:
-                fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -32,6 +33,15 @@ def atomic_write(path: Path, lines: Iterable[str]) -> None:
         raise
 
 
+def atomic_write(path: Path, lines: Iterable[str]) -> None:
+    """Write ``lines`` to ``path`` atomically (`replacing`)."""
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        for line in lines:
+            fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def write_jsonl(path: Path, objects: Iterable[dict[str, Any]]) -> None:
     atomic_write(path, (json.dumps(o, ensure_ascii=False) + "\n" for o in objects))
 
@@ -42,17 +52,7 @@ def write_parquet(path: Path, records: list[dict[str, Any]], columns: list[str] 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pylist(records) if records else \
         pa.table({c: pa.array([], pa.string()) for c in columns})
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
