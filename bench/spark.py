@@ -69,16 +69,22 @@ def _records(path: Path):
                 yield json.loads(line)
 
 
-def same_records(a: Path, b: Path) -> tuple[bool, int, int]:
-    """Whether two outputs hold the same records in the same order; and how many differ."""
-    differ = n = 0
-    missing = object()
+def same_records(a: Path, b: Path) -> tuple[bool, int, int, list]:
+    """Whether two outputs hold the same records in the same order; how many records, how many
+    differ, and the first few differences (the fields that differ, both values)."""
     import itertools
 
-    for x, y in itertools.zip_longest(_records(a), _records(b), fillvalue=missing):
+    differ = n = 0
+    shown = []
+    for x, y in itertools.zip_longest(_records(a), _records(b), fillvalue={}):
         n += 1
-        differ += x != y
-    return differ == 0, n, differ
+        if x != y:
+            differ += 1
+            if len(shown) < 10:
+                shown.append({"id": x.get("id") or [x.get("a"), x.get("b")],
+                              **{k: [x.get(k), y.get(k)] for k in x.keys() | y.keys()
+                                 if x.get(k) != y.get(k)}})
+    return differ == 0, n, differ, shown
 
 
 def estimate(stats: dict, cores: int, target_docs: float = 1e9, seconds: float = 86_400) -> dict:
@@ -129,8 +135,10 @@ def main(argv: list[str] | None = None) -> dict:
             stats = json.loads((spark_out / "stats.json").read_text())
             result["spark"]["stats"] = stats
             for name in ("documents", "pairs"):
-                same, n, differ = same_records(local_out / f"{name}.jsonl", spark_out / name)
+                same, n, differ, shown = same_records(local_out / f"{name}.jsonl",
+                                                      spark_out / name)
                 result[f"same_{name}"] = same
+                result[f"{name}_differences"] = shown
                 result[f"{name}_records"] = n
                 result[f"{name}_differing"] = differ
             result["time_ratio_spark_over_local"] = round(
