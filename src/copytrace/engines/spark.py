@@ -402,16 +402,21 @@ def _bucket_fn(n: int, max_docs: int, counted: bool):
 
 PAIR_FIELDS = ("a long, b long, relation string, direction string, similarity double, "
                "containment_ab double, containment_ba double, "
-               "passages array<struct<a:array<long>,b:array<long>>>, raw_similarity double")
+               "passages array<struct<a:array<long>,b:array<long>>>, raw_similarity double, "
+               "raw_containment_ab double, raw_containment_ba double")
 PAIR_SCHEMA = PAIR_FIELDS + ", copy long"
 
 
 def _pair_row(rows: dict, a: int, b: int, pair, copy=None) -> None:
-    j = pair.to_json()  # rounded as the local engine writes them
+    """One pair's output fields (rounded as the local engine writes them) and its unrounded
+    similarity and containments (which rank links and choose sources, as locally)."""
+    j = pair.to_json()
     for k, v in (("a", a), ("b", b), ("relation", j["relation"]), ("direction", j["direction"]),
                  ("similarity", j["similarity"]), ("containment_ab", j["containment_ab"]),
                  ("containment_ba", j["containment_ba"]), ("passages", j["passages"]),
-                 ("raw_similarity", float(pair.similarity)), ("copy", copy)):
+                 ("raw_similarity", float(pair.similarity)),
+                 ("raw_containment_ab", float(pair.containment_ab)),
+                 ("raw_containment_ba", float(pair.containment_ba)), ("copy", copy)):
         rows[k].append(v)
 
 
@@ -889,8 +894,8 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     fam_edges = edges.join(comp_a, "a").select(
         "comp", F.lit(1).alias("t"), F.col("a").alias("x"), F.col("b").alias("y"),
         F.lit(None).cast("string").alias("id"), F.lit(None).cast("string").alias("date"),
-        F.lit(None).cast("long").alias("length"), F.col("containment_ab").alias("cab"),
-        F.col("containment_ba").alias("cba"), F.lit(False).alias("copy"),
+        F.lit(None).cast("long").alias("length"), F.col("raw_containment_ab").alias("cab"),
+        F.col("raw_containment_ba").alias("cba"), F.lit(False).alias("copy"),
         "kind")
     in_fam = all_pairs.join(comp_a, "a").join(
         comp.select(F.col("node").alias("b"), F.col("comp").alias("comp_b")), "b") \
