@@ -95,6 +95,9 @@ def spark_session(opts: SparkOptions | None = None):
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.python.worker.reuse": "true",
     }
+    quiet = Path(__file__).with_name("log4j2.properties")
+    if quiet.exists():  # driver-side logging: errors only (see the file)
+        settings["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile={quiet}"
     if master.startswith("local"):
         settings["spark.driver.memory"] = "4g"  # local mode: executors live in the driver JVM
         settings["spark.ui.enabled"] = "false"
@@ -323,12 +326,25 @@ FEATURES_SCHEMA = ("doc long, bands array<long>, anchors array<long>, skel array
                    "ents array<long>, spun double, length long, bchars long, chars long")
 
 
+def _anchors(seqs: list[np.ndarray], k: int, rate: int) -> list[np.ndarray]:
+    """Each token-hash sequence's distinct sampled shingles (`candidates.sampled_shingles`)."""
+    from copytrace.candidates import sampled_shingles
+
+    n = len(seqs)
+    doc_tok = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum([len(h) for h in seqs], out=doc_tok[1:])
+    flat = np.concatenate(seqs).astype(_U64, copy=False) if n else np.empty(0, _U64)
+    h, d = sampled_shingles(flat, doc_tok, k, rate)
+    bounds = np.searchsorted(d, np.arange(n + 1))
+    return [np.unique(h[bounds[i]:bounds[i + 1]]) for i in range(n)]
+
+
 def _features_fn(cfg: ScanConfig):
     """Per document what candidate search needs (as `local.scan` computes it)."""
     bands, rows = cfg.banding()
 
     def run(batches):
-        from copytrace.candidates import _band_keys, sampled_shingles
+        from copytrace.candidates import _band_keys
         from copytrace.fingerprint.minhash import MinHasher
         from copytrace.fingerprint.skeleton import content_mask, skeletons
         from copytrace.semantic import entity_keys
@@ -345,22 +361,14 @@ def _features_fn(cfg: ScanConfig):
             _band_keys(np.ascontiguousarray(sigs), bands, rows, keys)
             band_parts = [keys[:, d][keys[:, d] != 0] for d in range(n)]
 
-            def anchors(seqs, k, rate):
-                doc_tok = np.zeros(n + 1, dtype=np.int64)
-                np.cumsum([len(h) for h in seqs], out=doc_tok[1:])
-                flat = np.concatenate(seqs).astype(_U64, copy=False) if n else \
-                    np.empty(0, _U64)
-                h, d = sampled_shingles(flat, doc_tok, k, rate)
-                bounds = np.searchsorted(d, np.arange(n + 1))
-                return [np.unique(h[bounds[i]:bounds[i + 1]]) for i in range(n)]
 
             empty = [np.empty(0, _U64)] * n
-            anc = anchors([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate) \
+            anc = _anchors([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate) \
                 if cfg.anchor_rate else empty
             skel = empty
             if cfg.spun:
                 sk = skeletons(matchable, content_mask(matchable))
-                skel = anchors([t.hash for t in sk], cfg.skeleton_shingle, cfg.skeleton_rate)
+                skel = _anchors([t.hash for t in sk], cfg.skeleton_shingle, cfg.skeleton_rate)
             ents = [entity_keys(x, t) for x, t in zip(texts, matchable)] if cfg.semantic \
                 else empty
             spun = [round(x, 3) for x in spun_scores(texts, matchable)] if cfg.spin \
@@ -586,8 +594,12 @@ def _sources_fn():
 class _Run:
     """One scan: the session, the work folder, the stage timer."""
 
-    def __init__(self, spark, work: str, opts: SparkOptions, progress: Progress):
+    def __init__(self, spark, work: str, opts: SparkOptions, progress: Progress,
+                 cfg: ScanConfig | None = None):
         self.spark, self.work, self.opts, self.progress = spark, work.rstrip("/"), opts, progress
+        self.cfg = cfg or ScanConfig()
+        self.par = spark.sparkContext.defaultParallelism
+        self.n = self.p_docs = self.p_shuffle = 0
         self.seconds: dict[str, float] = {}
         self._stage: str | None = None
         self._t0 = 0.0
@@ -611,6 +623,13 @@ class _Run:
             df = df.repartition(partitions)
         df.write.mode("overwrite").parquet(path)
         return self.spark.read.parquet(path)
+
+    def sized(self, n: int) -> None:
+        """Partition counts for a corpus of ``n`` documents."""
+        self.n = n
+        self.p_docs = max(2 * self.par, -(-n // self.opts.docs_per_partition))
+        self.p_shuffle = max(self.par, -(-n // (4 * self.opts.docs_per_partition)))
+        self.spark.conf.set("spark.sql.shuffle.partitions", str(self.p_shuffle))
 
     def batch(self, rows: int) -> None:
         self.spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(rows))
@@ -664,7 +683,6 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     the inputs skipped (`Problem`) under ``_problems``. ``strict``: raise `ScanProblem` at the
     first unreadable input instead."""
     from pyspark.sql import functions as F
-    from pyspark.sql.window import Window
 
     from copytrace.ingest import FieldMap
 
@@ -680,30 +698,83 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     work = opts.work_dir or f"{out}/_work"
     if not is_uri(work):
         work = str(Path(work).absolute())
-    run = _Run(spark, work, opts, progress)
+    run = _Run(spark, work, opts, progress, cfg)
     t_start = time.perf_counter()
-    par = spark.sparkContext.defaultParallelism
 
-    # ---- read
     run.stage("Reading")
-    files, unlisted = _list_inputs(spark, inputs)
-    problems = [p for _, p in unlisted]
-    if not files:
+    docs, problems = _read(run, inputs, fields, strict)
+    if docs is None:
         run.end()
         _write_small(out, problems, {"documents": 0})
         return {"documents": 0, "problems": len(problems), "_problems": problems}
-    fdf = spark.createDataFrame([f[:3] for f in files], "rank int, path string, shown string")
+    n = run.n
+    run.stage("Boilerplate")
+    run.batch(opts.batch_docs)
+    docs = _boilerplate(run, docs)
+    run.stage("Fingerprinting")
+    feats = run.save(docs.select("idx", "text", "boiler").mapInArrow(_features_fn(cfg),
+                                                                     FEATURES_SCHEMA), "features")
+    run.stage("Candidate search")
+    cand, n_cand, n_lsh, n_skel = _candidates(run, feats)
+    run.stage("Aligning")
+    side = docs.select("idx", "id", "text", "boiler", "date").join(
+        feats.select(F.col("doc").alias("idx"), "spun"), "idx")
+    run.batch(opts.batch_pairs)
+    related = run.save(_with_sides(cand, side).mapInArrow(_verify_fn(cfg), PAIR_SCHEMA),
+                       "related")
+    semantic = None
+    if cfg.semantic:
+        run.stage("Sentences")
+        semantic = _sentences(run, docs, feats, related)
+    run.stage("Families")
+    edges, links, all_pairs, fam = _families(run, docs, feats, side, related, semantic)
+    run.stage("Stories")
+    result = _stories(run, docs, feats, fam, edges, links)
+    run.stage("Writing")
+    _write(result, all_pairs, out, fmt)
+    run.end()
+
+    stats_rows = result.agg(
+        F.countDistinct(F.when(F.col("relation") != "independent", F.col("family")))
+        .alias("families"), F.countDistinct("story").alias("stories")).first()
+    singles = result.groupBy("story").count().where(F.col("count") == 1).count()
+    stats = {
+        "engine": "spark", "master": spark.sparkContext.master, "documents": n,
+        "candidate_pairs": int(n_cand), "lsh_pairs": int(n_lsh), "skeleton_pairs": int(n_skel),
+        "related_pairs": int(all_pairs.count()), "families": int(stats_rows.families),
+        "stories": int(stats_rows.stories), "singleton_stories": int(singles),
+        "same_story_pairs": int(links.count()) if links is not None else 0,
+        "bands": bands, "rows": rows_per_band, "problems": len(problems),
+        "seconds": {**run.seconds, "total": round(time.perf_counter() - t_start, 3)},
+    }
+    _write_small(out, problems, stats)
+    if not opts.keep_work:
+        _remove(spark, work)
+    return {**stats, "_problems": problems}
+
+
+def _read(run: _Run, inputs: list[str], fields, strict: bool):
+    """Documents (idx, id, text, path, url, title, date) numbered in reading order, and the
+    inputs skipped; (None, problems) when no document could be read."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
+
+    files, unlisted = _list_inputs(run.spark, inputs)
+    problems = [p for _, p in unlisted]
+    if not files:
+        return None, problems
+    fdf = run.spark.createDataFrame([f[:3] for f in files], "rank int, path string, shown string")
     remote = [p for _, p, _, rem in files if rem]
     parts = []
     local_files = fdf.where(~F.col("path").isin(remote)) if remote else fdf
     n_local = len(files) - len(remote)
     if n_local:
-        parts.append(local_files.repartition(min(n_local, 4 * par))
+        parts.append(local_files.repartition(min(n_local, 4 * run.par))
                      .mapInArrow(_read_fn(fields), READ_SCHEMA))
     if remote:
-        blobs = spark.read.format("binaryFile").load(remote).select("path", "content")
+        blobs = run.spark.read.format("binaryFile").load(remote).select("path", "content")
         parts.append(fdf.join(blobs, "path").select("rank", "path", "shown", "content")
-                     .repartition(min(len(remote), 4 * par))
+                     .repartition(min(len(remote), 4 * run.par))
                      .mapInArrow(_read_fn(fields), READ_SCHEMA))
     run.batch(16)
     read = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
@@ -731,7 +802,6 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     found += [(rank, 0, p) for rank, p in unlisted]
     problems = [p for *_, p in sorted(found, key=lambda x: x[:2])]  # in reading order
     if strict and problems:
-        run.end()
         raise ScanProblem(f"{problems[0]} (--strict: stopping)")
     per_file = Window.partitionBy("rank").orderBy("pos")
     keep = keep.withColumn("k", F.row_number().over(per_file) - 1)
@@ -740,30 +810,27 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     for rank, c in counts:
         offsets.append((rank, acc))
         acc += c
-    n = acc
-    if n == 0:
-        run.end()
-        _write_small(out, problems, {"documents": 0})
-        return {"documents": 0, "problems": len(problems), "_problems": problems}
-    p_docs = max(2 * par, -(-n // opts.docs_per_partition))
-    p_shuffle = max(par, -(-n // (4 * opts.docs_per_partition)))
-    spark.conf.set("spark.sql.shuffle.partitions", str(p_shuffle))
-    off = spark.createDataFrame(offsets, "rank int, offset long")
+    if acc == 0:
+        return None, problems
+    run.sized(acc)
+    off = run.spark.createDataFrame(offsets, "rank int, offset long")
     docs = keep.join(F.broadcast(off), "rank").select(
         (F.col("offset") + F.col("k")).alias("idx"), "id", "text", "path", "url", "title",
         "date")
-    docs = run.save(docs, "docs", p_docs)
+    return run.save(docs, "docs", run.p_docs), problems
 
-    # ---- boilerplate
-    run.stage("Boilerplate")
-    run.batch(opts.batch_docs)
+
+def _boilerplate(run: _Run, docs):
+    """``docs`` with ``boiler``: the boilerplate line keys each document carries (null: none)."""
+    from pyspark.sql import functions as F
+
     has_boiler = False
-    if n >= cfg.boilerplate.min_docs:
+    if run.n >= run.cfg.boilerplate.min_docs:
         lines = run.save(docs.select("idx", "text").mapInArrow(_lines_fn(), LINES_SCHEMA),
                          "lines")
         info = lines.where(F.col("key") == 0).select("doc", F.col("len").alias("total"), "sig")
         lines = lines.where(F.col("key") != 0).drop("sig")
-        freq = lines.groupBy("key").count().where(F.col("count") >= cfg.boilerplate.min_docs) \
+        freq = lines.groupBy("key").count().where(F.col("count") >= run.cfg.boilerplate.min_docs) \
             .select("key")
         freq = run.save(freq, "frequent")
         if freq.limit(1).count():
@@ -774,101 +841,111 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
                                F.greatest(F.col("total").cast("double"), F.lit(1.0)))
                 .alias("repeated"))
             sample = in_freq.groupBy("key").agg(
-                F.min_by("doc", "prio", cfg.boilerplate.sample).alias("docs"))
+                F.min_by("doc", "prio", run.cfg.boilerplate.sample).alias("docs"))
             judged = (sample.select("key", F.explode("docs").alias("doc"))
                       .join(info, "doc").repartition("key").sortWithinPartitions("key")
-                      .mapInArrow(_judge_fn(cfg.boilerplate), "key long"))
+                      .mapInArrow(_judge_fn(run.cfg.boilerplate), "key long"))
             boiler = run.save(judged, "boiler")
             per_doc = lines.join(boiler, "key", "left_semi").groupBy("doc") \
                 .agg(F.collect_list("key").alias("boiler"))
             docs = docs.join(per_doc.withColumnRenamed("doc", "idx"), "idx", "left")
-            docs = run.save(docs, "prepared", p_docs)
+            docs = run.save(docs, "prepared", run.p_docs)
             has_boiler = True
     if not has_boiler:
         docs = docs.withColumn("boiler", F.lit(None).cast("array<long>"))
 
-    # ---- features
-    run.stage("Fingerprinting")
-    feats = run.save(docs.select("idx", "text", "boiler").mapInArrow(_features_fn(cfg),
-                                                                     FEATURES_SCHEMA), "features")
+    return docs
 
-    # ---- candidates
-    run.stage("Candidate search")
 
-    def keyed(col: str, max_docs: int, counted: bool):
-        rows = feats.select("doc", F.explode(col).alias("key"))
-        return (rows.repartition(p_shuffle, "key").sortWithinPartitions("key", "doc")
-                .mapInArrow(_bucket_fn(n, max_docs, counted), "a long, b long, c long"))
+def _keyed(run: _Run, feats, col: str, max_docs: int, counted: bool):
+    """Pairs (a, b, c) from the keys in ``feats``' column ``col`` (see `_bucket_fn`)."""
+    from pyspark.sql import functions as F
 
-    def shared(col: str, max_docs: int, at_least: int):
-        return keyed(col, max_docs, True).groupBy("a", "b").agg(F.sum("c").alias("c")) \
-            .where(F.col("c") >= at_least)
+    rows = feats.select("doc", F.explode(col).alias("key"))
+    return (rows.repartition(run.p_shuffle, "key").sortWithinPartitions("key", "doc")
+            .mapInArrow(_bucket_fn(run.n, max_docs, counted), "a long, b long, c long"))
 
-    lsh = run.save(keyed("bands", cfg.max_bucket, False).select("a", "b").distinct(), "lsh")
+
+def _shared(run: _Run, feats, col: str, max_docs: int, at_least: int):
+    """Pairs sharing at least ``at_least`` keys of ``col`` carried by at most ``max_docs``."""
+    from pyspark.sql import functions as F
+
+    return _keyed(run, feats, col, max_docs, True).groupBy("a", "b") \
+        .agg(F.sum("c").alias("c")).where(F.col("c") >= at_least)
+
+
+def _candidates(run: _Run, feats):
+    """Candidate pairs (a < b) of the three channels, and their counts."""
+    cfg = run.cfg
+    lsh = run.save(_keyed(run, feats, "bands", cfg.max_bucket, False).select("a", "b")
+                   .distinct(), "lsh")
     cand = lsh
     if cfg.anchor_rate:
-        cand = cand.unionByName(shared("anchors", cfg.max_bucket, cfg.min_anchors)
-                                .select("a", "b"))
+        cand = cand.unionByName(_shared(run, feats, "anchors", cfg.max_bucket,
+                                        cfg.min_anchors).select("a", "b"))
     n_skel = 0
     if cfg.spun:
-        skel = run.save(shared("skel", cfg.max_bucket, cfg.min_anchors).select("a", "b"),
-                        "skeleton_pairs")
+        skel = run.save(_shared(run, feats, "skel", cfg.max_bucket, cfg.min_anchors)
+                        .select("a", "b"), "skeleton_pairs")
         n_skel = skel.count()
         cand = cand.unionByName(skel)
     cand = run.save(cand.distinct(), "candidates")
-    n_cand, n_lsh = cand.count(), lsh.count()
+    return cand, cand.count(), lsh.count(), n_skel
 
-    # ---- verify
-    run.stage("Aligning")
-    side = docs.select("idx", "id", "text", "boiler", "date").join(
-        feats.select(F.col("doc").alias("idx"), "spun"), "idx")
 
-    def with_sides(pairs, cols=("id", "text", "boiler", "date", "spun"), table=side):
-        for s in "ab":
-            t = table.select(F.col("idx").alias(s), *[F.col(c).alias(f"{s}_{c}") for c in cols])
-            pairs = pairs.join(t, s)
-        return pairs
+def _with_sides(pairs, table, cols=("id", "text", "boiler", "date", "spun")):
+    """``pairs`` (a, b) with columns ``cols`` of ``table`` (keyed by idx) for each side."""
+    from pyspark.sql import functions as F
 
-    run.batch(opts.batch_pairs)
-    related = run.save(with_sides(cand).mapInArrow(_verify_fn(cfg), PAIR_SCHEMA), "related")
+    for s in "ab":
+        t = table.select(F.col("idx").alias(s), *[F.col(c).alias(f"{s}_{c}") for c in cols])
+        pairs = pairs.join(t, s)
+    return pairs
 
-    # ---- semantic
-    semantic = None
-    if cfg.semantic:
-        run.stage("Sentences")
-        p = cfg.semantic_params
-        counts = shared("ents", p.max_entity_docs, 1)
-        sizes = feats.select("doc", F.size("ents").alias("size"))
-        counts = (counts.join(sizes.select(F.col("doc").alias("a"), F.col("size").alias("sa")),
-                              "a")
-                  .join(sizes.select(F.col("doc").alias("b"), F.col("size").alias("sb")), "b"))
-        ok = F.col("c") >= p.min_entities
-        if p.min_entities_short is not None:
-            ok = ok | ((F.col("c") >= p.min_entities_short) &
-                       (2 * F.col("c") >= F.least("sa", "sb")))
-        counts = counts.where(ok)
-        by_a = Window.partitionBy("a").orderBy(F.desc("c"), "b")
-        by_b = Window.partitionBy("b").orderBy(F.desc("c"), "a")
-        todo = (counts.withColumn("ra", F.row_number().over(by_a))
-                .withColumn("rb", F.row_number().over(by_b))
-                .where((F.col("ra") <= p.top_k) | (F.col("rb") <= p.top_k))
-                .select("a", "b", "c")
-                .join(related.select("a", "b"), ["a", "b"], "left_anti"))
-        todo = run.save(todo, "entity_pairs")
-        need = todo.select(F.col("a").alias("idx")).union(todo.select(F.col("b").alias("idx"))) \
-            .distinct()
-        run.batch(64)
-        vectors = run.save(docs.join(need, "idx", "left_semi").select("idx", "text")
-                           .repartition(p_docs).mapInArrow(_embed_fn(cfg), EMBED_SCHEMA),
-                           "vectors")
-        vside = vectors.withColumnRenamed("doc", "idx").join(docs.select("idx", "id", "date"),
-                                                              "idx")
-        run.batch(opts.batch_pairs)
-        semantic = run.save(with_sides(todo, ("id", "date", "lang", "spans", "vecs", "k"), vside)
-                            .mapInArrow(_semantic_fn(cfg), PAIR_SCHEMA), "semantic")
 
-    # ---- families
-    run.stage("Families")
+def _sentences(run: _Run, docs, feats, related):
+    """Pairs judged on their sentences: rewrites, translations and same-story pairs among the
+    name-and-number candidates that are not copies."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
+
+    p = run.cfg.semantic_params
+    counts = _shared(run, feats, "ents", p.max_entity_docs, 1)
+    sizes = feats.select("doc", F.size("ents").alias("size"))
+    counts = (counts.join(sizes.select(F.col("doc").alias("a"), F.col("size").alias("sa")),
+                          "a")
+              .join(sizes.select(F.col("doc").alias("b"), F.col("size").alias("sb")), "b"))
+    ok = F.col("c") >= p.min_entities
+    if p.min_entities_short is not None:
+        ok = ok | ((F.col("c") >= p.min_entities_short) &
+                   (2 * F.col("c") >= F.least("sa", "sb")))
+    counts = counts.where(ok)
+    by_a = Window.partitionBy("a").orderBy(F.desc("c"), "b")
+    by_b = Window.partitionBy("b").orderBy(F.desc("c"), "a")
+    todo = (counts.withColumn("ra", F.row_number().over(by_a))
+            .withColumn("rb", F.row_number().over(by_b))
+            .where((F.col("ra") <= p.top_k) | (F.col("rb") <= p.top_k))
+            .select("a", "b", "c")
+            .join(related.select("a", "b"), ["a", "b"], "left_anti"))
+    todo = run.save(todo, "entity_pairs")
+    need = todo.select(F.col("a").alias("idx")).union(todo.select(F.col("b").alias("idx"))) \
+        .distinct()
+    run.batch(64)
+    vectors = run.save(docs.join(need, "idx", "left_semi").select("idx", "text")
+                       .repartition(run.p_docs).mapInArrow(_embed_fn(run.cfg), EMBED_SCHEMA),
+                       "vectors")
+    vside = vectors.withColumnRenamed("doc", "idx").join(docs.select("idx", "id", "date"),
+                                                          "idx")
+    run.batch(run.opts.batch_pairs)
+    return run.save(_with_sides(todo, vside, ("id", "date", "lang", "spans", "vecs", "k"))
+                    .mapInArrow(_semantic_fn(run.cfg), PAIR_SCHEMA), "semantic")
+
+
+def _families(run: _Run, docs, feats, side, related, semantic):
+    """Copy edges, same-story links, every related pair, and each family member's family,
+    source (``src``) and relation to it."""
+    from pyspark.sql import functions as F
+
     pair_cols = [c.split()[0] for c in PAIR_FIELDS.split(", ")]
     edges = related.select(*pair_cols, F.lit(0).alias("kind"))
     links = None
@@ -906,14 +983,14 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
         F.lit(None).cast("double").alias("cba"), F.lit(False).alias("copy"),
         F.lit(0).alias("o"))
     grouped = (members.unionByName(fam_edges.withColumnRenamed("kind", "o"))
-               .unionByName(in_fam).repartition(p_shuffle, "comp")
+               .unionByName(in_fam).repartition(run.p_shuffle, "comp")
                .sortWithinPartitions("comp", "t", "x", "o", "y"))
     sources = run.save(grouped.mapInArrow(_sources_fn(), SOURCES_SCHEMA), "sources")
     fam = sources.where(F.col("t") == 0).select(F.col("x").alias("idx"), F.col("y").alias("src"),
                                                 "family")
     missing = sources.where(F.col("t") == 1).select(F.col("x").alias("a"), F.col("y").alias("b"))
-    extra = run.save(with_sides(missing).mapInArrow(_verify_fn(cfg, True), PAIR_SCHEMA),
-                     "source_pairs")
+    extra = run.save(_with_sides(missing, side).mapInArrow(_verify_fn(run.cfg, True),
+                                                           PAIR_SCHEMA), "source_pairs")
     all_pairs = all_pairs.unionByName(extra.select(*pair_cols))
     all_pairs = run.save(all_pairs, "pairs")
 
@@ -927,15 +1004,17 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
         F.col("raw_similarity"), -F.col("kind"), -F.col("a"), -F.col("b"))).alias("linked"))
     fam = (fam.withColumn("a", F.least("idx", "src")).withColumn("b", F.greatest("idx", "src"))
            .join(direct, ["a", "b"], "left").join(linked, "idx", "left")
-           .select("idx", "family", F.when(F.col("idx") == F.col("src"), F.lit(None))
-                   .otherwise(F.col("family")).alias("source_if_member"),
-                   F.when(F.col("idx") == F.col("src"), "source")
+           .select("idx", "family", F.when(F.col("idx") == F.col("src"), "source")
                    .otherwise(F.coalesce("direct", "linked", F.lit("edited"))).alias("relation"),
                    "src"))
     fam = run.save(fam, "family_members")
+    return edges, links, all_pairs, fam
 
-    # ---- stories
-    run.stage("Stories")
+
+def _stories(run: _Run, docs, feats, fam, edges, links):
+    """The documents' output rows (idx first), each with its family and story."""
+    from pyspark.sql import functions as F
+
     result = (docs.select("idx", "id", "path", "url", "title", "date")
               .join(feats.select(F.col("doc").alias("idx"), "spun", "bchars", "chars"), "idx")
               .join(fam, "idx", "left")
@@ -961,10 +1040,13 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
         .select("idx", F.coalesce("story", "fallback").alias("story"))
     result = result.join(story, "idx", "left").withColumn(
         "story", F.coalesce("story", "family"))
-    result = run.save(result, "results_with_stories")
+    return run.save(result, "results_with_stories")
 
-    # ---- write
-    run.stage("Writing")
+
+def _write(result, all_pairs, out: str, fmt: str) -> None:
+    """documents/ and pairs/ in the local engine's order and fields."""
+    from pyspark.sql import functions as F
+
     id_of = result.select("idx", "id")
     pairs_out = (all_pairs.join(id_of.select(F.col("idx").alias("a"), F.col("id").alias("a_id")),
                                 "a")
@@ -982,25 +1064,6 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
             w.parquet(f"{out}/{name}")
         else:
             w.option("ignoreNullFields", "false").json(f"{out}/{name}")
-    run.end()
-
-    stats_rows = result.agg(
-        F.countDistinct(F.when(F.col("relation") != "independent", F.col("family")))
-        .alias("families"), F.countDistinct("story").alias("stories")).first()
-    singles = result.groupBy("story").count().where(F.col("count") == 1).count()
-    stats = {
-        "engine": "spark", "master": spark.sparkContext.master, "documents": n,
-        "candidate_pairs": int(n_cand), "lsh_pairs": int(n_lsh), "skeleton_pairs": int(n_skel),
-        "related_pairs": int(all_pairs.count()), "families": int(stats_rows.families),
-        "stories": int(stats_rows.stories), "singleton_stories": int(singles),
-        "same_story_pairs": int(links.count()) if links is not None else 0,
-        "bands": bands, "rows": rows_per_band, "problems": len(problems),
-        "seconds": {**run.seconds, "total": round(time.perf_counter() - t_start, 3)},
-    }
-    _write_small(out, problems, stats)
-    if not opts.keep_work:
-        _remove(spark, work)
-    return {**stats, "_problems": problems}
 
 
 def components(run: _Run, edges, name: str):
