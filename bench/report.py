@@ -188,6 +188,9 @@ def render(results: Path = RESULTS) -> str:
     load = _load(results, "load")
     if load:
         out += _load_table(load)
+    spark = _load(results, "spark")
+    if spark and "spark" in spark:
+        out += _spark_table(spark)
     notes = ROOT / "bench" / "notes.md"
     if notes.exists():
         out += ["## Notes", "", notes.read_text(encoding="utf-8").strip(), ""]
@@ -311,6 +314,32 @@ def _load_table(load: dict) -> list[str]:
                    f"{r['queries_per_s']:,.0f} | {r['matched_share']:.0%} |"
                    + (" (time limit hit)" if r["timed_out"] else ""))
     return out + [""]
+
+
+def _spark_table(r: dict) -> list[str]:
+    """§7: the Spark engine against the local engine (`python -m bench.spark`)."""
+    loc, sp = r["local"], r["spark"]
+    est = r.get("estimate_1b_per_day", {})
+    out = ["## 7. The Spark engine on one machine", "",
+           f"Command: `python -m bench.spark --docs {r['documents']}` (run on its own; not part "
+           f"of `python -m bench`). The scaling corpus of {r['documents']:,} documents through "
+           f"each engine's CLI: the local engine with {r['cores']} workers, Spark "
+           f"`{r['master']}`; memory is the peak summed RSS of each process tree.", "",
+           "| engine | seconds | peak memory |", "|---|---:|---:|",
+           f"| local | {loc['seconds']:,.1f} | {loc['peak_rss_mib']:,} MiB |",
+           f"| Spark {r['master']} | {sp['seconds']:,.1f} | {sp['peak_rss_mib']:,} MiB |",
+           f"| ratio Spark / local | {r.get('time_ratio_spark_over_local')} | "
+           f"{r.get('memory_ratio_spark_over_local')} |", "",
+           f"Outputs compared record for record: {r.get('documents_records', 0):,} documents "
+           f"({r.get('documents_differing')} differing), {r.get('pairs_records', 0):,} pairs "
+           f"({r.get('pairs_differing')} differing).", ""]
+    if est:
+        stages = ", ".join(f"{k} {v}" for k, v in est["core_ms_per_document"].items())
+        out += [f"Spark's per-stage cost, core-ms per document: {stages}; total "
+                f"{est['core_ms_per_document_total']}. A billion documents in a day, at twice "
+                f"these costs for a cluster's overheads: about {est['cores']:,} cores "
+                f"({est['machines_16_cores']} machines of 16 cores); see the notes.", ""]
+    return out
 
 
 def main(results: Path = RESULTS, out: Path = ROOT / "BENCHMARKS.md") -> None:
