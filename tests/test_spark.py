@@ -131,6 +131,18 @@ def test_bad_inputs_are_skipped_and_reported_like_the_local_engine(session, tmp_
     assert docs == want_docs and [d["id"] for d in docs] == ["001_f4215d2a7ede82ba", "r1"]
 
 
+def test_uris_are_listed_and_read_through_spark(session, tmp_path):
+    """A URI (here file://) is listed by Spark and its files' bytes reach the readers through
+    Spark: the same documents, with the URI as their path."""
+    docs, pairs, skipped, _ = _spark(session, [SEEDS.absolute().as_uri()], tmp_path / "out")
+    want_docs, want_pairs, _ = _local([SEEDS])
+    assert [d["path"].rsplit("/", 1)[-1] for d in docs] == \
+        [d["path"].rsplit("/", 1)[-1] for d in want_docs]
+    assert all(d["path"].startswith("file:") for d in docs)
+    assert [{**d, "path": None} for d in docs] == [{**d, "path": None} for d in want_docs]
+    assert pairs == want_pairs and skipped == []
+
+
 @pytest.mark.slow
 def test_a_generated_corpus_with_known_families_gives_the_local_result(session, tmp_path):
     """3,000 real articles and their verbatim, edited, spun, truncated and site-wrapped copies

@@ -637,21 +637,19 @@ class _Run:
 
 def _list_inputs(spark, inputs: list[str]
                  ) -> tuple[list[tuple[int, str, str, bool]], list[tuple[float, Problem]]]:
-    """Input files in reading order: local files as the local engine walks them, then files
-    under URIs (sorted by path): (rank, path to read, path to report, read through Spark), and
-    the inputs that cannot be listed."""
+    """Input files in reading order: local paths as the local engine walks them, then files
+    under URIs (``file://`` included; listed by Spark, sorted by path): (rank, path to read,
+    path to report, read through Spark), and the inputs that cannot be listed."""
     from copytrace.ingest import iter_files
 
     files: list[tuple[int, str, str, bool]] = []
     problems: list[tuple[float, Problem]] = []  # (just after this file rank, problem)
-    local = [p[7:] if str(p).startswith("file://") else p for p in inputs if not is_uri(p)
-             or str(p).startswith("file://")]
-    for item in iter_files(local):
+    for item in iter_files([p for p in inputs if not is_uri(p)]):
         if isinstance(item, Problem):
             problems.append((len(files) - 0.5, item))  # sorted with the files' problems
         else:
             files.append((len(files), str(item.absolute()), str(item), False))
-    remote = [p for p in inputs if is_uri(p) and not str(p).startswith("file://")]
+    remote = [p for p in inputs if is_uri(p)]
     if remote:
         from pyspark.sql.utils import AnalysisException
 
