@@ -186,23 +186,23 @@ class Format(str, Enum):
 @app.command()
 def scan(
     inputs: list[str] = typer.Argument(
-        ..., show_default=False,
+        ..., show_default=False, metavar="INPUT",
         help="Files and folders to read (.txt .md .html .jsonl[.gz] .csv .parquet .warc[.gz]); "
         "folders are walked recursively. With --engine spark also URIs Spark can read "
         "(hdfs://, s3a://, gs://, file://...)."),
-    out: str = typer.Option(..., "--out", "-o", help="Output folder (created if missing; a URI "
+    out: str = typer.Option(..., "--out", "-o", metavar="DIR", help="Output folder (created if missing; a URI "
                             "with --engine spark)."),
     engine: Engine = typer.Option(Engine.local, "--engine", help="local: this process, all "
-                                  "cores. spark: Apache Spark (pip install 'copytrace[spark]'), "
+                                  "cores. spark: Apache Spark (pip install 'copytrace\\[spark]'), "
                                   "same stages and same results, for corpora beyond one machine."),
-    master: Optional[str] = typer.Option(None, "--master", help="Spark master URL (spark://..., "
+    master: Optional[str] = typer.Option(None, "--master", metavar="URL", help="Spark master URL (spark://..., "
                                          "yarn, k8s://..., local[N]) [default: the active "
                                          "session's, else local[*]]."),
-    conf: list[str] = typer.Option([], "--conf", help="Spark setting KEY=VALUE (repeatable), "
+    conf: list[str] = typer.Option([], "--conf", metavar="KEY=VALUE", help="Spark setting KEY=VALUE (repeatable), "
                                    "e.g. --conf spark.executor.memory=8g."),
-    work_dir: Optional[str] = typer.Option(None, "--work-dir", help="Spark: folder for the "
-                                           "stages' intermediate tables [default: OUT/_work, "
-                                           "removed at the end]."),
+    work_dir: Optional[str] = typer.Option(None, "--work-dir", metavar="DIR", help="Spark: folder for the "
+                                           "stages' intermediate tables (default: OUT/_work, "
+                                           "removed at the end)."),
     fmt: Format = typer.Option(Format.jsonl, "--format", help="jsonl, or parquet "
                                "(documents.parquet and pairs.parquet; with Spark, folders of "
                                "parquet parts)."),
