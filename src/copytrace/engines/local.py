@@ -396,21 +396,26 @@ def compare_two(da: Document, db: Document, cfg: ScanConfig | None = None
     return pair, spun, toks
 
 
-def verify_pairs(docs: list[Document], pairs: np.ndarray, cfg: ScanConfig | None = None
-                 ) -> list[tuple[int, int, Pair]]:
+def verify_pairs(docs: list[Document], pairs: np.ndarray, cfg: ScanConfig | None = None,
+                 matchable: list[Tokens] | None = None,
+                 spun: list[float | None] | None = None) -> list[tuple[int, int, Pair]]:
     """Judge ``pairs`` (row indices into ``docs``) as a scan judges its candidates -- word and
-    skeleton alignment, relation, direction -- for a handful of documents (the index's new or
-    queried document against its candidates). Boilerplate is corpus-level evidence and is not
-    detected here. Returns the related pairs only, with their row indices."""
+    skeleton alignment, relation, direction -- for a batch of documents (the index's new or
+    queried document against its candidates; the Spark engine's pairs). ``matchable`` and
+    ``spun``: the documents' matchable tokens and spun_scores when the caller has them (a scan
+    with boilerplate removed); else boilerplate, corpus-level evidence, is not detected, and
+    both are computed here. Returns the related pairs only, with their row indices."""
     from copytrace.spin import spun_scores
 
     cfg = cfg or ScanConfig()
     if len(pairs) == 0:
         return []
-    toks = tokenize_many([d.text for d in docs])
-    matchable = [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in toks]
-    spun = [round(x, 3) for x in spun_scores([d.text for d in docs], matchable)] if cfg.spin \
-        else [None] * len(docs)
+    if matchable is None:
+        toks = tokenize_many([d.text for d in docs])
+        matchable = [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in toks]
+    if spun is None:
+        spun = [round(x, 3) for x in spun_scores([d.text for d in docs], matchable)] \
+            if cfg.spin else [None] * len(docs)
     content = skel = None
     if cfg.spun:
         content = content_mask(matchable)
@@ -428,57 +433,60 @@ KEY_BAND, KEY_ANCHOR, KEY_SKELETON, KEY_ENTITY = 1, 2, 3, 4
 _KEY_MASK = np.uint64((1 << 60) - 1)
 
 
+def candidate_keys(texts: list[str], matchable: list[Tokens], cfg: ScanConfig
+                   ) -> tuple[list[np.ndarray], ...]:
+    """For each document, the keys the scan's candidate channels match on, as sorted distinct
+    uint64 arrays: its LSH band keys, its word anchors, (with ``cfg.spun``) its skeleton anchors
+    and (with ``cfg.semantic``) its rare names and numbers; channels turned off are empty."""
+    from copytrace.candidates import _band_keys, sampled_shingles
+
+    n = len(texts)
+    empty = [np.empty(0, np.uint64)] * n
+
+    def anchors(seqs: list[np.ndarray], k: int, rate: int) -> list[np.ndarray]:
+        doc_tok = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum([len(h) for h in seqs], out=doc_tok[1:])
+        flat = np.concatenate(seqs).astype(np.uint64, copy=False) if n else \
+            np.empty(0, np.uint64)
+        h, d = sampled_shingles(flat, doc_tok, k, rate)
+        bounds = np.searchsorted(d, np.arange(n + 1))  # rows come doc by doc
+        return [np.unique(h[bounds[i]:bounds[i + 1]]) for i in range(n)]
+
+    bands, rows = cfg.banding()
+    sigs = MinHasher(cfg.num_perm, cfg.shingle).signatures([t.hash for t in matchable])
+    keys = np.empty((bands, n), dtype=np.uint64)
+    _band_keys(np.ascontiguousarray(sigs), bands, rows, keys)
+    band_keys = [np.unique(keys[:, d][keys[:, d] != 0]) for d in range(n)]
+    word = anchors([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate) \
+        if cfg.anchor_rate else empty
+    skel = empty
+    if cfg.spun:
+        sk = skeletons(matchable, content_mask(matchable))
+        skel = anchors([t.hash for t in sk], cfg.skeleton_shingle, cfg.skeleton_rate)
+    ents = [entity_keys(x, t) for x, t in zip(texts, matchable)] if cfg.semantic else empty
+    return band_keys, word, skel, ents
+
+
 def index_keys(texts: list[str], cfg: ScanConfig | None = None
                ) -> tuple[list[np.ndarray], list[int], list[int]]:
-    """For each text, the keys a scan's candidate channels match on, as int64 (kind << 60 |
-    hash): its LSH band keys, its word anchors, (with ``cfg.spun``) its skeleton anchors and
-    (with ``cfg.semantic``) its rare names and numbers; its token count (the length
-    `cluster.choose_source` weighs); and its count of names and numbers.
+    """For each text, the keys a scan's candidate channels match on (`candidate_keys`), as
+    int64 (kind << 60 | hash); its token count (the length `cluster.choose_source` weighs); and
+    its count of names and numbers.
     Two documents are scan candidates when they share a band key, or ``min_anchors`` anchors
     of one kind that are not in more than ``max_bucket`` documents; they are semantic
     candidates by `semantic.entity_pairs`' rule on the entity keys."""
-    from copytrace.candidates import _band_keys, sampled_shingles
-
     cfg = cfg or ScanConfig()
     toks = tokenize_many(texts)
     matchable = [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in toks]
-    out: list[list[np.ndarray]] = [[] for _ in texts]
+    channels = candidate_keys(texts, matchable, cfg)
 
     def tag(kind: int, h: np.ndarray) -> np.ndarray:
         return ((h & _KEY_MASK) | np.uint64(kind << 60)).astype(np.int64)
 
-    bands, rows = cfg.banding()
-    sigs = MinHasher(cfg.num_perm, cfg.shingle).signatures([t.hash for t in matchable])
-    keys = np.empty((bands, len(texts)), dtype=np.uint64)
-    _band_keys(np.ascontiguousarray(sigs), bands, rows, keys)
-    for d in range(len(texts)):
-        k = keys[:, d]
-        out[d].append(tag(KEY_BAND, k[k != 0]))
-
-    def anchors(seqs: list[np.ndarray], k: int, rate: int, kind: int) -> None:
-        doc_tok = np.zeros(len(seqs) + 1, dtype=np.int64)
-        np.cumsum([len(h) for h in seqs], out=doc_tok[1:])
-        flat = np.concatenate(seqs).astype(np.uint64, copy=False) if seqs else \
-            np.empty(0, np.uint64)
-        h, d = sampled_shingles(flat, doc_tok, k, rate)
-        bounds = np.searchsorted(d, np.arange(len(seqs) + 1))  # rows come doc by doc
-        tagged = tag(kind, h)
-        for i in range(len(seqs)):
-            out[i].append(tagged[bounds[i]:bounds[i + 1]])
-
-    if cfg.anchor_rate:
-        anchors([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate, KEY_ANCHOR)
-    if cfg.spun:
-        skel = skeletons(matchable, content_mask(matchable))
-        anchors([t.hash for t in skel], cfg.skeleton_shingle, cfg.skeleton_rate, KEY_SKELETON)
-    entities = [0] * len(texts)
-    if cfg.semantic:
-        for d, (text, t) in enumerate(zip(texts, matchable)):
-            e = entity_keys(text, t)
-            entities[d] = len(e)
-            out[d].append(tag(KEY_ENTITY, e))
-    return ([np.unique(np.concatenate(parts)) for parts in out], [len(t) for t in matchable],
-            entities)
+    kinds = (KEY_BAND, KEY_ANCHOR, KEY_SKELETON, KEY_ENTITY)
+    keys = [np.unique(np.concatenate([tag(kind, ch[d]) for kind, ch in zip(kinds, channels)]))
+            for d in range(len(texts))]
+    return keys, [len(t) for t in matchable], [len(e) for e in channels[3]]
 
 
 def _assign_stories(results: list[DocResult], edges: list[Edge],

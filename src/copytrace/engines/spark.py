@@ -326,56 +326,23 @@ FEATURES_SCHEMA = ("doc long, bands array<long>, anchors array<long>, skel array
                    "ents array<long>, spun double, length long, bchars long, chars long")
 
 
-def _anchors(seqs: list[np.ndarray], k: int, rate: int) -> list[np.ndarray]:
-    """Each token-hash sequence's distinct sampled shingles (`candidates.sampled_shingles`)."""
-    from copytrace.candidates import sampled_shingles
-
-    n = len(seqs)
-    doc_tok = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum([len(h) for h in seqs], out=doc_tok[1:])
-    flat = np.concatenate(seqs).astype(_U64, copy=False) if n else np.empty(0, _U64)
-    h, d = sampled_shingles(flat, doc_tok, k, rate)
-    bounds = np.searchsorted(d, np.arange(n + 1))
-    return [np.unique(h[bounds[i]:bounds[i + 1]]) for i in range(n)]
-
-
 def _features_fn(cfg: ScanConfig):
     """Per document what candidate search needs (as `local.scan` computes it)."""
-    bands, rows = cfg.banding()
 
     def run(batches):
-        from copytrace.candidates import _band_keys
-        from copytrace.fingerprint.minhash import MinHasher
-        from copytrace.fingerprint.skeleton import content_mask, skeletons
-        from copytrace.semantic import entity_keys
+        from copytrace.engines.local import candidate_keys
         from copytrace.spin import spun_scores
 
-        hasher = MinHasher(cfg.num_perm, cfg.shingle)
         for batch in batches:
-            n = batch.num_rows
             texts = batch.column("text").to_pylist()
             _, boiler = _lists(batch.column("boiler"))
             _, matchable, bchars = _prepared(texts, boiler)
-            sigs = hasher.signatures([t.hash for t in matchable])
-            keys = np.empty((bands, n), dtype=_U64)
-            _band_keys(np.ascontiguousarray(sigs), bands, rows, keys)
-            band_parts = [keys[:, d][keys[:, d] != 0] for d in range(n)]
-
-
-            empty = [np.empty(0, _U64)] * n
-            anc = _anchors([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate) \
-                if cfg.anchor_rate else empty
-            skel = empty
-            if cfg.spun:
-                sk = skeletons(matchable, content_mask(matchable))
-                skel = _anchors([t.hash for t in sk], cfg.skeleton_shingle, cfg.skeleton_rate)
-            ents = [entity_keys(x, t) for x, t in zip(texts, matchable)] if cfg.semantic \
-                else empty
+            bands, anchors, skel, ents = candidate_keys(texts, matchable, cfg)
             spun = [round(x, 3) for x in spun_scores(texts, matchable)] if cfg.spin \
-                else [None] * n
+                else [None] * len(texts)
             yield _batch({
-                "doc": batch.column("idx"), "bands": _list_col(band_parts),
-                "anchors": _list_col(anc), "skel": _list_col(skel), "ents": _list_col(ents),
+                "doc": batch.column("idx"), "bands": _list_col(bands),
+                "anchors": _list_col(anchors), "skel": _list_col(skel), "ents": _list_col(ents),
                 "spun": spun, "length": [len(t) for t in matchable], "bchars": bchars,
                 "chars": [len(x) for x in texts],
             }, FEATURES_SCHEMA)
@@ -439,10 +406,8 @@ def _verify_fn(cfg: ScanConfig, semantic_fallback: bool = False):
 
     def run(batches):
         from copytrace.document import Document
-        from copytrace.engines.local import make_pair, semantic_pair
-        from copytrace.fingerprint.skeleton import content_mask, skeletons
+        from copytrace.engines.local import semantic_pair, verify_pairs
         from copytrace.semantic import SemanticVerifier
-        from copytrace.verify import Verifier
 
         for batch in batches:
             d = batch.to_pydict()
@@ -460,19 +425,16 @@ def _verify_fn(cfg: ScanConfig, semantic_fallback: bool = False):
                         o, v = offs[s]
                         boiler_parts.append(v[o[r]:o[r + 1]])
             _, matchable, _ = _prepared([x.text for x in docs], np.concatenate(boiler_parts))
-            content = skel = None
-            if cfg.spun:
-                content = content_mask(matchable)
-                skel = skeletons(matchable, content)
             pairs = np.array([[local[a], local[b]] for a, b in zip(d["a"], d["b"])],
                              dtype=np.int64).reshape(-1, 2)
-            verdicts = Verifier(matchable, cfg.verify_params(), None, content, skel).verify(pairs)
+            found = {(i, j): pair for i, j, pair in verify_pairs(docs, pairs, cfg, matchable,
+                                                                 spun)}
             rows = _pair_columns()
-            for (a, b), (i, j), v in zip(zip(d["a"], d["b"]), pairs.tolist(), verdicts):
-                if v.relation is not None:
-                    pair = make_pair(i, j, v, docs, cfg, spun)
+            for (a, b), (i, j) in zip(zip(d["a"], d["b"]), pairs.tolist()):
+                pair = found.get((i, j))
+                if pair is not None:
                     copy = None
-                    if v.relation == "spun" and pair.direction != "unknown":
+                    if pair.relation == "spun" and pair.direction != "unknown":
                         copy = b if pair.direction == "a->b" else a
                     _pair_row(rows, a, b, pair, copy)
                 elif semantic_fallback and cfg.semantic:
@@ -490,18 +452,20 @@ EMBED_SCHEMA = "doc long, lang string, spans binary, vecs binary, k int"
 
 
 def _embed_fn(cfg: ScanConfig):
+    """Each document's sentence vectors and language (`semantic.SemanticVerifier.embed`)."""
+
     def run(batches):
-        from copytrace.fingerprint.embed import embed_documents, single_blas
-        from copytrace.language import detect
+        from copytrace.fingerprint.embed import single_blas
+        from copytrace.semantic import SemanticVerifier
 
         for batch in batches:
             texts = batch.column("text").to_pylist()
-            vecs = []
+            sem = SemanticVerifier(texts, cfg.semantic_params)
             with single_blas():
-                for k in range(0, len(texts), 16):
-                    vecs += embed_documents(texts[k:k + 16], cfg.semantic_params.max_sentences)
+                sem.embed(range(len(texts)))
+            vecs = [sem.vectors[k] for k in range(len(texts))]
             yield _batch({
-                "doc": batch.column("idx"), "lang": [detect(t) for t in texts],
+                "doc": batch.column("idx"), "lang": [sem.langs[k] for k in range(len(texts))],
                 "spans": [v.spans.astype(np.int64).tobytes() for v in vecs],
                 "vecs": [v.vectors.astype(np.float16).tobytes() for v in vecs],
                 "k": [len(v) for v in vecs],
