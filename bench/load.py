@@ -41,7 +41,7 @@ def build_index(path: Path, n: int, pool: int, batch: int, semantic: bool
     from bench.corpus import load_news, news_available
     from bench.speed import scaling_corpus, scaling_inputs, scaling_spin
     from copytrace.document import Document
-    from copytrace.engines.local import ScanConfig
+    from copytrace.config import ScanConfig
     from copytrace.store import Index
 
     if not news_available():

@@ -187,7 +187,8 @@ def _read(path: Path) -> str:
 
 def pan13(limit: int | None = None) -> dict:
     from copytrace.document import Document
-    from copytrace.engines.local import ScanConfig, compare_two
+    from copytrace.config import ScanConfig
+    from copytrace.pipeline import compare_two
 
     root = DATA / "pan13_noobf"
     pairs = [line.split() for line in (root / "pairs").read_text().splitlines() if line.strip()]
@@ -223,7 +224,7 @@ def pan13(limit: int | None = None) -> dict:
 
 def clough() -> dict:
     from copytrace.document import Document
-    from copytrace.engines.local import compare_two
+    from copytrace.pipeline import compare_two
 
     root = DATA / "clough_stevenson"
     rows = list(csv.DictReader((root / "labels.csv").open(encoding="utf-8")))

@@ -72,7 +72,8 @@ def score(pred: set[frozenset[str]], truth: set[frozenset[str]]) -> dict:
 
 def run_copytrace(docs, full: bool) -> tuple[dict, dict]:
     from copytrace.document import Document
-    from copytrace.engines.local import ScanConfig, scan
+    from copytrace.config import ScanConfig
+    from copytrace.engines.local import scan
 
     cfg = ScanConfig() if full else ScanConfig(spun=False, semantic=False)
     res = scan([Document(i, t) for i, t in docs], cfg)

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from copytrace.cli import app
 from copytrace.document import Document
-from copytrace.engines.local import ScanConfig, scan
+from copytrace.config import ScanConfig
+from copytrace.engines.local import scan
 from copytrace.ingest import read_inputs
 from copytrace.store import Index, StoreError
 

@@ -5,10 +5,12 @@ import pytest
 from conftest import FIXTURES
 
 from copytrace.document import Document
-from copytrace.engines.local import ScanConfig, scan
+from copytrace.config import ScanConfig
+from copytrace.engines.local import scan
 from copytrace.language import detect
 from copytrace.normalize import tokenize
-from copytrace.semantic import _monotone, entity_keys
+from copytrace.fingerprint.entities import entity_keys
+from copytrace.semantic import _monotone
 
 REWRITE = FIXTURES / "rewrite"
 
@@ -93,7 +95,7 @@ def test_sentence_alignment_keeps_order_and_threshold():
 def test_document_relations_stay_within_the_contract():
     # "same-story" is a pair relation only: a family member whose direct pair with the source
     # is same-story takes the relation of its own copy link instead
-    from copytrace.document import RELATIONS
+    from copytrace.relations import DOCUMENT_RELATIONS as RELATIONS
 
     res = scan(_unrelated() + _story_docs())
     assert all(r.relation in RELATIONS for r in res.results)

@@ -19,9 +19,12 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime for Spark (.ci/run installs openjdk-17-jre-headless)",
                 allow_module_level=True)
 
+from copytrace.document import Problem  # noqa: E402
 from copytrace.engines import spark as sp  # noqa: E402
-from copytrace.engines.local import ScanConfig, scan  # noqa: E402
+from copytrace.config import ScanConfig  # noqa: E402
+from copytrace.engines.local import scan  # noqa: E402
 from copytrace.ingest import read_inputs  # noqa: E402
+from copytrace.progress import NullProgress  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +38,8 @@ def session():
 def _local(inputs, cfg=None):
     """The local engine's records (documents, pairs, skipped) for ``inputs``."""
     items = list(read_inputs(inputs))
-    docs = [d for d in items if not isinstance(d, sp.Problem)]
-    problems = [p for p in items if isinstance(p, sp.Problem)]
+    docs = [d for d in items if not isinstance(d, Problem)]
+    problems = [p for p in items if isinstance(p, Problem)]
     res = scan(docs, cfg or ScanConfig())
     return ([r.to_json() for r in res.results], [p.to_json() for p in res.pairs],
             [{"path": p.path, "record": p.record, "reason": p.reason} for p in problems])
@@ -83,7 +86,7 @@ def test_components_are_those_of_union_find(session, tmp_path):
     edges += [(rng.choice(nodes[330:]), rng.choice(nodes[330:])) for _ in range(40)]
     edges = [(min(a, b), max(a, b)) for a, b in edges if a != b]
     df = session.createDataFrame(edges, "a long, b long")
-    run = sp._Run(session, str(tmp_path / "work"), sp.SparkOptions(), sp.NullProgress())
+    run = sp.Run(session, str(tmp_path / "work"), sp.SparkOptions(), NullProgress())
     got = {r.node: r.comp for r in sp.components(run, df, "cc").collect()}
     uf = UnionFind(400)
     for a, b in edges:

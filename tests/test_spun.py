@@ -7,7 +7,8 @@ import pytest
 from conftest import FIXTURES, needs_shared
 
 from copytrace.document import Document
-from copytrace.engines.local import ScanConfig, scan
+from copytrace.config import ScanConfig
+from copytrace.engines.local import scan
 
 SPUN = FIXTURES / "spun"
 

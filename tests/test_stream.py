@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from copytrace.cli import app
 from copytrace.document import Document, Problem
-from copytrace.engines.local import ScanConfig, scan
+from copytrace.config import ScanConfig
+from copytrace.engines.local import scan
 from copytrace.engines.stream import StreamConfig, stream_families
 from copytrace.ingest import FieldMap
 from copytrace.ingest.records import read_jsonl

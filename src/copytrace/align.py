@@ -25,7 +25,7 @@ import numba as nb
 import numpy as np
 
 from copytrace.document import Passage
-from copytrace.fingerprint.minhash import _shingle
+from copytrace.fingerprint.minhash import shingle_hash
 from copytrace.normalize import Tokens
 
 
@@ -82,7 +82,7 @@ def _index_kernel(hashes, n):
         return np.empty(0, np.uint32), np.empty(0, np.int64)
     g = np.empty(m, np.uint32)
     for i in range(m):
-        s = _shingle(hashes, i, n)
+        s = shingle_hash(hashes, i, n)
         g[i] = np.uint32((s >> np.uint64(32)) ^ (s & np.uint64(0xFFFFFFFF)))
     order = np.argsort(g, kind="mergesort")
     return g[order], order

@@ -1,4 +1,11 @@
-"""Candidate pairs: two channels, unioned.
+"""Candidate pairs: every channel's rule, in one place.
+
+Four channels, unioned: near-duplicates (LSH over MinHash signatures), partial reuse (shared
+word anchors), spun copies (shared skeleton anchors, the same rule over
+`copytrace.fingerprint.skeleton`'s skeletons) and, for the sentence stage, shared rare names and
+numbers (`entity_pairs`). The scan applies them to a corpus in memory; the index applies the same
+rules to (key, document) rows it has stored (`keyed_pairs`, `KEY_BAND`...); the Spark engine
+applies the same kernels to each partition of keys shuffled by key.
 
 **Near-duplicates: MinHash LSH.**
 
@@ -22,6 +29,12 @@ same shingles in every document, as in winnowing). Two documents that share at l
 carried by more than ``max_anchor_docs`` documents are formulaic phrases and are dropped (as
 passim drops too-common n-grams); a family that large is still joined by its near-duplicates.
 Alignment then decides; a candidate costs one alignment, a missed pair is lost for good.
+
+**Rewrites and translations: shared rare names and numbers** (`entity_pairs`, parameters in
+`copytrace.semantic.SemanticParams`). Two documents sharing at least ``min_entities`` (8) names
+and numbers (`copytrace.fingerprint.entities`), each carried by at most ``max_entity_docs`` (32)
+documents, are sentence-stage candidates -- or ``min_entities_short`` (4) when those are half of
+the smaller document's; each document keeps the ``top_k`` (8) partners it shares the most with.
 """
 
 from __future__ import annotations
@@ -31,7 +44,7 @@ from functools import lru_cache
 import numba as nb
 import numpy as np
 
-from copytrace.fingerprint.minhash import _shingle
+from copytrace.fingerprint.minhash import shingle_hash
 from copytrace.normalize import mix64
 
 
@@ -53,7 +66,7 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 @nb.njit(cache=True, nogil=True)
-def _band_keys(sigs, bands, rows, out):
+def band_keys(sigs, bands, rows, out):
     n = sigs.shape[0]
     for d in range(n):
         empty = True
@@ -97,7 +110,7 @@ def _emit_pairs(keys_sorted, docs_sorted, max_bucket, out_a, out_b, k, skip_big=
     return k
 
 
-def _bucket_pairs(keys_sorted: np.ndarray, docs_sorted: np.ndarray, max_bucket: int,
+def bucket_pairs(keys_sorted: np.ndarray, docs_sorted: np.ndarray, max_bucket: int,
                   skip_big: bool, n: int) -> np.ndarray:
     """Pairs within each run of equal keys, as flat keys lo * n + hi (duplicates kept)."""
     cap = 4 * len(keys_sorted) + 16
@@ -118,12 +131,12 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 6
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     keys = np.empty((bands, n), dtype=np.uint64)
-    _band_keys(np.ascontiguousarray(sigs), bands, rows, keys)
+    band_keys(np.ascontiguousarray(sigs), bands, rows, keys)
     docs = np.arange(n, dtype=np.int64)
     chunks = []
     for band in range(bands):
         order = np.argsort(keys[band], kind="stable")
-        flat = _bucket_pairs(keys[band][order], docs[order], max_bucket, False, n)
+        flat = bucket_pairs(keys[band][order], docs[order], max_bucket, False, n)
         if len(flat):
             chunks.append(np.unique(flat))
     if not chunks:
@@ -144,7 +157,7 @@ def _anchors_kernel(hashes, doc_tok, k, rate, out_h, out_d):
         lo = doc_tok[d]
         n = doc_tok[d + 1] - lo
         for i in range(n - k + 1):
-            h = _shingle(hashes, lo + i, k)
+            h = shingle_hash(hashes, lo + i, k)
             if (h & mask) == 0:
                 if m < cap:
                     out_h[m] = h
@@ -202,7 +215,7 @@ def shared_key_counts(keys: np.ndarray, docs: np.ndarray, n: int, max_docs: int
     key carried by at most ``max_docs`` documents, as flat keys lo * n + hi (sorted, lo < hi),
     and how many distinct such keys each pair shares."""
     keys, docs = unique_rows(keys.astype(np.uint64, copy=False), docs)
-    flat = _bucket_pairs(keys, docs, max_docs, True, n)
+    flat = bucket_pairs(keys, docs, max_docs, True, n)
     if len(flat) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     flat_pairs, counts = np.unique(flat, return_counts=True)
@@ -217,3 +230,93 @@ def union_pairs(*parts: np.ndarray, n: int) -> np.ndarray:
         return np.empty((0, 2), dtype=np.int64)
     flat = np.unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in parts]))
     return np.stack([flat // n, flat % n], axis=1)
+
+
+# ----------------------------------------------------------------------------- names and numbers
+
+def entity_pairs(keys: list[np.ndarray], min_entities: int = 8, max_docs: int = 32,
+                 top_k: int = 8, min_short: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) sharing at least ``min_entities`` keys carried by at most ``max_docs``
+    documents -- or at least ``min_short`` keys making up half of the smaller document's keys
+    (short texts name fewer things) -- with their counts; each document keeps its ``top_k``
+    partners sharing the most (a pair stays when it is in the top of either document)."""
+    n = len(keys)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
+    docs = np.repeat(np.arange(n, dtype=np.int64), [len(k) for k in keys])
+    pairs, counts = shared_key_counts(np.concatenate(keys), docs, n, max_docs)
+    a, b = pairs // n, pairs % n
+    sizes = np.array([len(k) for k in keys])
+    ok = enough_entities(counts, sizes[a], sizes[b], min_entities, min_short)
+    pairs, counts, a, b = pairs[ok], counts[ok], a[ok], b[ok]
+    keep = top_k_pairs(a, b, counts, top_k)
+    return np.stack([a[keep], b[keep]], axis=1), counts[keep]
+
+
+def enough_entities(counts: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
+                    min_entities: int, min_short: int | None) -> np.ndarray:
+    """Which pairs share enough names and numbers: ``min_entities``, or ``min_short`` that are
+    half of the smaller document's (``size_a``, ``size_b``: each side's count)."""
+    ok = counts >= min_entities
+    if min_short is not None:
+        ok |= (counts >= min_short) & (2 * counts >= np.minimum(size_a, size_b))
+    return ok
+
+
+def top_k_mask(side: np.ndarray, counts: np.ndarray, top_k: int) -> np.ndarray:
+    """Mask of the pairs that are among the ``top_k`` sharing the most (``counts``) of their
+    document ``side[i]``; ties go to the pair that comes first."""
+    keep = np.zeros(len(counts), dtype=bool)
+    order = np.lexsort((-counts, side))  # each document's pairs, most shared first
+    s = side[order]
+    start = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
+    rank = np.arange(len(s)) - np.repeat(start, np.diff(np.r_[start, len(s)]))
+    keep[order[rank < top_k]] = True
+    return keep
+
+
+def top_k_pairs(a: np.ndarray, b: np.ndarray, counts: np.ndarray, top_k: int,
+                rank_a: np.ndarray | None = None, rank_b: np.ndarray | None = None
+                ) -> np.ndarray:
+    """Mask of the pairs (a[i], b[i]) that are among the ``top_k`` sharing the most (``counts``)
+    of a's pairs or of b's pairs (`top_k_mask`). ``rank_a`` / ``rank_b`` (masks) limit which
+    pairs may be kept for being in their a's / b's top."""
+    keep = np.zeros(len(counts), dtype=bool)
+    for side, only in ((a, rank_a), (b, rank_b)):
+        top = top_k_mask(side, counts, top_k)
+        keep |= top if only is None else top & only
+    return keep
+
+
+# ----------------------------------------------------------------------------- stored keys
+
+#: Kinds of stored keys (top bits of a 63-bit key): LSH band, word anchor, skeleton anchor, and
+#: (with the sentence stage) a rare name or number.
+KEY_BAND, KEY_ANCHOR, KEY_SKELETON, KEY_ENTITY = 1, 2, 3, 4
+KEY_KINDS = (KEY_BAND, KEY_ANCHOR, KEY_SKELETON, KEY_ENTITY)
+_KEY_MASK = np.uint64((1 << 60) - 1)
+
+
+def tag_keys(kind: int, hashes: np.ndarray) -> np.ndarray:
+    """Keys of one kind as int64: kind << 60 | the hash's low 60 bits."""
+    return ((hashes & _KEY_MASK) | np.uint64(kind << 60)).astype(np.int64)
+
+
+def key_kind(keys: np.ndarray) -> np.ndarray:
+    return keys >> 60
+
+
+def keyed_pairs(keys: np.ndarray, docs: np.ndarray, n: int, min_anchors: int,
+                max_bucket: int) -> np.ndarray:
+    """Copy candidates among ``n`` documents from tagged (key, document) rows (``docs``
+    non-decreasing): pairs (lo < hi) sharing a band key, or ``min_anchors`` word or skeleton
+    anchors, counting only keys carried by at most ``max_bucket`` documents. (A scan in memory
+    links a larger LSH bucket by a star and a chain instead, `candidate_pairs`.)"""
+    kind = key_kind(keys)
+    out = [np.empty((0, 2), np.int64)]
+    for k, need in ((KEY_BAND, 1), (KEY_ANCHOR, min_anchors), (KEY_SKELETON, min_anchors)):
+        sel = kind == k
+        flat, counts = shared_key_counts(keys[sel], docs[sel], n, max_bucket)
+        flat = flat[counts >= need]
+        out.append(np.stack([flat // n, flat % n], axis=1))
+    return np.concatenate(out)

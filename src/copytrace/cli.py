@@ -17,6 +17,8 @@ from rich.text import Text
 
 from copytrace import __version__
 from copytrace.document import Document, Problem
+from copytrace.dedup import PREFER
+from copytrace.relations import INDEPENDENT, NONE, SOURCE
 
 app = typer.Typer(
     name="copytrace",
@@ -121,7 +123,7 @@ def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Opti
             rows: Optional[int], boilerplate_min_docs: int, spin: bool = True,
             spun: bool = True, semantic: bool = True):
     from copytrace.boilerplate import BoilerplateParams
-    from copytrace.engines.local import ScanConfig
+    from copytrace.config import ScanConfig
 
     cfg = ScanConfig(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows,
                      boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs), spin=spin,
@@ -239,26 +241,14 @@ def scan(
     if engine == Engine.spark:
         raise typer.Exit(_scan_spark(inputs, out, cfg, master, conf, work_dir, fmt.value,
                                      id_field, text_field, strict, quiet))
+    from copytrace.outputs import write_scan
     from copytrace.report.html import write_report
-    from copytrace.report.jsonl import write_jsonl
 
     out_dir = Path(out)
     docs, problems, result = _read_and_scan([Path(p) for p in inputs], cfg, id_field,
                                             text_field, strict, quiet)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if fmt == Format.parquet:
-            from copytrace.report.jsonl import write_parquet
-
-            write_parquet(out_dir / "documents.parquet", [r.to_json() for r in result.results])
-            write_parquet(out_dir / "pairs.parquet", [p.to_json() for p in result.pairs],
-                          ["a", "b", "relation", "direction", "similarity", "containment_ab",
-                           "containment_ba", "passages"])
-        else:
-            write_jsonl(out_dir / "documents.jsonl", (r.to_json() for r in result.results))
-            write_jsonl(out_dir / "pairs.jsonl", (p.to_json() for p in result.pairs))
-        write_jsonl(out_dir / "skipped.jsonl", ({"path": p.path, "record": p.record,
-                                                 "reason": p.reason} for p in problems))
+        write_scan(out_dir, result.results, result.pairs, problems, result.stats, fmt.value)
         write_report(out_dir / "report.html", result.documents, result.results, result.pairs,
                      problems, result.stats, max_pairs=max_report_pairs)
     except OSError as e:
@@ -353,12 +343,13 @@ def compare(
                                   "translations, same story)."),
 ) -> None:
     """Compare two documents: relation, similarity, containment and aligned passages."""
-    from copytrace.engines.local import ScanConfig, compare_two
+    from copytrace.config import ScanConfig
+    from copytrace.pipeline import compare_two
     from copytrace.report.highlight import diff_passage
 
     da, db = _one(a, id_field, text_field), _one(b, id_field, text_field)
     pair, spun, toks = compare_two(da, db, ScanConfig(semantic=semantic))
-    rel = None if pair.relation == "none" else pair.relation
+    rel = None if pair.relation == NONE else pair.relation
     if as_json:
         sys.stdout.write(json.dumps(pair.to_json(), ensure_ascii=False) + "\n")
         return
@@ -394,18 +385,8 @@ class Keep(str, Enum):
     all = "all"
 
 
-class Prefer(str, Enum):
-    source = "source"
-    longest = "longest"
-
-
-def _record(d: Document) -> dict:
-    """A document as an output record: its fields, then the input record's other fields."""
-    rec = {"id": d.id, "text": d.text, "url": d.url, "title": d.title, "date": d.date,
-           "source": d.source_name}
-    rec.update({k: v for k, v in d.meta.items() if k not in ("id_from_name", "record")
-                and k not in rec})
-    return rec
+#: --prefer's choices (`copytrace.dedup.PREFER`).
+Prefer = Enum("Prefer", {p: p for p in PREFER}, type=str)
 
 
 @app.command()
@@ -416,7 +397,7 @@ def dedup(
     keep: Keep = typer.Option(Keep.one, "--keep", help="one: one document per copy family; "
                               "all: every document."),
     mark: bool = typer.Option(False, "--mark", help="Add family, relation and source fields."),
-    prefer: Prefer = typer.Option(Prefer.source, "--prefer", help="Which member a family keeps: "
+    prefer: Prefer = typer.Option(Prefer[PREFER[0]], "--prefer", help="Which member a family keeps: "
                                   "its source, or its longest (most complete) member."),
     fast: bool = typer.Option(False, "--fast", help="Streaming mode for corpora that do not fit "
                               "in memory (about 1 GiB per million news articles): verbatim, "
@@ -455,28 +436,28 @@ def dedup(
         _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers, id_field,
                     text_field, strict, quiet)
         return
-    from copytrace.report.jsonl import write_jsonl
+    import numpy as np
+
+    from copytrace.dedup import family_fields, keep_one_per_family, output_record
+    from copytrace.outputs import write_jsonl
 
     cfg = _config(workers, threshold, 128, None, None, boilerplate_min_docs, spin=False,
                   semantic=semantic)
     docs, problems, result = _read_and_scan(inputs, cfg, id_field, text_field, strict, quiet)
-    keepers: set[str] = set()
     if keep is Keep.one:
-        best: dict[str, tuple] = {}
-        for d, r in zip(result.documents, result.results):
-            rank = (r.relation != "source", -len(d.text)) if prefer is Prefer.source \
-                else (-len(d.text), r.relation != "source")
-            if r.family not in best or rank < best[r.family][0]:
-                best[r.family] = (rank, d.id)
-        keepers = {v[1] for v in best.values()}
+        kept = keep_one_per_family(np.array([r.family for r in result.results]),
+                                   np.array([r.relation == SOURCE for r in result.results]),
+                                   np.array([r.chars for r in result.results]), prefer.value)
+    else:
+        kept = np.ones(len(result.results), dtype=bool)
 
     def records():
-        for d, r in zip(result.documents, result.results):
-            if keep is Keep.one and d.id not in keepers:
+        for d, r, k in zip(result.documents, result.results, kept):
+            if not k:
                 continue
-            rec = _record(d)
+            rec = output_record(d)
             if mark:
-                rec.update({"family": r.family, "relation": r.relation, "family_source": r.source})
+                rec.update(family_fields(r.family, r.relation, r.source))
             yield rec
 
     try:
@@ -485,7 +466,7 @@ def dedup(
         _say("error", f"cannot write {out}: {e.strerror or e}")
         raise typer.Exit(EXIT_FATAL) from None
     if not quiet:
-        removed = len(docs) - len(keepers) if keep is Keep.one else 0
+        removed = len(docs) - int(kept.sum())
         out_console.print(f"{len(docs)} documents read, {removed} copies removed, "
                           f"{len(docs) - removed} written to {out}", highlight=False)
     raise typer.Exit(_finish(problems, quiet))
@@ -498,9 +479,10 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
 
     import numpy as np
 
+    from copytrace.dedup import family_fields, keep_one_per_family, output_record
     from copytrace.engines.stream import StreamConfig, stream_families
     from copytrace.ingest import FieldMap, read_inputs
-    from copytrace.report.jsonl import write_jsonl
+    from copytrace.outputs import write_jsonl
 
     fields = FieldMap(id=id_field, text=text_field)
     t0 = time.perf_counter()
@@ -522,19 +504,13 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
     if n == 0:
         _say("error", "no documents could be read from the inputs.")
         raise typer.Exit(EXIT_FATAL)
-    if keep is Keep.one and prefer is Prefer.longest:
-        # per family, its longest member (the first read among equals)
-        order = np.lexsort((np.arange(n), -res.chars, res.family))
-        keep_mask = np.zeros(n, bool)
-        keep_mask[order[np.r_[True, np.diff(res.family[order]) != 0]]] = True
-    else:
-        keep_mask = res.family == np.arange(n) if keep is Keep.one else np.ones(n, bool)
+    keep_mask = keep_one_per_family(res.family, res.family == np.arange(n), res.chars,
+                                    prefer.value) if keep is Keep.one else np.ones(n, bool)
 
     def fam_record(i: int) -> dict:
         src = int(res.family[i])
         rel = res.relation(i)
-        return {"family": res.ids[src], "relation": rel,
-                "family_source": None if rel == "independent" else res.ids[src]}
+        return family_fields(res.ids[src], rel, None if rel == INDEPENDENT else res.ids[src])
 
     changed: list[str] = []
 
@@ -547,7 +523,7 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
                 changed.append(got.id)
                 return
             if keep_mask[i]:
-                rec = _record(got)
+                rec = output_record(got)
                 if mark:
                     rec.update(fam_record(i))
                 yield rec
@@ -597,7 +573,7 @@ def _open_index(path: Path, create: bool = False, **kw):
 def index_create(path: Path = IndexPath, threshold: float = Threshold,
                  num_perm: int = NumPerm, semantic: bool = Semantic) -> None:
     """Create an empty index (its matching settings are fixed from now on)."""
-    from copytrace.engines.local import ScanConfig
+    from copytrace.config import ScanConfig
 
     _open_index(path, create=True, config=ScanConfig(threshold=threshold, num_perm=num_perm,
                                                      semantic=semantic)).close()
@@ -766,57 +742,15 @@ def serve(
                                 "index's lock)."),
 ) -> None:
     """Serve an index over HTTP, with a web page at / (paste a document, see its matches)."""
-    import uvicorn
-
-    from copytrace.service.app import create_app
+    from copytrace.service.server import ServeError
+    from copytrace.service.server import serve as run_service
 
     _open_index(path).close()  # a clear error before the server starts
-    max_body = int(max_body_mb * 2**20)
-    if workers == 1:
-        app_ = create_app(path, api_key=api_key, max_body=max_body)
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
-        return
-    _serve_forked(lambda: create_app(path, api_key=api_key, max_body=max_body), host, port,
-                  workers)
-
-
-def _serve_forked(make_app, host: str, port: int, workers: int) -> None:
-    """``workers`` forked processes serving one listening socket. (uvicorn's own --workers
-    hands the socket to spawned children in a form asyncio does not recognise as TCP, so their
-    connections keep Nagle's algorithm on: every answer then waits ~40 ms for a delayed ACK.)"""
-    import multiprocessing
-    import signal
-    import socket
-
-    import uvicorn
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-    except OSError as e:
-        _say("error", f"cannot listen on {host}:{port} ({e.strerror})")
+        run_service(path, host, port, api_key, int(max_body_mb * 2**20), workers)
+    except ServeError as e:
+        _say("error", e)
         raise typer.Exit(EXIT_FATAL) from None
-    sock.listen(2048)
-
-    def run() -> None:
-        uvicorn.Server(uvicorn.Config(make_app(), log_level="warning")).run(sockets=[sock])
-
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=run, daemon=True) for _ in range(workers)]
-    for p in procs:
-        p.start()
-
-    def stop(*_):
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for p in procs:
-        p.join()
 
 
 def _version(value: bool) -> None:

@@ -1,17 +1,49 @@
-"""Families from verified edges: union-find, then one source per family.
+"""Families, their sources, each member's relation, and stories: the one place these rules live.
 
-Source choice (documented in the README):
-0. a member found to be a spun copy of another member is never the source (unless all are);
-1. if every member has a date, the earliest-dated member;
-2. otherwise the member that contains the most of the others: the sum, over its verified pairs, of
-   the share of the other document found in it; ties go to the earliest date, then the longer
-   document, then the smaller id.
+Every engine and the index call these functions: the local engine over the whole corpus, the
+index over the stories a batch touches, the Spark engine per family and per story inside its
+tasks (it finds the connected components itself, by large-star / small-star). What each pair
+relation does -- join a family, link a story, mark a copy -- is read from `copytrace.relations`.
+
+The input is a list of `Link`\\ s: the related pairs found (any relation, ``same-story``
+included), as row indices with their unrounded figures.
+
+**Families** are the connected components of the links whose relation joins a family (copies,
+rewrites, translations).
+
+**Source** of a family (`choose_source`):
+0. a member that a directed pair marks as a copy (a spun copy) is never the source (unless all
+   are);
+1. if every member has a date, the earliest-dated member (ties: the longer, then the smaller id);
+2. otherwise the member that contains the most of the others: the sum, over its family-joining
+   links, of the share of the other document found in it; ties go to the earliest date, then the
+   longer document, then the smaller id.
+
+**A member without a direct link to its source** (`unpaired_members`) is aligned with the source
+by the engine (`pipeline.source_pair`) when it can; the pair found joins the links.
+
+**Relation of a member** to its source (`member_relations`): ``source`` for the source; else the
+relation of its direct family-joining link with the source; else that of its most similar
+family-joining link (equal similarity: text evidence before sentence evidence, then the link
+that comes first); a document alone is ``independent``.
+
+**Stories** are the connected components of every link that links a story (all family-joining
+links and ``same-story`` links), so a family never spans two stories. A story is named after the
+source of one of its families (`name_story`): the earliest-dated source, else the source of its
+largest family, else the smallest source id.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from copytrace.relations import (EDITED, INDEPENDENT, SOURCE, joins_family, links_story,
+                                 marks_copy, text_evidence)
+
+#: Sorts after every ISO date: the undated come last when stories are named.
+_NO_DATE = "9999"
 
 
 class UnionFind:
@@ -36,36 +68,156 @@ class UnionFind:
 
 
 @dataclass(frozen=True)
-class Edge:
+class Link:
+    """A related pair as the family and story rules read it: row indices ``a`` < ``b``, its
+    relation and direction, and its unrounded similarity and containments."""
+
     a: int
     b: int
-    containment_ab: float  # share of a found in b
-    containment_ba: float
+    relation: str
+    direction: str = "unknown"
+    similarity: float = 0.0
+    containment_ab: float = 0.0  # share of a found in b
+    containment_ba: float = 0.0
+
+    @classmethod
+    def of(cls, a: int, b: int, pair) -> Link:
+        """The link of a `copytrace.document.Pair` between rows a and b."""
+        return cls(a, b, pair.relation, pair.direction, pair.similarity, pair.containment_ab,
+                   pair.containment_ba)
+
+    @property
+    def copy(self) -> int | None:
+        """The row this link marks as a copy (never a family's source), if any."""
+        if not marks_copy(self.relation) or self.direction == "unknown":
+            return None
+        return self.b if self.direction == "a->b" else self.a
 
 
-def families(n: int, edges: list[Edge]) -> list[list[int]]:
-    """Connected components (each sorted), in order of their smallest member."""
+def components(n: int, pairs) -> list[list[int]]:
+    """Connected components of rows 0..n-1 linked by ``pairs`` ((a, b) tuples): each sorted,
+    in order of their smallest member."""
     uf = UnionFind(n)
-    for e in edges:
-        uf.union(e.a, e.b)
+    for a, b in pairs:
+        uf.union(a, b)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
         groups[uf.find(i)].append(i)
     return [groups[r] for r in sorted(groups)]
 
 
-def choose_source(members: list[int], edges: list[Edge], dates: list[str | None],
-                  lengths: list[int], ids: list[str], copies: set[int] = frozenset()) -> int:
-    """The member taken as the family's source (see module docstring)."""
-    members = [m for m in members if m not in copies] or members
+def choose_source(members: Sequence[int], links: Sequence[Link], dates, lengths, ids) -> int:
+    """The member taken as the family's source (see module docstring). ``links``: the family's
+    links (others are ignored); ``dates``, ``lengths`` (matchable tokens), ``ids``: indexable
+    by member."""
+    copies = {c for link in links if (c := link.copy) is not None}
+    members = [m for m in members if m not in copies] or list(members)
     if all(dates[m] for m in members):
         return min(members, key=lambda m: (dates[m], -lengths[m], ids[m]))
-    score = defaultdict(float)
-    for e in edges:
-        score[e.a] += e.containment_ba  # how much of b is inside a
-        score[e.b] += e.containment_ab
+    score: dict[int, float] = defaultdict(float)
+    for e in links:
+        if joins_family(e.relation):
+            score[e.a] += e.containment_ba  # how much of b is inside a
+            score[e.b] += e.containment_ab
 
     def key(m: int):
-        return (-round(score[m], 6), dates[m] or "9999", -lengths[m], ids[m])
+        return (-round(score[m], 6), dates[m] or _NO_DATE, -lengths[m], ids[m])
 
     return min(members, key=key)
+
+
+def unpaired_members(members: Sequence[int], src: int, links: Sequence[Link]
+                     ) -> list[tuple[int, int]]:
+    """The (lo, hi) row pairs of members and their source with no link of any relation."""
+    known = {(e.a, e.b) for e in links}
+    out = []
+    for m in members:
+        key = (min(m, src), max(m, src))
+        if m != src and key not in known:
+            out.append(key)
+    return out
+
+
+def _strength(e: Link):
+    """Order of a member's links when none is with its source: the most similar; equal
+    similarity: text evidence before sentence evidence, then the first link."""
+    return (e.similarity, text_evidence(e.relation), -e.a, -e.b)
+
+
+def member_relations(members: Sequence[int], src: int, links: Sequence[Link]) -> dict[int, str]:
+    """Each member's relation to its family's source (see module docstring)."""
+    if len(members) == 1:
+        return {members[0]: INDEPENDENT}
+    direct: dict[int, str] = {}
+    strongest: dict[int, Link] = {}
+    for e in links:
+        if not joins_family(e.relation):
+            continue
+        for m, other in ((e.a, e.b), (e.b, e.a)):
+            if other == src:
+                direct[m] = e.relation
+            if m not in strongest or _strength(e) > _strength(strongest[m]):
+                strongest[m] = e
+    return {m: SOURCE if m == src else direct.get(m) or
+            (strongest[m].relation if m in strongest else EDITED) for m in members}
+
+
+@dataclass
+class Families:
+    """Per row: the row of its family's source (itself when alone), and its relation to it."""
+
+    source: list[int]
+    relation: list[str]
+
+    def grouped(self) -> bool:
+        return any(s != i for i, s in enumerate(self.source))
+
+
+def assign_families(n: int, links: list[Link], dates, lengths, ids,
+                    pair_with_source: Callable[[int, int], object] | None = None) -> Families:
+    """Families of rows 0..n-1 (see module docstring). ``pair_with_source(lo, hi)``, when given,
+    aligns a member with its source that no link joins (`unpaired_members`) and returns a
+    `Pair`-like object or None; the links found are appended to ``links``."""
+    by_member: dict[int, list[Link]] = defaultdict(list)
+    for e in links:
+        by_member[e.a].append(e)
+        by_member[e.b].append(e)
+    source = list(range(n))
+    relation = [INDEPENDENT] * n
+    for members in components(n, [(e.a, e.b) for e in links if joins_family(e.relation)]):
+        if len(members) == 1:
+            continue
+        own = [e for m in members for e in by_member[m] if e.a == m]
+        src = choose_source(members, own, dates, lengths, ids)
+        if pair_with_source is not None:
+            for lo, hi in unpaired_members(members, src, own):
+                pair = pair_with_source(lo, hi)
+                if pair is not None:
+                    link = Link.of(lo, hi, pair)
+                    links.append(link)
+                    own.append(link)
+        for m, rel in member_relations(members, src, own).items():
+            source[m], relation[m] = src, rel
+    return Families(source, relation)
+
+
+def name_story(members: Sequence[int], source, dates, ids) -> int:
+    """The row of the family source a story is named after (see module docstring).
+    ``source``: each member's family source row; ``dates``, ``ids``: indexable by row."""
+    size: dict[int, int] = defaultdict(int)
+    for m in members:
+        size[source[m]] += 1
+    heads = [m for m in members if source[m] == m]
+    if not heads:
+        return source[members[0]]
+    return min(heads, key=lambda h: (dates[h] or _NO_DATE, -size[h], ids[h]))
+
+
+def assign_stories(n: int, links: Sequence[Link], source, dates, ids) -> list[int]:
+    """Per row, the row its story is named after (see module docstring)."""
+    story = list(range(n))
+    for members in components(n, [(e.a, e.b) for e in links if links_story(e.relation)]):
+        name = name_story(members, source, dates, ids)
+        for m in members:
+            story[m] = name
+    return story

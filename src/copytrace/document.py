@@ -11,10 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Relations a document can have to its family's source (documents.jsonl ``relation``).
-RELATIONS = ("source", "verbatim", "edited", "spun", "rewrite", "translation", "independent")
-
-
 @dataclass
 class Document:
     id: str
@@ -59,7 +55,7 @@ class Pair:
 
     a: str
     b: str
-    relation: str
+    relation: str  # a pair relation of `copytrace.relations`
     direction: str  # "a->b", "b->a" or "unknown"
     similarity: float
     containment_ab: float  # share of a's matchable text found in b

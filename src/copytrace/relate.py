@@ -40,6 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from copytrace.align import Alignment
+from copytrace.relations import EDITED, SPUN, VERBATIM
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,8 @@ def classify(al: Alignment, p: RelateParams = RelateParams()) -> str | None:
     if inner < p.min_containment:
         return None
     if inner >= p.verbatim_containment and al.density >= p.verbatim_density:
-        return "verbatim"
-    return "edited"
+        return VERBATIM
+    return EDITED
 
 
 def is_spun(skel: Alignment, ev: SpinEvidence, p: RelateParams = RelateParams()) -> bool:
@@ -111,7 +112,7 @@ def direction(al: Alignment, date_a: str | None, date_b: str | None,
             by_score = "a->b"
         elif spun_a - spun_b >= p.spun_score_margin:
             by_score = "b->a"
-    if relation == "spun":
+    if relation == SPUN:
         if spin is not None and spin.votes_a + spin.votes_b >= p.spin_votes:
             if spin.votes_a >= 2 * spin.votes_b:
                 return "a->b"

@@ -2,13 +2,13 @@
 
 **Candidates: shared rare names and numbers.** A rewrite or a translation of a report keeps its
 people, places, organisations and figures ("Trump", "Gaza", "40", "2023") while changing the
-words around them. `entity_keys` takes from each document the tokens written with a capital
-letter away from the start of a sentence, and numbers; two documents sharing at least
+words around them (`copytrace.fingerprint.entities`); two documents sharing at least
 ``min_entities`` (8) of them, each carried by at most ``max_entity_docs`` (32) documents, are
 candidates -- or at least ``min_entities_short`` (4) when those are half of the smaller
-document's names and numbers (a short text names fewer things). This is a blocked search: the
-sentence vectors are compared only inside these blocks (the same bucket machinery as text
-anchors, `copytrace.candidates`).
+document's names and numbers (a short text names fewer things); each document keeps its
+``top_k`` (8) best partners. This is a blocked search: the sentence vectors are compared only
+inside these blocks (the rule is `copytrace.candidates.entity_pairs`; its parameters are
+here).
 
 **Verification: sentences aligned in order.** Both documents' sentences are embedded
 (`copytrace.fingerprint.embed`, one multilingual vector space) and the pair of sentence
@@ -33,14 +33,13 @@ are embedded, and only their first
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numba as nb
 import numpy as np
 
 from copytrace.document import Passage
 from copytrace.fingerprint.embed import SentenceVectors
-from copytrace.normalize import Tokens
+from copytrace.relations import REWRITE, SAME_STORY, TRANSLATION
 
 
 @dataclass(frozen=True)
@@ -77,86 +76,6 @@ class SemanticAlignment:
         """Aligned sentences over the shorter document's sentences."""
         shorter = min(self.sentences_a, self.sentences_b)
         return len(self.pairs) / shorter if shorter else 0.0
-
-
-@lru_cache(maxsize=1)
-def _char_classes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per BMP code point: is upper-case, is a digit, ends a sentence (or a quote opens one)."""
-    cps = range(0x10000)
-    upper = np.array([chr(c).isupper() for c in cps], dtype=bool)
-    digit = np.array([chr(c).isdigit() for c in cps], dtype=bool)
-    stop = np.zeros(0x10000, dtype=bool)
-    stop[[ord(c) for c in '.!?\n"“:;()[]|•·—–-*#>']] = True
-    return upper, digit, stop
-
-
-def entity_keys(text: str, tokens: Tokens) -> np.ndarray:
-    """Distinct hashes of a document's names and numbers (see module docstring): tokens that
-    start with a capital letter and do not open a sentence or a line, and numbers of two or
-    more characters."""
-    if len(tokens) == 0:
-        return np.empty(0, dtype=np.uint64)
-    upper, digit, stop = _char_classes()
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cps = np.where(cps < 0x10000, cps, 0)
-    first = cps[tokens.start]
-    # a token opens a sentence when the text between it and the previous token holds a stop
-    stops = np.r_[0, np.cumsum(stop[cps])]
-    prev_end = np.r_[0, tokens.end[:-1]]
-    initial = (stops[tokens.start] - stops[prev_end]) > 0
-    initial[0] = True
-    keep = (upper[first] & ~initial) | (digit[first] & ((tokens.end - tokens.start) >= 2))
-    return np.unique(tokens.hash[keep])
-
-
-def entity_pairs(keys: list[np.ndarray], min_entities: int = 8, max_docs: int = 32,
-                 top_k: int = 8, min_short: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) sharing at least ``min_entities`` keys carried by at most ``max_docs``
-    documents -- or at least ``min_short`` keys making up half of the smaller document's keys
-    (short texts name fewer things) -- with their counts; each document keeps its ``top_k``
-    partners sharing the most (a pair stays when it is in the top of either document)."""
-    from copytrace.candidates import shared_key_counts
-
-    n = len(keys)
-    if n < 2:
-        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
-    docs = np.repeat(np.arange(n, dtype=np.int64), [len(k) for k in keys])
-    pairs, counts = shared_key_counts(np.concatenate(keys), docs, n, max_docs)
-    a, b = pairs // n, pairs % n
-    sizes = np.array([len(k) for k in keys])
-    ok = enough_entities(counts, sizes[a], sizes[b], min_entities, min_short)
-    pairs, counts, a, b = pairs[ok], counts[ok], a[ok], b[ok]
-    keep = top_k_pairs(a, b, counts, top_k)
-    return np.stack([a[keep], b[keep]], axis=1), counts[keep]
-
-
-def enough_entities(counts: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
-                    min_entities: int, min_short: int | None) -> np.ndarray:
-    """Which pairs share enough names and numbers: ``min_entities``, or ``min_short`` that are
-    half of the smaller document's (``size_a``, ``size_b``: each side's count)."""
-    ok = counts >= min_entities
-    if min_short is not None:
-        ok |= (counts >= min_short) & (2 * counts >= np.minimum(size_a, size_b))
-    return ok
-
-
-def top_k_pairs(a: np.ndarray, b: np.ndarray, counts: np.ndarray, top_k: int,
-                rank_a: np.ndarray | None = None, rank_b: np.ndarray | None = None
-                ) -> np.ndarray:
-    """Mask of the pairs (a[i], b[i]) that are among the ``top_k`` sharing the most (``counts``)
-    of a's pairs or of b's pairs. ``rank_a`` / ``rank_b`` (masks) limit which pairs may be kept
-    for being in their a's / b's top."""
-    keep = np.zeros(len(counts), dtype=bool)
-    for side, only in ((a, rank_a), (b, rank_b)):
-        order = np.lexsort((-counts, side))  # each document's pairs, most shared first
-        s = side[order]
-        start = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
-        rank = np.arange(len(s)) - np.repeat(start, np.diff(np.r_[start, len(s)]))
-        top = rank < top_k
-        if only is not None:
-            top &= only[order]
-        keep[order[top]] = True
-    return keep
 
 
 @nb.njit(cache=True, nogil=True)
@@ -228,9 +147,9 @@ def classify(al: SemanticAlignment, lang_a: str, lang_b: str,
     """'rewrite', 'translation', 'same-story' or None (see module docstring)."""
     if len(al.pairs) >= p.min_aligned and al.share >= p.min_share:
         differ = lang_a != lang_b and "und" not in (lang_a, lang_b)
-        return "translation" if differ else "rewrite"
+        return TRANSLATION if differ else REWRITE
     if al.document_cosine >= p.story_threshold:
-        return "same-story"
+        return SAME_STORY
     return None
 
 
@@ -275,7 +194,7 @@ def judge(va: SentenceVectors, vb: SentenceVectors, lang_a: str, lang_b: str,
     """Sentence alignment and relation of two embedded documents (`SemanticVerifier.verify`)."""
     al = align_sentences(va, vb, p)
     rel = classify(al, lang_a, lang_b, p)
-    if rel == "same-story" and ((shared or 0) < p.story_entities
+    if rel == SAME_STORY and ((shared or 0) < p.story_entities
                                 or days_apart(date_a, date_b) > p.story_days):
         rel = None
     return al, rel

@@ -17,6 +17,7 @@ from copytrace.align import AlignParams, Alignment, GramTable, align_many, align
 from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.normalize import Tokens
 from copytrace.relate import RelateParams, SpinEvidence, classify, is_spun
+from copytrace.relations import EDITED, SPUN, VERBATIM
 
 #: Skeleton alignment: long seeds (a skeleton 3-gram like "* of the" is everywhere), chains and
 #: passages of at least a dozen tokens.
@@ -78,8 +79,8 @@ class Verifier:
             return out
         # a word alignment that already matches almost every token inside its passages leaves
         # no room for the >= 10% substituted content words of a spun copy: skip the skeletons
-        todo = [k for k, v in enumerate(out) if v.relation != "verbatim"
-                and not (v.relation == "edited" and v.alignment.density >= SKIP_DENSITY)]
+        todo = [k for k, v in enumerate(out) if v.relation != VERBATIM
+                and not (v.relation == EDITED and v.alignment.density >= SKIP_DENSITY)]
         if not todo:
             return out
         sub = pairs[todo]
@@ -89,7 +90,7 @@ class Verifier:
                 continue
             ev = self.evidence(i, j, sal)
             if is_spun(sal, ev, self.p.relate):
-                out[k] = Verdict(sal, "spun", ev)
+                out[k] = Verdict(sal, SPUN, ev)
         return out
 
     def evidence(self, i: int, j: int, skel: Alignment) -> SpinEvidence:

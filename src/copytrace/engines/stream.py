@@ -48,6 +48,7 @@ import numpy as np
 from copytrace.candidates import sampled_shingles
 from copytrace.document import Document, Problem
 from copytrace.normalize import token_hashes_many
+from copytrace.relations import COPY, INDEPENDENT, SOURCE
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,8 @@ class StreamResult:
 
     def relation(self, i: int) -> str:
         if self.family[i] != i:
-            return "copy"
-        return "source" if self.sizes[i] > 1 else "independent"
+            return COPY
+        return SOURCE if self.sizes[i] > 1 else INDEPENDENT
 
     @cached_property
     def sizes(self) -> np.ndarray:

@@ -34,7 +34,7 @@ _MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x
 
 
 @nb.njit(cache=True, inline="always")
-def _shingle(hashes, i, k):
+def shingle_hash(hashes, i, k):
     """Order-sensitive hash of tokens i..i+k-1: a multilinear sum, then one finaliser."""
     h = np.uint64(k)
     for t in range(k):
@@ -48,10 +48,10 @@ def _shingles_kernel(hashes, k, out):
     if n == 0:
         return 0
     if n < k:
-        out[0] = _shingle(hashes, 0, n)
+        out[0] = shingle_hash(hashes, 0, n)
         return 1
     for i in range(n - k + 1):
-        out[i] = _shingle(hashes, i, k)
+        out[i] = shingle_hash(hashes, i, k)
     return n - k + 1
 
 
@@ -86,14 +86,14 @@ def _minhash_kernel(hashes, doc_tok, k, a, b, c, out):
             width = k if n >= k else n
             i = 0
             while i + 8 <= n_sh:
-                x0 = _fold32(_shingle(hashes, lo + i, width))
-                x1 = _fold32(_shingle(hashes, lo + i + 1, width))
-                x2 = _fold32(_shingle(hashes, lo + i + 2, width))
-                x3 = _fold32(_shingle(hashes, lo + i + 3, width))
-                x4 = _fold32(_shingle(hashes, lo + i + 4, width))
-                x5 = _fold32(_shingle(hashes, lo + i + 5, width))
-                x6 = _fold32(_shingle(hashes, lo + i + 6, width))
-                x7 = _fold32(_shingle(hashes, lo + i + 7, width))
+                x0 = _fold32(shingle_hash(hashes, lo + i, width))
+                x1 = _fold32(shingle_hash(hashes, lo + i + 1, width))
+                x2 = _fold32(shingle_hash(hashes, lo + i + 2, width))
+                x3 = _fold32(shingle_hash(hashes, lo + i + 3, width))
+                x4 = _fold32(shingle_hash(hashes, lo + i + 4, width))
+                x5 = _fold32(shingle_hash(hashes, lo + i + 5, width))
+                x6 = _fold32(shingle_hash(hashes, lo + i + 6, width))
+                x7 = _fold32(shingle_hash(hashes, lo + i + 7, width))
                 for j in range(num_perm):  # min() without a branch lets LLVM vectorise this
                     aj, bj, cj = a[j], b[j], c[j]
                     v = min(min(min(_perm(aj, bj, cj, x0), _perm(aj, bj, cj, x1)),
@@ -103,7 +103,7 @@ def _minhash_kernel(hashes, doc_tok, k, a, b, c, out):
                     sig[j] = min(sig[j], v)
                 i += 8
             while i < n_sh:
-                x = _fold32(_shingle(hashes, lo + i, width))
+                x = _fold32(shingle_hash(hashes, lo + i, width))
                 for j in range(num_perm):
                     sig[j] = min(sig[j], _perm(a[j], b[j], c[j], x))
                 i += 1

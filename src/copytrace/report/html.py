@@ -12,7 +12,8 @@ from pathlib import Path
 
 from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.report.highlight import Segment, diff_passage
-from copytrace.report.jsonl import atomic_write
+from copytrace.outputs import atomic_write
+from copytrace.relations import SOURCE, badge_css
 from copytrace.report.story_svg import legend, story_svg
 
 CSS = """
@@ -26,10 +27,6 @@ h2{font-size:18px;margin:4px 0 10px}h3{font-size:15px;margin:14px 0 6px}
 table{border-collapse:collapse;width:100%}td,th{padding:4px 8px;border-bottom:1px solid #eef0f3;
 text-align:left;vertical-align:top}th{font-weight:600;color:#4b5563}
 .rel{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600}
-.rel-source{background:#1d4ed8;color:#fff}.rel-verbatim{background:#dc2626;color:#fff}
-.rel-edited{background:#f59e0b;color:#111}.rel-spun{background:#7c3aed;color:#fff}
-.rel-rewrite{background:#0d9488;color:#fff}.rel-translation{background:#0891b2;color:#fff}
-.rel-independent{background:#e5e7eb;color:#374151}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
 .psg{white-space:pre-wrap;background:#fbfbfc;border:1px solid #eef0f3;border-radius:6px;
 padding:8px 10px;font-size:14px;max-height:420px;overflow:auto}
@@ -39,7 +36,7 @@ mark.spin{background:#ddd6fe;border-bottom:2px solid #7c3aed}
 .meta{color:#4b5563;font-size:13px}.legend{font-size:12px;color:#4b5563}
 .legend span{margin-right:10px;white-space:nowrap}svg.story{max-width:100%;height:auto;
 background:#fbfbfc;border:1px solid #eef0f3;border-radius:6px}.problems li{color:#991b1b}
-"""
+""" + badge_css()
 
 
 def _e(s: object) -> str:
@@ -148,12 +145,12 @@ def render_report(documents: list[Document], results: list[DocResult], pairs: li
     if not fams:
         out.append("<p>No document in this corpus is a copy of another.</p>")
     for members in fams:
-        src = next((m for m in members if m.relation == "source"), members[0])
+        src = next((m for m in members if m.relation == SOURCE), members[0])
         out.append(f"<h3 id='fam-{_e(src.family)}'>Family {_e(src.family)} "
                    f"<span class='meta'>({len(members)} documents)</span></h3>")
         out.append("<table><tr><th>document</th><th>relation</th><th>date</th><th>title / path</th>"
                    "<th>chars</th><th>boilerplate</th></tr>")
-        for m in sorted(members, key=lambda r: (r.relation != "source", r.id)):
+        for m in sorted(members, key=lambda r: (r.relation != SOURCE, r.id)):
             out.append(f"<tr><td>{_e(m.id)}</td><td>{_badge(m.relation)}</td><td>{_e(m.date)}</td>"
                        f"<td>{_e(m.title or m.path or m.url)}</td><td>{m.chars}</td>"
                        f"<td>{m.boilerplate_chars}</td></tr>")

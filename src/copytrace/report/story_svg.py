@@ -14,14 +14,19 @@ import html
 import math
 
 from copytrace.document import DocResult, Pair
+from copytrace.relations import BY_NAME, INDEPENDENT, PAIR_RELATIONS, SOURCE
 
-COLORS = {"verbatim": "#dc2626", "edited": "#f59e0b", "spun": "#7c3aed", "rewrite": "#0d9488",
-          "translation": "#0891b2", "same-story": "#9ca3af"}
-NODE = {"source": "#1d4ed8", "independent": "#6b7280"}
+#: Line colours of the pair relations (`copytrace.relations`).
+COLORS = {name: BY_NAME[name].color for name in PAIR_RELATIONS}
 WIDTH = 1100
 RING = 46  # px between rings
 SPACING = 24  # px between dots on a ring
 MAX_LINKS = 600  # same-story lines drawn per story (the rest are listed in pairs.jsonl)
+
+
+def _dashed(relation: str) -> bool:
+    """A link drawn dashed: not a copy (same-story)."""
+    return relation in BY_NAME and BY_NAME[relation].dashed
 
 
 def _e(s: object) -> str:
@@ -56,7 +61,7 @@ def story_svg(members: list[DocResult], pairs: list[Pair]) -> str:
         families.setdefault(m.family, []).append(m)
     clusters = []
     for fam in families.values():
-        fam.sort(key=lambda r: (r.relation != "source", r.id))
+        fam.sort(key=lambda r: (r.relation != SOURCE, r.id))
         clusters.append(_cluster(fam))
     clusters.sort(key=lambda c: (-len(c[0]), c[0][0][0].id))
     # shelf packing: rows of clusters, each cluster a box of side 2 * (radius + margin)
@@ -86,10 +91,10 @@ def story_svg(members: list[DocResult], pairs: list[Pair]) -> str:
                f"markerHeight='7' orient='auto-start-reverse'><path d='M0,0L10,5L0,10z' "
                f"fill='{color}'/></marker>" for rel, color in COLORS.items()) + "</defs>"]
     links = 0
-    for p in sorted(pairs, key=lambda p: p.relation == "same-story"):
+    for p in sorted(pairs, key=lambda p: _dashed(p.relation)):
         if p.a not in xy or p.b not in xy:
             continue
-        if p.relation == "same-story":
+        if _dashed(p.relation):
             links += 1
             if links > MAX_LINKS:
                 continue
@@ -98,7 +103,7 @@ def story_svg(members: list[DocResult], pairs: list[Pair]) -> str:
             (x1, y1), (x2, y2) = (x2, y2), (x1, y1)
         color = COLORS.get(p.relation, "#9ca3af")
         style = ("stroke-dasharray='5 4' stroke-width='1' opacity='0.7'"
-                 if p.relation == "same-story" else "stroke-width='2'")
+                 if _dashed(p.relation) else "stroke-width='2'")
         head = (f" marker-end='url(#arrow-{p.relation})'"
                 if p.direction != "unknown" and p.relation in COLORS else "")
         out.append(f"<line x1='{x1:.1f}' y1='{y1:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' "
@@ -107,8 +112,8 @@ def story_svg(members: list[DocResult], pairs: list[Pair]) -> str:
     family_size = {f: len(ms) for f, ms in families.items()}
     for doc_id, (cx, cy) in xy.items():
         m = node_of[doc_id]
-        labelled = m.relation == "source" or family_size[m.family] <= 30  # big rings: tooltips
-        fill = NODE.get(m.relation, COLORS.get(m.relation, "#6b7280"))
+        labelled = m.relation == SOURCE or family_size[m.family] <= 30  # big rings: tooltips
+        fill = BY_NAME[m.relation].color if m.relation in BY_NAME else "#6b7280"
         tip = " · ".join(str(v) for v in (m.id, m.relation, m.date, m.title) if v)
         label = (f"<text x='{cx:.1f}' y='{cy + 19:.1f}' text-anchor='middle' font-size='9' "
                  f"fill='#374151'>{_e(_short(m.id))}</text>" if labelled else "")
@@ -121,9 +126,10 @@ def story_svg(members: list[DocResult], pairs: list[Pair]) -> str:
 def legend() -> str:
     items = []
     for rel, color in COLORS.items():
-        dash = " stroke-dasharray='5 4'" if rel == "same-story" else ""
+        dash = " stroke-dasharray='5 4'" if _dashed(rel) else ""
         items.append(f"<span><svg width='26' height='10'><line x1='0' y1='5' x2='26' y2='5' "
                      f"stroke='{color}' stroke-width='2'{dash}/></svg> {rel}</span>")
-    return ("<p class='legend'>" + " ".join(items) + " &middot; dots: <b style='color:#1d4ed8'>"
-            "source</b>, copies in their relation's colour, <b style='color:#6b7280'>"
-            "independent</b>; arrows run from source to copy</p>")
+    return ("<p class='legend'>" + " ".join(items) + f" &middot; dots: <b style='color:"
+            f"{BY_NAME[SOURCE].color}'>{SOURCE}</b>, copies in their relation's colour, "
+            f"<b style='color:{BY_NAME[INDEPENDENT].color}'>{INDEPENDENT}</b>; arrows run from "
+            "source to copy</p>")

@@ -41,12 +41,14 @@ from typing import Any
 
 import numpy as np
 
-from copytrace.candidates import shared_key_counts
-from copytrace.cluster import Edge, choose_source, families
+from copytrace import cluster
+from copytrace.candidates import (KEY_ENTITY, enough_entities, key_kind, keyed_pairs,
+                                  shared_key_counts, top_k_pairs)
+from copytrace.config import INDEX_FIELDS, ScanConfig
 from copytrace.document import Document, Pair, Problem
-from copytrace.engines.local import (KEY_ANCHOR, KEY_BAND, KEY_ENTITY, KEY_SKELETON, ScanConfig,
-                                     index_keys, semantic_pair, verify_pairs)
-from copytrace.semantic import SemanticVerifier, enough_entities, top_k_pairs
+from copytrace.pipeline import index_keys, semantic_pair, verify_pairs
+from copytrace.relations import SAME_STORY, joins_family
+from copytrace.semantic import SemanticVerifier
 
 SCHEMA_VERSION = 2
 
@@ -89,9 +91,6 @@ ALTER TABLE documents ADD COLUMN entities INTEGER NOT NULL DEFAULT 0;
 UPDATE documents SET story = family;
 """
 
-#: The ScanConfig fields an index is built with (fixed at creation: keys depend on them).
-_CONFIG_FIELDS = ("threshold", "num_perm", "shingle", "anchor_rate", "min_anchors", "max_bucket",
-                  "spin", "spun", "skeleton_shingle", "skeleton_rate", "semantic")
 _CHUNK = 500  # SQL variables per IN (...) list
 
 
@@ -136,7 +135,7 @@ class Index:
                 self.db.executescript(_SCHEMA)
                 cfg = config or ScanConfig()
                 meta = {"schema": SCHEMA_VERSION,
-                        "config": {f: getattr(cfg, f) for f in _CONFIG_FIELDS},
+                        "config": {f: getattr(cfg, f) for f in INDEX_FIELDS},
                         "created": time.time()}
                 self.db.executemany("INSERT INTO meta VALUES (?, ?)",
                                     [(k, json.dumps(v)) for k, v in meta.items()])
@@ -153,7 +152,7 @@ class Index:
         stored = json.loads(rows["config"])
         stored.setdefault("semantic", False)  # schema 1 had no semantic stage
         self.config = ScanConfig(workers=1,
-                                 **{k: v for k, v in stored.items() if k in _CONFIG_FIELDS})
+                                 **{k: v for k, v in stored.items() if k in INDEX_FIELDS})
 
     def _migrate(self) -> None:
         try:
@@ -203,7 +202,7 @@ class Index:
                 "keys": q("SELECT count(*) FROM keys").fetchone()[0],
                 "oldest_added": docs[1], "newest_added": docs[2], "bytes": size,
                 "path": str(self.path), "config": {f: getattr(self.config, f)
-                                                   for f in _CONFIG_FIELDS}}
+                                                   for f in INDEX_FIELDS}}
 
     def integrity(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
@@ -247,22 +246,11 @@ class Index:
                 "similarity": sim, "containment_ab": cab, "containment_ba": cba,
                 "passages": json.loads(passages)}
 
-    def _relations(self, members: list[int], src: int, pairs: list[tuple]) -> dict[int, str]:
-        """Each member's relation to its family's source, as the scan names it."""
-        if len(members) == 1:
-            return {members[0]: "independent"}
-        direct = {}
-        best: dict[int, tuple[float, str]] = {}
-        for a, b, rel, _w, sim, *_ in pairs:
-            if rel == "same-story":  # a story link, not copy evidence
-                continue
-            for m, other in ((a, b), (b, a)):
-                if other == src:
-                    direct[m] = rel
-                if m not in best or sim > best[m][0]:
-                    best[m] = (sim, rel)
-        return {m: "source" if m == src else direct.get(m, best.get(m, (0, "edited"))[1])
-                for m in members}
+    @staticmethod
+    def _links(rows: list[tuple], pos: dict[int, int]) -> list[cluster.Link]:
+        """Stored pair rows as links between positions ``pos`` (rows in (a, b) order)."""
+        return [cluster.Link(pos[r[0]], pos[r[1]], r[2], r[3], r[4], r[5], r[6])
+                for r in sorted(rows, key=lambda r: (r[0], r[1]))]
 
     def _ids(self, nums: list[int]) -> dict[int, str]:
         out: dict[int, str] = {}
@@ -310,8 +298,10 @@ class Index:
         members = [r[0] for r in rows]
         ids = {r[0]: r[1] for r in rows}
         pairs = [p for p in self._pairs_of(members) if p[0] in ids and p[1] in ids
-                 and p[2] != "same-story"]
-        rel = self._relations(members, fam, pairs)
+                 and joins_family(p[2])]
+        pos = {m: k for k, m in enumerate(members)}
+        rel = {members[k]: r for k, r in cluster.member_relations(
+            list(range(len(members))), pos[fam], self._links(pairs, pos)).items()}
         return {"id": ids[fam], "size": len(members),
                 "members": [{"id": r[1], "date": r[2], "chars": r[3], "relation": rel[r[0]]}
                             for r in rows],
@@ -329,7 +319,7 @@ class Index:
         by_family: dict[int, list[tuple]] = {}
         for r in rows:
             by_family.setdefault(r[4], []).append(r)
-        links = [p for p in self._pairs_of(list(ids)) if p[2] == "same-story"
+        links = [p for p in self._pairs_of(list(ids)) if p[2] == SAME_STORY
                  and p[0] in ids and p[1] in ids]
         links.sort(key=lambda p: -p[4])
         fams = sorted(by_family.items(), key=lambda f: (-len(f[1]), ids[f[0]]))
@@ -368,7 +358,7 @@ class Index:
         found_k, found_d = [], []
         get = self.db.execute
         for key in keys.tolist():
-            limit = small if key >> 60 == KEY_ENTITY else big
+            limit = small if key_kind(key) == KEY_ENTITY else big
             docs = get("SELECT doc FROM keys WHERE key = ? LIMIT ?", (key, limit)).fetchall()
             if docs and len(docs) < limit:
                 found_k.append(key)
@@ -393,19 +383,12 @@ class Index:
         nums, local = np.unique(docs, return_inverse=True)
         order = np.argsort(local, kind="stable")  # rows document by document
         keys, local = keys[order], local[order]
-        kind = keys >> 60
+        kind = key_kind(keys)
         is_new = np.isin(nums, new_nums)
-        m = len(nums)
-        out = [np.empty((0, 2), np.int64)]
-        for k, need in ((KEY_BAND, 1), (KEY_ANCHOR, cfg.min_anchors),
-                        (KEY_SKELETON, cfg.min_anchors)):
-            sel = kind == k
-            flat, counts = shared_key_counts(keys[sel], local[sel], m, cfg.max_bucket)
-            flat = flat[counts >= need]
-            lo, hi = flat // m, flat % m
-            keep = is_new[lo] | is_new[hi]
-            out.append(np.stack([nums[lo[keep]], nums[hi[keep]]], axis=1))
-        copy = np.unique(np.concatenate(out), axis=0).astype(np.int64, copy=False)
+        pairs = keyed_pairs(keys, local, len(nums), cfg.min_anchors, cfg.max_bucket)
+        pairs = pairs[is_new[pairs[:, 0]] | is_new[pairs[:, 1]]]
+        copy = np.unique(np.concatenate([np.empty((0, 2), np.int64), nums[pairs]]),
+                         axis=0).astype(np.int64, copy=False)
         ent = np.empty((0, 2), np.int64), np.empty(0, np.int64)
         if cfg.semantic and (kind == KEY_ENTITY).any():
             ent = self._entity_candidates(keys[kind == KEY_ENTITY], local[kind == KEY_ENTITY],
@@ -613,35 +596,13 @@ class Index:
         members.sort()
         nums = [m[0] for m in members]
         pos = {n: k for k, n in enumerate(nums)}
-        pairs = [p for p in self._pairs_of(nums) if p[0] in pos and p[1] in pos]
-        edges = [Edge(pos[p[0]], pos[p[1]], p[5], p[6]) for p in pairs if p[2] != "same-story"]
-        copies = {pos[p[1]] if p[3] == "a->b" else pos[p[0]] for p in pairs
-                  if p[2] == "spun" and p[3] != "unknown"}
-        dates = [m[2] for m in members]
-        lengths = [m[3] for m in members]
+        links = self._links([p for p in self._pairs_of(nums) if p[0] in pos and p[1] in pos],
+                            pos)
         ids = [m[1] for m in members]
-        groups = families(len(nums), edges)
-        group_of = {k: g for g, group in enumerate(groups) for k in group}
-        group_edges: list[list[Edge]] = [[] for _ in groups]
-        for e in edges:
-            group_edges[group_of[e.a]].append(e)
-        family = [0] * len(nums)
-        for group, g_edges in zip(groups, group_edges):
-            src = group[0] if len(group) == 1 else choose_source(
-                group, g_edges, dates, lengths, ids, copies)
-            for k in group:
-                family[k] = src
-        links = [Edge(pos[p[0]], pos[p[1]], 0.0, 0.0) for p in pairs if p[2] == "same-story"]
-        story = [0] * len(nums)
-        for group in families(len(nums), edges + links):
-            size: dict[int, int] = {}
-            for k in group:
-                size[family[k]] = size.get(family[k], 0) + 1
-            heads = [k for k in group if family[k] == k]
-            # the scan's rule: the earliest-dated family source, else the largest family
-            name = min(heads, key=lambda k: (dates[k] or "9999", -size[k], ids[k]))
-            for k in group:
-                story[k] = name
+        dates = [m[2] for m in members]
+        fam = cluster.assign_families(len(nums), links, dates, [m[3] for m in members], ids)
+        family = fam.source
+        story = cluster.assign_stories(len(nums), links, family, dates, ids)
         self.db.executemany("UPDATE documents SET family = ?, story = ? WHERE doc = ?",
                             [(nums[family[k]], nums[story[k]], nums[k])
                              for k in range(len(nums))])

@@ -44,7 +44,7 @@ function renderMarked(container, text, ranges) {
 }
 
 function spunRanges(list) {
-  return (list || []).map((p) => ({start: p.start, end: p.end, cls: "spun", title: `spun? likely original: ${p.original}`}));
+  return (list || []).map((p) => ({start: p.start, end: p.end, cls: "suspicious", title: `spun? likely original: ${p.original}`}));
 }
 
 function show(view) {

@@ -1,0 +1,405 @@
+"""The Spark engine's driver: each stage as DataFrame operations around the executor tasks
+(`tasks`). Spark decides where rows live and moves them; every decision about them is a task's,
+made by the local engine's functions.
+
+    read         files listed on the driver, read on the executors by copytrace's readers
+    boilerplate  line keys -> document frequency (groupBy) -> each frequent line's sample of
+                 documents (``min_by`` over `boilerplate.sample_priority`) judged by a task
+    features     per document: matchable tokens, candidate keys, spun_score
+    candidates   keys shuffled by key; each partition's runs of equal keys paired by a task
+    verify       candidate pairs joined with both texts, aligned by a task
+    sentences    shared names and numbers counted by key, the candidate rule and top-k by
+                 tasks, each document embedded once, pairs judged by a task
+    families     components of family-joining pairs (`components`); per family, a task chooses
+                 the source; members without a pair with it are aligned; per family, a task
+                 names each member's relation
+    stories      components of story-linking pairs; per story, a task names it
+    write        documents/ and pairs/ in the output contract's fields and order
+"""
+
+from __future__ import annotations
+
+import time
+
+from pyspark.sql import functions as F
+from pyspark.sql.window import Window
+
+from copytrace.config import ScanConfig
+from copytrace.document import Problem
+from copytrace.engines.spark import tasks
+from copytrace.engines.spark.components import components
+from copytrace.engines.spark.session import SparkOptions, is_uri
+from copytrace.outputs import DOCUMENT_FIELDS, PAIR_FIELDS
+from copytrace.progress import Progress
+from copytrace.relations import (FAMILY_RELATIONS, INDEPENDENT, PAIR_RELATIONS, STORY_RELATIONS,
+                                 text_evidence)
+
+
+class ScanProblem(Exception):
+    """A scan that cannot go on (``strict`` and an unreadable input)."""
+
+
+class Run:
+    """One scan: the session, the work folder, the stage timer, the partition counts."""
+
+    def __init__(self, spark, work: str, opts: SparkOptions, progress: Progress,
+                 cfg: ScanConfig | None = None):
+        self.spark, self.work, self.opts, self.progress = spark, work.rstrip("/"), opts, progress
+        self.cfg = cfg or ScanConfig()
+        self.par = spark.sparkContext.defaultParallelism
+        self.n = self.p_docs = self.p_shuffle = 0
+        self.seconds: dict[str, float] = {}
+        self._stage: str | None = None
+        self._t0 = 0.0
+
+    def stage(self, name: str) -> None:
+        self.end()
+        self._stage, self._t0 = name, time.perf_counter()
+        self.progress.start(name, 1)
+
+    def end(self) -> None:
+        if self._stage:
+            self.seconds[self._stage] = round(time.perf_counter() - self._t0, 3)
+            self.progress.advance()
+            self.progress.done()
+            self._stage = None
+
+    def save(self, df, name: str, partitions: int | None = None):
+        """Write a stage's table as parquet and read it back (the lineage ends here)."""
+        path = f"{self.work}/{name}"
+        if partitions:
+            df = df.repartition(partitions)
+        df.write.mode("overwrite").parquet(path)
+        return self.spark.read.parquet(path)
+
+    def sized(self, n: int) -> None:
+        """Partition counts for a corpus of ``n`` documents."""
+        self.n = n
+        self.p_docs = max(2 * self.par, -(-n // self.opts.docs_per_partition))
+        self.p_shuffle = max(self.par, -(-n // (4 * self.opts.docs_per_partition)))
+        self.spark.conf.set("spark.sql.shuffle.partitions", str(self.p_shuffle))
+
+    def batch(self, rows: int) -> None:
+        self.spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(rows))
+
+
+# ----------------------------------------------------------------------------- read
+
+def list_inputs(spark, inputs: list[str]
+                ) -> tuple[list[tuple[int, str, str, bool]], list[tuple[float, Problem]]]:
+    """Input files in reading order: local paths as the local engine walks them, then files
+    under URIs (``file://`` included; listed by Spark, sorted by path): (rank, path to read,
+    path to report, read through Spark), and the inputs that cannot be listed."""
+    from copytrace.ingest import iter_files
+
+    files: list[tuple[int, str, str, bool]] = []
+    problems: list[tuple[float, Problem]] = []  # (just after this file rank, problem)
+    for item in iter_files([p for p in inputs if not is_uri(p)]):
+        if isinstance(item, Problem):
+            problems.append((len(files) - 0.5, item))  # sorted with the files' problems
+        else:
+            files.append((len(files), str(item.absolute()), str(item), False))
+    remote = [p for p in inputs if is_uri(p)]
+    if remote:
+        from pyspark.sql.utils import AnalysisException
+
+        for uri in remote:
+            try:
+                found = (spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+                         .load(uri).select("path").collect())
+            except AnalysisException as e:
+                problems.append((len(files) - 0.5,
+                                 Problem(uri, f"cannot list: {str(e).splitlines()[0]}")))
+                continue
+            for row in sorted(found, key=lambda r: r.path):
+                name = row.path.rsplit("/", 1)[-1]
+                if not name.startswith("."):
+                    files.append((len(files), row.path, row.path, True))
+    return files, problems
+
+
+def read(run: Run, inputs: list[str], fields, strict: bool):
+    """Documents (idx, id, text, path, url, title, date) numbered in reading order, and the
+    inputs skipped; (None, problems) when no document could be read."""
+    files, unlisted = list_inputs(run.spark, inputs)
+    problems = [p for _, p in unlisted]
+    if not files:
+        return None, problems
+    fdf = run.spark.createDataFrame([f[:3] for f in files], "rank int, path string, shown string")
+    remote = [p for _, p, _, rem in files if rem]
+    parts = []
+    local_files = fdf.where(~F.col("path").isin(remote)) if remote else fdf
+    n_local = len(files) - len(remote)
+    if n_local:
+        parts.append(local_files.repartition(min(n_local, 4 * run.par))
+                     .mapInArrow(tasks.read_fn(fields), tasks.READ_SCHEMA))
+    if remote:
+        blobs = run.spark.read.format("binaryFile").load(remote).select("path", "content")
+        parts.append(fdf.join(blobs, "path").select("rank", "path", "shown", "content")
+                     .repartition(min(len(remote), 4 * run.par))
+                     .mapInArrow(tasks.read_fn(fields), tasks.READ_SCHEMA))
+    run.batch(16)
+    got_all = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
+    got_all = run.save(got_all, "read")
+    got = got_all.where(F.col("reason").isNull())
+    # ids unique as the local reader makes them: the first in reading order keeps its id; a
+    # file-named duplicate takes its path as id; a record with a seen id is skipped
+    first = Window.partitionBy("id").orderBy("rank", "pos")
+    got = got.withColumn("nth", F.row_number().over(first))
+    renamed = got.where((F.col("nth") > 1) & F.col("from_name")).withColumn(
+        "id", F.regexp_replace(F.col("path"), r"\.[^./]*$", ""))
+    keep = got.where(F.col("nth") == 1).unionByName(renamed)
+    keep = keep.withColumn("nth", F.row_number().over(first))
+    dropped = got.where((F.col("nth") > 1) & ~F.col("from_name")).unionByName(
+        keep.where(F.col("nth") > 1))
+    keep = keep.where(F.col("nth") == 1)
+    firsts = keep.select("id", F.col("path").alias("first_path"))
+    found = [(r["rank"], r.record or 0, Problem(
+        r.path, f"duplicate id {r.id!r} (first seen in {r.first_path}); record skipped",
+        r.record)) for r in dropped.join(firsts, "id", "left")
+        .select("rank", "id", "path", "record", "first_path").collect()]
+    found += [(r["rank"], r.record or 0, Problem(r.path, r.reason, r.record))
+              for r in got_all.where(F.col("reason").isNotNull())
+              .select("rank", "path", "record", "reason").collect()]
+    found += [(rank, 0, p) for rank, p in unlisted]
+    problems = [p for *_, p in sorted(found, key=lambda x: x[:2])]  # in reading order
+    if strict and problems:
+        raise ScanProblem(f"{problems[0]} (--strict: stopping)")
+    per_file = Window.partitionBy("rank").orderBy("pos")
+    keep = keep.withColumn("k", F.row_number().over(per_file) - 1)
+    counts = sorted((r["rank"], r["count"]) for r in keep.groupBy("rank").count().collect())
+    offsets, acc = [], 0
+    for rank, c in counts:
+        offsets.append((rank, acc))
+        acc += c
+    if acc == 0:
+        return None, problems
+    run.sized(acc)
+    off = run.spark.createDataFrame(offsets, "rank int, offset long")
+    docs = keep.join(F.broadcast(off), "rank").select(
+        (F.col("offset") + F.col("k")).alias("idx"), "id", "text", "path", "url", "title",
+        "date")
+    return run.save(docs, "docs", run.p_docs), problems
+
+
+# ----------------------------------------------------------------------------- boilerplate
+
+def boilerplate(run: Run, docs):
+    """``docs`` with ``boiler``: the boilerplate line keys each document carries (null: none)."""
+    params = run.cfg.boilerplate
+    if run.n >= params.min_docs:
+        lines = run.save(docs.select("idx", "text").mapInArrow(tasks.lines_fn(),
+                                                               tasks.LINES_SCHEMA), "lines")
+        info = lines.where(F.col("key") == 0).select("doc", F.col("len").alias("total"), "sig")
+        lines = lines.where(F.col("key") != 0).drop("sig")
+        freq = lines.groupBy("key").count().where(F.col("count") >= params.min_docs) \
+            .select("key")
+        freq = run.save(freq, "frequent")
+        if freq.limit(1).count():
+            in_freq = lines.join(freq, "key", "left_semi")
+            repeated = in_freq.groupBy("doc").agg(F.sum("len").alias("rep"))
+            info = info.join(repeated, "doc").select(
+                "doc", "sig", (F.col("rep").cast("double") /
+                               F.greatest(F.col("total").cast("double"), F.lit(1.0)))
+                .alias("repeated"))
+            sample = in_freq.groupBy("key").agg(
+                F.min_by("doc", "prio", params.sample).alias("docs"))
+            judged = (sample.select("key", F.explode("docs").alias("doc"))
+                      .join(info, "doc").repartition("key").sortWithinPartitions("key")
+                      .mapInArrow(tasks.judge_lines_fn(params), "key long"))
+            boiler = run.save(judged, "boiler")
+            per_doc = lines.join(boiler, "key", "left_semi").groupBy("doc") \
+                .agg(F.collect_list("key").alias("boiler"))
+            docs = docs.join(per_doc.withColumnRenamed("doc", "idx"), "idx", "left")
+            return run.save(docs, "prepared", run.p_docs)
+    return docs.withColumn("boiler", F.lit(None).cast("array<long>"))
+
+
+# ----------------------------------------------------------------------------- candidates
+
+def features(run: Run, docs):
+    return run.save(docs.select("idx", "text", "boiler").mapInArrow(
+        tasks.features_fn(run.cfg), tasks.FEATURES_SCHEMA), "features")
+
+
+def _keyed(run: Run, feats, col: str, max_docs: int, counted: bool):
+    """Pairs (a, b, c) from the keys in ``feats``' column ``col`` (see `tasks.bucket_fn`)."""
+    rows = feats.select("doc", F.explode(col).alias("key"))
+    return (rows.repartition(run.p_shuffle, "key").sortWithinPartitions("key", "doc")
+            .mapInArrow(tasks.bucket_fn(run.n, max_docs, counted), tasks.PAIRS_SCHEMA))
+
+
+def _shared(run: Run, feats, col: str, max_docs: int, at_least: int):
+    """Pairs sharing at least ``at_least`` keys of ``col`` carried by at most ``max_docs``."""
+    return _keyed(run, feats, col, max_docs, True).groupBy("a", "b") \
+        .agg(F.sum("c").alias("c")).where(F.col("c") >= at_least)
+
+
+def candidates(run: Run, feats):
+    """Candidate pairs (a < b) of the three copy channels, and their counts."""
+    cfg = run.cfg
+    lsh = run.save(_keyed(run, feats, "bands", cfg.max_bucket, False).select("a", "b")
+                   .distinct(), "lsh")
+    cand = lsh
+    if cfg.anchor_rate:
+        cand = cand.unionByName(_shared(run, feats, "anchors", cfg.max_bucket,
+                                        cfg.min_anchors).select("a", "b"))
+    n_skel = 0
+    if cfg.spun:
+        skel = run.save(_shared(run, feats, "skel", cfg.max_bucket, cfg.min_anchors)
+                        .select("a", "b"), "skeleton_pairs")
+        n_skel = skel.count()
+        cand = cand.unionByName(skel)
+    cand = run.save(cand.distinct(), "candidates")
+    return cand, cand.count(), lsh.count(), n_skel
+
+
+def with_sides(pairs, table, cols=("id", "text", "boiler", "date", "spun_score")):
+    """``pairs`` (a, b) with columns ``cols`` of ``table`` (keyed by idx) for each side."""
+    for s in "ab":
+        t = table.select(F.col("idx").alias(s), *[F.col(c).alias(f"{s}_{c}") for c in cols])
+        pairs = pairs.join(t, s)
+    return pairs
+
+
+def verify(run: Run, cand, side):
+    run.batch(run.opts.batch_pairs)
+    return run.save(with_sides(cand, side).mapInArrow(tasks.verify_fn(run.cfg),
+                                                      tasks.PAIR_SCHEMA), "related")
+
+
+# ----------------------------------------------------------------------------- sentences
+
+def sentences(run: Run, docs, feats, related):
+    """Pairs judged on their sentences: rewrites, translations and same-story pairs among the
+    name-and-number candidates (`candidates.entity_pairs`' rule) that are not copies."""
+    p = run.cfg.semantic_params
+    counts = _shared(run, feats, "ents", p.max_entity_docs, 1)
+    sizes = feats.select("doc", F.size("ents").alias("size"))
+    counts = (counts.join(sizes.select(F.col("doc").alias("a"), F.col("size").alias("sa")),
+                          "a")
+              .join(sizes.select(F.col("doc").alias("b"), F.col("size").alias("sb")), "b"))
+    top_a = (counts.repartition(run.p_shuffle, "a").sortWithinPartitions("a", "b")
+             .mapInArrow(tasks.entity_top_fn(run.cfg, "a"), tasks.ENTITY_SCHEMA))
+    top = (top_a.repartition(run.p_shuffle, "b").sortWithinPartitions("b", "a")
+           .mapInArrow(tasks.entity_top_fn(run.cfg, "b"), tasks.ENTITY_SCHEMA))
+    todo = top.select("a", "b", "c").join(related.select("a", "b"), ["a", "b"], "left_anti")
+    todo = run.save(todo, "entity_pairs")
+    need = todo.select(F.col("a").alias("idx")).union(todo.select(F.col("b").alias("idx"))) \
+        .distinct()
+    run.batch(64)
+    vectors = run.save(docs.join(need, "idx", "left_semi").select("idx", "text")
+                       .repartition(run.p_docs).mapInArrow(tasks.embed_fn(run.cfg),
+                                                           tasks.EMBED_SCHEMA), "vectors")
+    vside = vectors.withColumnRenamed("doc", "idx").join(docs.select("idx", "id", "date"),
+                                                          "idx")
+    run.batch(run.opts.batch_pairs)
+    return run.save(with_sides(todo, vside, ("id", "date", "lang", "spans", "vecs", "k"))
+                    .mapInArrow(tasks.semantic_fn(run.cfg), tasks.PAIR_SCHEMA), "semantic")
+
+
+# ----------------------------------------------------------------------------- families
+
+def _evidence_kind():
+    """0 for pairs aligned on text, 1 for pairs aligned on sentences: the local engine lists a
+    document's text links before its sentence links."""
+    text = [r for r in PAIR_RELATIONS if text_evidence(r)]
+    return F.when(F.col("relation").isin(text), 0).otherwise(1)
+
+
+def _family_rows(run: Run, comp, docs, feats, pairs, src=None):
+    """`tasks.FAMILY_ROWS` for each family: its members, and every pair inside it."""
+    comp_x = comp.select(F.col("node").alias("x"), "comp")
+    members = (comp_x.join(docs.select(F.col("idx").alias("x"), "id", "date"), "x")
+               .join(feats.select(F.col("doc").alias("x"), "length"), "x"))
+    members = members.join(src, "x") if src is not None else \
+        members.withColumn("src", F.lit(None).cast("long"))
+    members = members.select(
+        "comp", F.lit(0).alias("t"), "x", F.lit(None).cast("long").alias("y"), "id", "date",
+        "length", "src", F.lit(None).cast("string").alias("relation"),
+        F.lit(None).cast("string").alias("direction"), F.lit(None).cast("double").alias("sim"),
+        F.lit(None).cast("double").alias("cab"), F.lit(None).cast("double").alias("cba"),
+        F.lit(0).alias("kind"))
+    inside = (pairs.join(comp_x.withColumnRenamed("x", "a"), "a")
+              .join(comp.select(F.col("node").alias("b"), F.col("comp").alias("comp_b")), "b")
+              .where(F.col("comp") == F.col("comp_b")))
+    links = inside.select(
+        "comp", F.lit(1).alias("t"), F.col("a").alias("x"), F.col("b").alias("y"),
+        F.lit(None).cast("string").alias("id"), F.lit(None).cast("string").alias("date"),
+        F.lit(None).cast("long").alias("length"), F.lit(None).cast("long").alias("src"),
+        "relation", "direction", F.col("raw_similarity").alias("sim"),
+        F.col("raw_containment_ab").alias("cab"), F.col("raw_containment_ba").alias("cba"),
+        _evidence_kind().alias("kind"))
+    return (members.unionByName(links).repartition(run.p_shuffle, "comp")
+            .sortWithinPartitions("comp", "t", "x", "kind", "y"))
+
+
+def families(run: Run, docs, feats, side, related, semantic):
+    """Every related pair, and each family member's family, source (``src``) and relation to
+    it (`copytrace.cluster`, per family)."""
+    all_pairs = related if semantic is None else related.unionByName(semantic)
+    all_pairs = run.save(all_pairs, "pairs_found")
+    edges = all_pairs.where(F.col("relation").isin(list(FAMILY_RELATIONS))).select("a", "b")
+    comp = components(run, edges, "families")
+    sources = run.save(_family_rows(run, comp, docs, feats, all_pairs)
+                       .mapInArrow(tasks.sources_fn(), tasks.SOURCES_SCHEMA), "sources")
+    src = sources.where(F.col("t") == 0).select("x", F.col("y").alias("src"))
+    unpaired = sources.where(F.col("t") == 1).select(F.col("x").alias("a"),
+                                                     F.col("y").alias("b"))
+    run.batch(run.opts.batch_pairs)
+    extra = run.save(with_sides(unpaired, side).mapInArrow(
+        tasks.verify_fn(run.cfg, with_source=True), tasks.PAIR_SCHEMA), "source_pairs")
+    all_pairs = run.save(all_pairs.unionByName(extra), "pairs")
+    fam = (_family_rows(run, comp, docs, feats, all_pairs, src)
+           .mapInArrow(tasks.relations_fn(), tasks.SOURCES_SCHEMA)
+           .select(F.col("x").alias("idx"), "family", "relation", F.col("y").alias("src")))
+    return all_pairs, run.save(fam, "family_members")
+
+
+# ----------------------------------------------------------------------------- stories
+
+def stories(run: Run, docs, feats, fam, all_pairs):
+    """The documents' output rows (idx first), each with its family and story."""
+    computed = {  # a document in no family is its own, independent
+        "family": F.coalesce("family", "id"),
+        "relation": F.coalesce("relation", F.lit(INDEPENDENT)),
+        "source": F.when(F.col("src").isNotNull(), F.col("family")),
+        "boilerplate_chars": F.col("bchars"),
+        "src": F.coalesce("src", "idx"),
+    }
+    result = (docs.select("idx", "id", "path", "url", "title", "date")
+              .join(feats.select(F.col("doc").alias("idx"), "spun_score", "bchars", "chars"), "idx")
+              .join(fam, "idx", "left")
+              .select("idx", "id", "path", "url", "title", "date", "spun_score", "chars",
+                      *[col.alias(name) for name, col in computed.items()]))
+    result = run.save(result, "results")
+    scomp = components(run, all_pairs.where(F.col("relation").isin(list(STORY_RELATIONS)))
+                       .select("a", "b"), "stories")
+    rows = (scomp.select(F.col("node").alias("idx"), "comp")
+            .join(result.select("idx", "id", "date", "src"), "idx")
+            .repartition(run.p_shuffle, "comp").sortWithinPartitions("comp", "idx")
+            .select("comp", "idx", "id", "date", "src"))
+    story = rows.mapInArrow(tasks.story_names_fn(), "idx long, story string")
+    result = result.join(story, "idx", "left").withColumn(
+        "story", F.coalesce("story", "family"))
+    return run.save(result, "results_with_stories")
+
+
+# ----------------------------------------------------------------------------- write
+
+def write(result, all_pairs, out: str, fmt: str) -> None:
+    """documents/ and pairs/ in the output contract's fields (`copytrace.outputs`) and order."""
+    id_of = result.select("idx", "id")
+    pairs_out = (all_pairs.join(id_of.select(F.col("idx").alias("a"), F.col("id").alias("a_id")),
+                                "a")
+                 .join(id_of.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b")
+                 .orderBy("a", "b")
+                 .withColumn("a", F.col("a_id")).withColumn("b", F.col("b_id"))
+                 .select(*PAIR_FIELDS))
+    docs_out = result.orderBy("idx").select(*DOCUMENT_FIELDS)
+    for name, df in (("documents", docs_out), ("pairs", pairs_out)):
+        w = df.write.mode("overwrite")
+        if fmt == "parquet":
+            w.parquet(f"{out}/{name}")
+        else:
+            w.option("ignoreNullFields", "false").json(f"{out}/{name}")

@@ -1,0 +1,326 @@
+"""The stage library: the units of work every engine and the index run, whatever moves the data.
+
+The stages themselves are modules (`normalize`, `boilerplate`, `fingerprint`, `candidates`,
+`align`/`verify`, `relate`, `semantic`, `cluster`); this module joins them into the steps an
+engine calls on a batch of documents or pairs, so that an engine only decides where the data
+lives and how it moves:
+
+    prepare          tokens, boilerplate removed (matchable tokens), boilerplate char counts
+    signatures       MinHash signatures of the matchable tokens
+    spin_evidence    every document's spun_score
+    find_candidates  candidate pairs of the copy channels (LSH, word anchors, skeleton anchors)
+    candidate_keys   the same channels' keys per document (the index stores them; Spark
+                     shuffles them)
+    verify_pairs     word and skeleton alignment of pairs, as `copytrace.document.Pair`s
+    source_pair      a family member and its source that no candidate paired, aligned on words
+                     (and on sentences)
+    semantic_pair    a pair judged on its sentences, as a `Pair`
+    compare_two      one pair, every stage (``copytrace compare``)
+
+The local engine (`copytrace.engines.local`) runs them in this process on a thread pool; the
+Spark engine (`copytrace.engines.spark`) inside Spark tasks on Arrow batches; the index
+(`copytrace.store`) on each batch it adds and each query.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from copytrace.boilerplate import find_boilerplate
+from copytrace.candidates import (KEY_KINDS, anchor_pairs, band_keys, candidate_pairs,
+                                  sampled_shingles, tag_keys, union_pairs)
+from copytrace.config import ScanConfig
+from copytrace.document import Document, Pair
+from copytrace.fingerprint.entities import entity_keys
+from copytrace.fingerprint.minhash import MinHasher
+from copytrace.fingerprint.skeleton import content_mask, skeletons
+from copytrace.normalize import Tokens, tokenize_many
+from copytrace.progress import NullProgress, Progress
+from copytrace.relate import direction
+from copytrace.relations import NONE, SAME_STORY, joins_family
+from copytrace.semantic import SemanticVerifier
+from copytrace.verify import Verdict, Verifier
+
+_NO_LINES = np.empty(0, dtype=np.int32)
+
+
+# ----------------------------------------------------------------------------- execution helpers
+
+def batches(lengths: list[int], budget: int) -> list[tuple[int, int]]:
+    """(start, end) spans of consecutive items whose ``lengths`` add up to about ``budget``."""
+    out, lo, acc = [], 0, 0
+    for i, n in enumerate(lengths):
+        acc += n
+        if acc >= budget:
+            out.append((lo, i + 1))
+            lo, acc = i + 1, 0
+    if lo < len(lengths):
+        out.append((lo, len(lengths)))
+    return out
+
+
+def pmap(pool: ThreadPoolExecutor | None, fn, items, progress: Progress, weight=None) -> list:
+    """``fn`` over ``items`` on ``pool`` (inline without one), in order, advancing ``progress``
+    by each item's ``weight`` (1 by default)."""
+    results = []
+    it = pool.map(fn, items) if pool else map(fn, items)
+    for item, res in zip(items, it):
+        results.append(res)
+        progress.advance(weight(item) if weight else 1)
+    return results
+
+
+class NoPool:
+    """Stands in for a pool when one worker is asked for (`pmap` then runs inline)."""
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def worker_pool(workers: int):
+    """A thread pool of ``workers`` threads (the kernels release the GIL), or `NoPool`."""
+    workers = max(1, workers)
+    return ThreadPoolExecutor(workers) if workers > 1 else NoPool()
+
+
+# ----------------------------------------------------------------------------- documents
+
+def prepare(docs: list[Document], cfg: ScanConfig, progress: Progress = NullProgress(),
+            pool: ThreadPoolExecutor | None = None
+            ) -> tuple[list[Tokens], list[Tokens], list[int]]:
+    """Tokens of each document, the same with boilerplate removed, and boilerplate char counts.
+
+    Line numbers only serve boilerplate detection: the matchable tokens come without them
+    (``line`` is empty), which lets the tokenizer's line arrays go once ``tokens`` is dropped."""
+    spans = batches([len(d.text) for d in docs], cfg.batch_chars)
+    progress.start("Tokenizing", len(docs))
+    parts = pmap(pool, lambda s: tokenize_many([d.text for d in docs[s[0]:s[1]]]), spans,
+                 progress, weight=lambda s: s[1] - s[0])
+    tokens = [t for part in parts for t in part]
+    progress.done()
+    masks, bchars = find_boilerplate(tokens, cfg.boilerplate)
+    return tokens, matchable_tokens(tokens, masks, bchars), bchars
+
+
+def matchable_tokens(tokens: list[Tokens], masks: list[np.ndarray] | None = None,
+                     bchars: list[int] | None = None) -> list[Tokens]:
+    """The tokens left to match once boilerplate (``masks``, with ``bchars`` characters) is
+    removed, without line numbers. No masks: every token is matchable."""
+    if masks is None:
+        return [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in tokens]
+    out = [t.select(~m) if c else t for t, m, c in zip(tokens, masks, bchars)]
+    return [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in out]
+
+
+def signatures(matchable: list[Tokens], cfg: ScanConfig, progress: Progress = NullProgress(),
+               pool: ThreadPoolExecutor | None = None) -> np.ndarray:
+    """MinHash signatures (one row per document) of the matchable tokens."""
+    hasher = MinHasher(cfg.num_perm, cfg.shingle)
+    spans = batches([len(t) * 6 for t in matchable], cfg.batch_chars)
+    progress.start("Fingerprinting", len(matchable))
+    parts = pmap(pool, lambda s: hasher.signatures([t.hash for t in matchable[s[0]:s[1]]]),
+                 spans, progress, weight=lambda s: s[1] - s[0])
+    progress.done()
+    if not parts:
+        return np.empty((0, cfg.num_perm), dtype=np.uint32)
+    return np.concatenate(parts)
+
+
+def spin_evidence(texts: list[str], matchable: list[Tokens], cfg: ScanConfig,
+                  progress: Progress = NullProgress(), pool: ThreadPoolExecutor | None = None
+                  ) -> list[float | None]:
+    """Each document's spun_score, rounded as the outputs write it (None with ``cfg.spin``
+    off)."""
+    if not cfg.spin:
+        return [None] * len(texts)
+    from copytrace.spin import spun_scores
+
+    spans = [(k, min(k + 512, len(texts))) for k in range(0, len(texts), 512)]
+    progress.start("Spin evidence", len(texts))
+    parts = pmap(pool, lambda s: [round(x, 3) for x in spun_scores(
+        texts[s[0]:s[1]], matchable[s[0]:s[1]])], spans, progress, weight=lambda s: s[1] - s[0])
+    progress.done()
+    return [x for part in parts for x in part]
+
+
+# ----------------------------------------------------------------------------- candidates
+
+@dataclass
+class Candidates:
+    """Candidate pairs of a corpus (i < j, sorted) and what the channels found on the way."""
+
+    pairs: np.ndarray
+    lsh_pairs: int  # pairs from the LSH channel alone
+    skeleton_pairs: int  # pairs from the skeleton channel alone
+    content: list[np.ndarray] | None  # content-word masks (with the skeleton channel)
+    skeletons: list[Tokens] | None
+
+
+def find_candidates(sigs: np.ndarray, matchable: list[Tokens], cfg: ScanConfig) -> Candidates:
+    """The copy channels' candidate pairs over a corpus in memory (`copytrace.candidates`)."""
+    n = len(matchable)
+    bands, rows = cfg.banding()
+    cands = candidate_pairs(sigs, bands, rows, cfg.max_bucket)
+    n_lsh = len(cands)
+    if cfg.anchor_rate:
+        anchors = anchor_pairs([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate,
+                               cfg.min_anchors, cfg.max_bucket)
+        cands = union_pairs(cands, anchors, n=n)
+    content = skel = None
+    n_skel = 0
+    if cfg.spun:
+        content = content_mask(matchable)
+        skel = skeletons(matchable, content)
+        skel_pairs = anchor_pairs([t.hash for t in skel], cfg.skeleton_shingle,
+                                  cfg.skeleton_rate, cfg.min_anchors, cfg.max_bucket)
+        n_skel = len(skel_pairs)
+        cands = union_pairs(cands, skel_pairs, n=n)
+    return Candidates(cands, n_lsh, n_skel, content, skel)
+
+
+def candidate_keys(texts: list[str], matchable: list[Tokens], cfg: ScanConfig
+                   ) -> tuple[list[np.ndarray], ...]:
+    """For each document, the keys the candidate channels match on, as sorted distinct uint64
+    arrays: its LSH band keys, its word anchors, (with ``cfg.spun``) its skeleton anchors and
+    (with ``cfg.semantic``) its rare names and numbers; channels turned off are empty."""
+    n = len(texts)
+    empty = [np.empty(0, np.uint64)] * n
+
+    def anchors(seqs: list[np.ndarray], k: int, rate: int) -> list[np.ndarray]:
+        doc_tok = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum([len(h) for h in seqs], out=doc_tok[1:])
+        flat = np.concatenate(seqs).astype(np.uint64, copy=False) if n else \
+            np.empty(0, np.uint64)
+        h, d = sampled_shingles(flat, doc_tok, k, rate)
+        bounds = np.searchsorted(d, np.arange(n + 1))  # rows come doc by doc
+        return [np.unique(h[bounds[i]:bounds[i + 1]]) for i in range(n)]
+
+    bands, rows = cfg.banding()
+    sigs = MinHasher(cfg.num_perm, cfg.shingle).signatures([t.hash for t in matchable])
+    keys = np.empty((bands, n), dtype=np.uint64)
+    band_keys(np.ascontiguousarray(sigs), bands, rows, keys)
+    bkeys = [np.unique(keys[:, d][keys[:, d] != 0]) for d in range(n)]
+    word = anchors([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate) \
+        if cfg.anchor_rate else empty
+    skel = empty
+    if cfg.spun:
+        sk = skeletons(matchable, content_mask(matchable))
+        skel = anchors([t.hash for t in sk], cfg.skeleton_shingle, cfg.skeleton_rate)
+    ents = [entity_keys(x, t) for x, t in zip(texts, matchable)] if cfg.semantic else empty
+    return bkeys, word, skel, ents
+
+
+def index_keys(texts: list[str], cfg: ScanConfig | None = None
+               ) -> tuple[list[np.ndarray], list[int], list[int]]:
+    """For each text, the keys the candidate channels match on (`candidate_keys`), tagged with
+    their kind (`candidates.tag_keys`); its token count (the length `cluster.choose_source`
+    weighs); and its count of names and numbers. Two documents are candidates by
+    `candidates.keyed_pairs` and `candidates.entity_pairs`' rules over these keys."""
+    cfg = cfg or ScanConfig()
+    matchable = matchable_tokens(tokenize_many(texts))
+    channels = candidate_keys(texts, matchable, cfg)
+    keys = [np.unique(np.concatenate([tag_keys(kind, ch[d]) for kind, ch in
+                                      zip(KEY_KINDS, channels)]))
+            for d in range(len(texts))]
+    return keys, [len(t) for t in matchable], [len(e) for e in channels[3]]
+
+
+# ----------------------------------------------------------------------------- pairs
+
+def make_pair(i: int, j: int, v: Verdict, docs: list[Document], cfg: ScanConfig,
+              spun: list[float | None] | None = None) -> Pair:
+    """The `Pair` of documents i and j from their `Verdict` (word and skeleton alignment)."""
+    al = v.alignment
+    sa, sb = (spun[i], spun[j]) if spun else (None, None)
+    return Pair(a=docs[i].id, b=docs[j].id, relation=v.relation or NONE,
+                direction=direction(al, docs[i].date, docs[j].date, cfg.relate, v.relation,
+                                    v.spin, sa, sb),
+                similarity=al.similarity, containment_ab=al.containment_ab,
+                containment_ba=al.containment_ba, passages=al.passages)
+
+
+def semantic_pair(i: int, j: int, al, rel: str, docs: list[Document], cfg: ScanConfig) -> Pair:
+    """The `Pair` of documents i and j judged on their sentences (relation ``rel``)."""
+    if rel == SAME_STORY:  # no copy: only the dates say who was first
+        da, db = docs[i].date, docs[j].date
+        way = ("a->b" if da < db else "b->a") if da and db and da != db else "unknown"
+    else:
+        way = direction(al, docs[i].date, docs[j].date, cfg.relate)
+    return Pair(a=docs[i].id, b=docs[j].id, relation=rel, direction=way,
+                similarity=al.document_cosine if rel == SAME_STORY else al.similarity,
+                containment_ab=al.containment_ab, containment_ba=al.containment_ba,
+                passages=al.passages)
+
+
+def verifier(matchable: list[Tokens], cfg: ScanConfig, needed: np.ndarray | None = None,
+             content: list[np.ndarray] | None = None, skel: list[Tokens] | None = None
+             ) -> Verifier:
+    """A `Verifier` over the documents ``needed`` (all by default)."""
+    if cfg.spun and (content is None or skel is None):
+        content = content_mask(matchable)
+        skel = skeletons(matchable, content)
+    return Verifier(matchable, cfg.verify_params(), needed, content if cfg.spun else None,
+                    skel if cfg.spun else None)
+
+
+def verify_pairs(docs: list[Document], pairs: np.ndarray, cfg: ScanConfig | None = None,
+                 matchable: list[Tokens] | None = None,
+                 spun: list[float | None] | None = None) -> list[tuple[int, int, Pair]]:
+    """Judge ``pairs`` (row indices into ``docs``) as a scan judges its candidates -- word and
+    skeleton alignment, relation, direction. ``matchable`` and ``spun``: the documents'
+    matchable tokens and spun_scores when the caller has them (a scan with boilerplate removed);
+    else boilerplate, corpus-level evidence, is not detected, and both are computed here.
+    Returns the related pairs only, with their row indices."""
+    cfg = cfg or ScanConfig()
+    if len(pairs) == 0:
+        return []
+    if matchable is None:
+        matchable = matchable_tokens(tokenize_many([d.text for d in docs]))
+    if spun is None:
+        spun = spin_evidence([d.text for d in docs], matchable, cfg)
+    needed = np.zeros(len(docs), dtype=bool)
+    needed[pairs.ravel()] = True
+    verdicts = verifier(matchable, cfg, needed).verify(pairs)
+    return [(i, j, make_pair(i, j, v, docs, cfg, spun))
+            for (i, j), v in zip(pairs.tolist(), verdicts) if v.relation is not None]
+
+
+def source_pair(i: int, j: int, verdict: Verdict, docs: list[Document], cfg: ScanConfig,
+                spun: list[float | None] | None, sem: SemanticVerifier | None) -> Pair | None:
+    """A family member and its source that no candidate paired (`cluster.unpaired_members`):
+    their copy relation from ``verdict`` (their word and skeleton alignment); else, with the
+    sentence stage, a rewrite or translation found on their sentences; else None."""
+    if verdict.relation is not None:
+        return make_pair(i, j, verdict, docs, cfg, spun)
+    if sem is not None and cfg.semantic:
+        al, rel = sem.verify(i, j)
+        if rel is not None and joins_family(rel):
+            return semantic_pair(i, j, al, rel, docs, cfg)
+    return None
+
+
+def compare_two(da: Document, db: Document, cfg: ScanConfig | None = None
+                ) -> tuple[Pair, list[float], list[Tokens]]:
+    """The relation of two documents, decided as a scan decides it, but without needing the
+    pair to be a candidate: aligned on words and skeletons, then (when that finds no copy and
+    the semantic stage is on) on sentences. Returns the pair (relation ``none`` when
+    unrelated), both spun_scores and both token sequences."""
+    cfg = cfg or ScanConfig()
+    docs = [da, db]
+    toks = tokenize_many([da.text, db.text])
+    spun = spin_evidence([da.text, db.text], toks, cfg)
+    verdict, = Verifier(toks, cfg.verify_params()).verify(np.array([[0, 1]]))
+    pair = make_pair(0, 1, verdict, docs, cfg, spun)
+    if verdict.relation is None and cfg.semantic:
+        shared = len(np.intersect1d(entity_keys(da.text, toks[0]), entity_keys(db.text, toks[1])))
+        al, rel = SemanticVerifier([da.text, db.text], cfg.semantic_params).verify(
+            0, 1, shared, da.date, db.date)
+        if rel is not None:
+            pair = semantic_pair(0, 1, al, rel, docs, cfg)
+    return pair, spun, toks

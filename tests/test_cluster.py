@@ -1,0 +1,108 @@
+"""The family, source and story rules (copytrace.cluster) on constructed links whose answer is
+known by construction."""
+
+from __future__ import annotations
+
+from copytrace.cluster import (Link, assign_families, assign_stories, choose_source,
+                               member_relations, name_story, unpaired_members)
+from copytrace.relations import (EDITED, INDEPENDENT, REWRITE, SAME_STORY, SOURCE, SPUN,
+                                 TRANSLATION, VERBATIM)
+
+IDS = [f"d{i}" for i in range(10)]
+LENGTHS = [100] * 10
+
+
+def test_the_earliest_dated_member_is_the_source_when_all_are_dated():
+    links = [Link(0, 1, EDITED, similarity=0.8, containment_ab=0.9, containment_ba=0.9),
+             Link(1, 2, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0)]
+    dates = ["2024-03-02", "2024-03-01", "2024-03-05"] + [None] * 7
+    fam = assign_families(3, links, dates, LENGTHS, IDS)
+    assert fam.source == [1, 1, 1]
+    assert fam.relation == [EDITED, SOURCE, VERBATIM]
+
+
+def test_undated_the_member_containing_the_most_of_the_others_is_the_source():
+    # 1 holds most of 0 and of 2; 0 and 2 hold little of 1
+    links = [Link(0, 1, EDITED, similarity=0.5, containment_ab=0.9, containment_ba=0.3),
+             Link(1, 2, EDITED, similarity=0.5, containment_ab=0.3, containment_ba=0.95)]
+    assert choose_source([0, 1, 2], links, [None] * 3, LENGTHS, IDS) == 1
+
+
+def test_a_spun_copy_is_never_the_source_even_when_earliest():
+    links = [Link(0, 1, SPUN, direction="b->a", similarity=0.9, containment_ab=1.0,
+                  containment_ba=1.0)]
+    dates = ["2024-01-01", "2024-02-01"]
+    assert choose_source([0, 1], links, dates, LENGTHS, IDS) == 1  # 0 is marked the copy
+    unknown = [Link(0, 1, SPUN, direction="unknown", similarity=0.9, containment_ab=1.0,
+                    containment_ba=1.0)]
+    assert choose_source([0, 1], unknown, dates, LENGTHS, IDS) == 0  # nothing marked
+
+
+def test_ties_go_to_the_longer_then_the_smaller_id():
+    links = [Link(0, 1, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0)]
+    assert choose_source([0, 1], links, [None, None], [50, 80], IDS) == 1
+    assert choose_source([0, 1], links, [None, None], [80, 80], IDS) == 0
+
+
+def test_same_story_links_never_join_a_family_but_join_a_story():
+    links = [Link(0, 1, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
+             Link(1, 2, SAME_STORY, similarity=0.8)]
+    dates = ["2024-01-02", "2024-01-03", "2024-01-01"]
+    fam = assign_families(3, links, dates, LENGTHS, IDS)
+    assert fam.source == [0, 0, 2] and fam.relation == [SOURCE, VERBATIM, INDEPENDENT]
+    story = assign_stories(3, links, fam.source, dates, IDS)
+    assert story == [2, 2, 2]  # named after the earliest-dated family source
+
+
+def test_stories_are_named_after_the_largest_family_when_undated():
+    links = [Link(0, 1, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
+             Link(0, 2, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
+             Link(2, 3, SAME_STORY, similarity=0.8), Link(3, 4, EDITED, similarity=0.6,
+                                                           containment_ab=0.7,
+                                                           containment_ba=0.7)]
+    fam = assign_families(5, links, [None] * 5, LENGTHS, IDS)
+    assert fam.source[:3] == [0, 0, 0] and fam.source[3] == fam.source[4]
+    assert name_story(list(range(5)), fam.source, [None] * 5, IDS) == 0
+    assert assign_stories(5, links, fam.source, [None] * 5, IDS) == [0] * 5
+
+
+def test_a_member_linked_only_through_another_is_aligned_with_its_source():
+    # 0 -- 1 -- 2: 2 has no pair with the source 0
+    links = [Link(0, 1, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
+             Link(1, 2, EDITED, similarity=0.7, containment_ab=0.8, containment_ba=0.8)]
+    dates = ["2024-01-01", "2024-01-02", "2024-01-03"]
+    assert unpaired_members([0, 1, 2], 0, links) == [(0, 2)]
+    asked = []
+
+    class Found:
+        relation, direction, similarity = SPUN, "a->b", 0.6
+        containment_ab = containment_ba = 0.6
+
+    def pair_with_source(i, j):
+        asked.append((i, j))
+        return Found()
+
+    fam = assign_families(3, list(links), dates, LENGTHS, IDS, pair_with_source)
+    assert asked == [(0, 2)]
+    assert fam.relation == [SOURCE, VERBATIM, SPUN]  # the direct pair names the relation
+    # without a direct pair, the member takes its most similar link's relation
+    fam = assign_families(3, list(links), dates, LENGTHS, IDS)
+    assert fam.relation == [SOURCE, VERBATIM, EDITED]
+
+
+def test_member_relation_ties_prefer_text_evidence_then_the_first_link():
+    links = [Link(1, 3, TRANSLATION, similarity=0.7), Link(2, 3, EDITED, similarity=0.7),
+             Link(1, 2, REWRITE, similarity=0.9), Link(0, 1, VERBATIM, similarity=1.0)]
+    rel = member_relations([0, 1, 2, 3], 0, links)
+    assert rel == {0: SOURCE, 1: VERBATIM, 2: REWRITE, 3: EDITED}
+    links = [Link(2, 3, EDITED, similarity=0.7), Link(1, 3, VERBATIM, similarity=0.7)]
+    assert member_relations([0, 1, 2, 3], 0, links)[3] == VERBATIM  # (1, 3) comes first
+    assert member_relations([5], 5, []) == {5: INDEPENDENT}
+
+
+def test_a_family_never_spans_two_stories():
+    links = [Link(0, 1, REWRITE, similarity=0.6, containment_ab=0.6, containment_ba=0.6),
+             Link(1, 2, SAME_STORY, similarity=0.8), Link(3, 4, SAME_STORY, similarity=0.8)]
+    fam = assign_families(5, links, [None] * 5, LENGTHS, IDS)
+    story = assign_stories(5, links, fam.source, [None] * 5, IDS)
+    assert story[0] == story[1] == story[2] and story[3] == story[4] != story[0]
