@@ -57,7 +57,7 @@ def test_query_returns_what_the_scan_reports_for_each_seed(tmp_path, seed_scan, 
     query = docs[k]
     with Index(tmp_path / "ix.db", create=True) as ix:
         ix.add([d for d in docs if d is not query])
-        matches = ix.query(query)
+        matches = [m.to_json() for m in ix.query(query)]
     want = sorted(_from(p.to_json(), query.id) for p in sc.pairs if query.id in (p.a, p.b))
     got = sorted(_from(m, query.id) for m in matches)
     assert want, "every seed is related to another"
@@ -122,7 +122,7 @@ def test_a_failing_batch_leaves_the_index_unchanged(tmp_path, monkeypatch):
         def boom(*a, **k):
             raise RuntimeError("disk on fire")
 
-        monkeypatch.setattr(store, "_pair_row", boom)
+        monkeypatch.setattr(store, "pair_row", boom)
         t = ix.document("a")["text"]
         with pytest.raises(RuntimeError):
             ix.add([Document(id="b", text=t), Document(id="c", text=text(100, r))])
@@ -274,7 +274,7 @@ def test_query_equals_the_scan_on_a_generated_news_corpus(tmp_path):
             others = {d.id for d in held} - {q.id}
             want = sorted(_from(p.to_json(), q.id) for p in sc.pairs
                           if q.id in (p.a, p.b) and not others & {p.a, p.b})
-            got = sorted(_from(m, q.id) for m in ix.query(q, limit=1000))
+            got = sorted(_from(m.to_json(), q.id) for m in ix.query(q, limit=1000))
             assert got == want, q.id
             compared += 1
             related += bool(want)

@@ -648,28 +648,15 @@ def index_query(
         if p.exists():
             query = _one(p, id_field, text_field)
         else:
-            stored = ix.document(doc)
-            query = Document(id=doc, text=stored["text"], date=stored["date"]) if stored \
-                else Document(id="query", text=doc)
-            if stored:  # a stored document: its relations are the stored ones
-                matches = [_as_query_pair(x, doc) for x in stored["pairs"]]
-                _print_matches(matches[:limit], as_json, query.id)
+            stored = ix.pairs_from(doc)
+            if stored is not None:  # a stored document: its relations are the stored ones
+                _print_matches(stored[:limit], as_json, doc)
                 return
+            query = Document(id="query", text=doc)
         if not query.text.strip():
             _say("error", "empty query text")
             raise typer.Exit(EXIT_FATAL)
-        _print_matches(ix.query(query, limit), as_json, query.id)
-
-
-def _as_query_pair(rec: dict, qid: str) -> dict:
-    """A stored pair seen from one of its documents (that document as ``a``)."""
-    if rec["a"] == qid:
-        return rec
-    flip = {"a->b": "b->a", "b->a": "a->b"}
-    return {**rec, "a": rec["b"], "b": rec["a"],
-            "direction": flip.get(rec["direction"], rec["direction"]),
-            "containment_ab": rec["containment_ba"], "containment_ba": rec["containment_ab"],
-            "passages": [{"a": x["b"], "b": x["a"]} for x in rec["passages"]]}
+        _print_matches([m.to_json() for m in ix.query(query, limit)], as_json, query.id)
 
 
 def _print_matches(matches: list[dict], as_json: bool, qid: str) -> None:

@@ -140,7 +140,7 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
     @app.post("/query")
     def query(body: QueryIn) -> dict:
         doc = Document(id=body.id, text=body.text, date=body.date)
-        matches = index().query(doc, body.limit, semantic=body.semantic)
+        matches = [m.to_json() for m in index().query(doc, body.limit, semantic=body.semantic)]
         return {"id": body.id, "matches": matches, "suspicious": _suspicious(body.text)}
 
     @app.get("/documents/{doc_id:path}")

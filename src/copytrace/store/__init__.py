@@ -1,5 +1,7 @@
-"""Persistent storage behind the candidates stage: the SQLite index (`store.sqlite.Index`)."""
+"""The persistent index: the algorithm (`store.index.Index`) over its storage
+(`store.sqlite.SQLiteStore`)."""
 
-from copytrace.store.sqlite import AddResult, Index, StoreError
+from copytrace.store.index import AddResult, Index, Match
+from copytrace.store.sqlite import StoreError
 
-__all__ = ["AddResult", "Index", "StoreError"]
+__all__ = ["AddResult", "Index", "Match", "StoreError"]

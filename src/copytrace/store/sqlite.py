@@ -1,54 +1,33 @@
-"""The persistent index: one SQLite file (WAL mode) that answers "is this a copy of anything we
-have, and of what?" without rescanning the archive.
+"""The index's storage: one SQLite file (WAL mode), its schema, migrations and every SQL
+statement. It knows rows, not rules: which documents are candidates, how pairs are judged and how
+families form are `copytrace.store.index`'s (through the stage library), as datasketch keeps an
+index's algorithm apart from its storage backend.
 
-What is stored: each document (text and metadata, its token count, when it was added, its
-family), the keys the scan's candidate channels match on (`engines.local.index_keys`: LSH band
-keys, word anchors, skeleton anchors; one row per key and document), and every related pair in
-the output contract's shape. Adding a batch runs the scan's stages for the new documents only:
-keys, candidates among the stored documents and the batch (a shared band key, or
-``min_anchors`` shared anchors of one kind carried by at most ``max_bucket`` documents -- the
-scan's rules), the same word and skeleton alignment (`engines.local.verify_pairs`), then links
-the new documents into existing families and re-chooses each touched family's source with the
-scan's rule (`cluster.choose_source`).
+What is stored: each document (text and metadata, its token count, when it was added, its family
+and story), the keys the candidate channels match on (one row per key and document), every
+related pair in the output contract's shape (figures rounded as written), and the sentence
+vectors of documents compared on their sentences.
 
-Safety: a batch is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``) with ``synchronous=FULL``:
-killing the process at any moment leaves the index as it was before the batch or after it, never
-in between. Readers never block (WAL); writers queue on the database lock.
-
-With the semantic stage (the default, as for ``scan``; ``index create --no-semantic`` turns it
-off) the index also stores each document's rare names and numbers (`semantic.entity_keys`) and,
-once a document has been compared on its sentences, its sentence vectors: a new document that
-shares enough names and numbers with a stored one, and no text, is aligned sentence by sentence
-as the scan does (`copytrace.semantic`). Rewrites and translations join the family of their
-source; same-story pairs join a story (connected components of copy and same-story links, named
-as the scan names them), never a family.
-
-Not done here: corpus-level boilerplate detection (a scan learns it from the whole pile), and
-the scan's per-document ``top_k`` limit on name-and-number candidates is applied to each new
-document's candidates only.
+Safety: a write is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``, `SQLiteStore.writing`)
+with ``synchronous=FULL``: killing the process at any moment leaves the file as it was before
+the transaction or after it, never in between. Readers never block (WAL); writers queue on the
+database lock.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from copytrace import cluster
-from copytrace.candidates import (KEY_ENTITY, enough_entities, key_kind, keyed_pairs,
-                                  shared_key_counts, top_k_pairs)
 from copytrace.config import INDEX_FIELDS, ScanConfig
-from copytrace.document import Document, Pair, Problem
-from copytrace.pipeline import index_keys, semantic_pair, verify_pairs
-from copytrace.relations import SAME_STORY, joins_family
-from copytrace.semantic import SemanticVerifier
+from copytrace.document import Document, Pair
 
 SCHEMA_VERSION = 2
 
@@ -92,17 +71,12 @@ UPDATE documents SET story = family;
 """
 
 _CHUNK = 500  # SQL variables per IN (...) list
+_DOC_COLUMNS = ("doc, id, text, url, title, date, source_name, meta, chars, tokens, added, "
+                "family, story")
 
 
 class StoreError(Exception):
     """A user-facing problem with an index (missing, not an index, newer schema...)."""
-
-
-@dataclass
-class AddResult:
-    added: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    pairs: list[Pair] = field(default_factory=list)
 
 
 def _chunks(seq: list, n: int = _CHUNK):
@@ -110,9 +84,24 @@ def _chunks(seq: list, n: int = _CHUNK):
         yield seq[k:k + n]
 
 
-class Index:
-    """An open index. Thread-safe for one writer and many readers per process when each thread
-    uses its own `Index` (or the service's per-thread connections)."""
+def _marks(part: list) -> str:
+    return ",".join("?" * len(part))
+
+
+def pair_row(a: int, b: int, p: Pair) -> tuple:
+    """A pair as a ``pairs`` row (figures rounded as the output contract writes them)."""
+    return (a, b, p.relation, p.direction, round(p.similarity, 4), round(p.containment_ab, 4),
+            round(p.containment_ba, 4), json.dumps([x.to_json() for x in p.passages]))
+
+
+def as_document(row: tuple) -> Document:
+    """A ``documents`` row (`SQLiteStore.load`) as a Document."""
+    return Document(id=row[1], text=row[2], url=row[3], title=row[4], date=row[5],
+                    source_name=row[6], meta=json.loads(row[7]) if row[7] else {})
+
+
+class SQLiteStore:
+    """An open index file. One connection; use one store per thread."""
 
     def __init__(self, path: str | Path, *, create: bool = False,
                  config: ScanConfig | None = None):
@@ -151,6 +140,7 @@ class Index:
             self._migrate()
         stored = json.loads(rows["config"])
         stored.setdefault("semantic", False)  # schema 1 had no semantic stage
+        #: The settings the index was created with (its keys depend on them).
         self.config = ScanConfig(workers=1,
                                  **{k: v for k, v in stored.items() if k in INDEX_FIELDS})
 
@@ -176,13 +166,18 @@ class Index:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> Index:
-        return self
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction: all of the block's changes, or (on any error) none."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    # ---- reading -------------------------------------------------------------------------
+    # ---- counts ------------------------------------------------------------------------------
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -207,60 +202,43 @@ class Index:
     def integrity(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
 
-    def _docnums(self, ids: list[str]) -> dict[str, int]:
+    # ---- documents -------------------------------------------------------------------------
+
+    def docnums(self, ids: list[str]) -> dict[str, int]:
+        """Document numbers of the stored ``ids``."""
         out = {}
         for part in _chunks(ids):
-            out.update(self.db.execute(
-                f"SELECT id, doc FROM documents WHERE id IN ({','.join('?' * len(part))})",
-                part).fetchall())
+            out.update(self.db.execute(f"SELECT id, doc FROM documents WHERE id IN "
+                                       f"({_marks(part)})", part).fetchall())
         return out
 
-    def _load(self, nums: list[int]) -> dict[int, tuple]:
+    def load(self, nums: list[int]) -> dict[int, tuple]:
+        """``documents`` rows (`_DOC_COLUMNS`) by number."""
         out = {}
         for part in _chunks(nums):
-            for row in self.db.execute(
-                    "SELECT doc, id, text, url, title, date, source_name, meta, chars, tokens, "
-                    f"added, family, story FROM documents WHERE doc IN "
-                    f"({','.join('?' * len(part))})",
-                    part):
+            for row in self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc IN "
+                                       f"({_marks(part)})", part):
                 out[row[0]] = row
         return out
 
-    @staticmethod
-    def _as_document(row: tuple) -> Document:
-        return Document(id=row[1], text=row[2], url=row[3], title=row[4], date=row[5],
-                        source_name=row[6], meta=json.loads(row[7]) if row[7] else {})
-
-    def _pairs_of(self, nums: list[int]) -> list[tuple]:
-        out = []
-        for part in _chunks(nums):
-            marks = ",".join("?" * len(part))
-            out += self.db.execute(f"SELECT * FROM pairs WHERE a IN ({marks}) UNION "
-                                   f"SELECT * FROM pairs WHERE b IN ({marks})",
-                                   part + part).fetchall()
-        return out
-
-    def _pair_json(self, row: tuple, ids: dict[int, str]) -> dict[str, Any]:
-        a, b, rel, way, sim, cab, cba, passages = row
-        return {"a": ids[a], "b": ids[b], "relation": rel, "direction": way,
-                "similarity": sim, "containment_ab": cab, "containment_ba": cba,
-                "passages": json.loads(passages)}
-
-    @staticmethod
-    def _links(rows: list[tuple], pos: dict[int, int]) -> list[cluster.Link]:
-        """Stored pair rows as links between positions ``pos`` (rows in (a, b) order)."""
-        return [cluster.Link(pos[r[0]], pos[r[1]], r[2], r[3], r[4], r[5], r[6])
-                for r in sorted(rows, key=lambda r: (r[0], r[1]))]
-
-    def _ids(self, nums: list[int]) -> dict[int, str]:
+    def ids(self, nums: list[int]) -> dict[int, str]:
         out: dict[int, str] = {}
         for part in _chunks(nums):
-            out.update(self.db.execute(
-                f"SELECT doc, id FROM documents WHERE doc IN ({','.join('?' * len(part))})",
+            out.update(self.db.execute(f"SELECT doc, id FROM documents WHERE doc IN "
+                                       f"({_marks(part)})", part).fetchall())
+        return out
+
+    def group_ids(self, nums: list[int]) -> dict[int, tuple[str, str]]:
+        """Each document's family id and story id."""
+        out = {}
+        for part in _chunks(nums):
+            out.update((r[0], r[1:]) for r in self.db.execute(
+                "SELECT d.doc, f.id, s.id FROM documents d JOIN documents f ON f.doc = d.family "
+                f"JOIN documents s ON s.doc = d.story WHERE d.doc IN ({_marks(part)})",
                 part).fetchall())
         return out
 
-    def _members(self, num: int, column: str) -> tuple[int, list[tuple]]:
+    def members(self, num: int, column: str) -> tuple[int, list[tuple]]:
         """The family or story (``column``) of document ``num``: its number, and its members'
         rows (doc, id, date, chars, family) in document order."""
         group = self.db.execute(f"SELECT {column} FROM documents WHERE doc = ?",
@@ -269,96 +247,108 @@ class Index:
             f"SELECT doc, id, date, chars, family FROM documents WHERE {column} = ? "
             "ORDER BY doc", (group,)).fetchall()
 
-    def document(self, doc_id: str) -> dict[str, Any] | None:
-        num = self._docnums([doc_id]).get(doc_id)
-        if num is None:
-            return None
-        row = self._load([num])[num]
-        fam = self._family(num)
-        pairs = self._pairs_of([num])
-        ids = self._ids([p[1] if p[0] == num else p[0] for p in pairs] + [row[12]])
-        ids[num] = doc_id
-        rec = {"id": row[1], "text": row[2], "url": row[3], "title": row[4], "date": row[5],
-               "source": row[6], "chars": row[8], "added": row[10],
-               "family": fam["id"], "relation": fam["relations"][row[1]],
-               "family_source": fam["id"] if fam["size"] > 1 else None,
-               "story": ids[row[12]],
-               "pairs": [self._pair_json(p, ids) for p in pairs]}
-        if row[7]:
-            rec["meta"] = json.loads(row[7])
-        return rec
+    def stories_of(self, nums: list[int]) -> set[int]:
+        out = set()
+        for part in _chunks(nums):
+            out.update(r[0] for r in self.db.execute(
+                f"SELECT story FROM documents WHERE doc IN ({_marks(part)})", part))
+        return out
 
-    def family(self, doc_or_family_id: str) -> dict[str, Any] | None:
-        """The family of a document (or the family with this id): members, relations, pairs."""
-        num = self._docnums([doc_or_family_id]).get(doc_or_family_id)
-        return None if num is None else self._family(num)
+    def story_members(self, stories: list[int]) -> list[tuple]:
+        """Rows (doc, id, date, tokens) of every document of ``stories``, in document order."""
+        rows = []
+        for part in _chunks(stories):
+            rows += self.db.execute(f"SELECT doc, id, date, tokens FROM documents WHERE story IN "
+                                    f"({_marks(part)})", part).fetchall()
+        return sorted(rows)
 
-    def _family(self, num: int) -> dict[str, Any]:
-        fam, rows = self._members(num, "family")
-        members = [r[0] for r in rows]
-        ids = {r[0]: r[1] for r in rows}
-        pairs = [p for p in self._pairs_of(members) if p[0] in ids and p[1] in ids
-                 and joins_family(p[2])]
-        pos = {m: k for k, m in enumerate(members)}
-        rel = {members[k]: r for k, r in cluster.member_relations(
-            list(range(len(members))), pos[fam], self._links(pairs, pos)).items()}
-        return {"id": ids[fam], "size": len(members),
-                "members": [{"id": r[1], "date": r[2], "chars": r[3], "relation": rel[r[0]]}
-                            for r in rows],
-                "relations": {ids[m]: rel[m] for m in members},
-                "pairs": [self._pair_json(p, ids) for p in pairs]}
+    def entity_sizes(self, nums: list[int]) -> dict[int, int]:
+        """Each stored document's count of names and numbers."""
+        out = {}
+        for part in _chunks(nums):
+            out.update(self.db.execute(f"SELECT doc, entities FROM documents WHERE doc IN "
+                                       f"({_marks(part)})", part).fetchall())
+        return out
 
-    def story(self, doc_or_story_id: str, max_pairs: int = 1000) -> dict[str, Any] | None:
-        """The story of a document (or the story with this id): its families (copies and
-        rewrites of one text) and the same-story links between them (independent coverage)."""
-        num = self._docnums([doc_or_story_id]).get(doc_or_story_id)
-        if num is None:
-            return None
-        story, rows = self._members(num, "story")
-        ids = {r[0]: r[1] for r in rows}
-        by_family: dict[int, list[tuple]] = {}
-        for r in rows:
-            by_family.setdefault(r[4], []).append(r)
-        links = [p for p in self._pairs_of(list(ids)) if p[2] == SAME_STORY
-                 and p[0] in ids and p[1] in ids]
-        links.sort(key=lambda p: -p[4])
-        fams = sorted(by_family.items(), key=lambda f: (-len(f[1]), ids[f[0]]))
-        return {"id": ids[story], "size": len(rows), "families": [
-                    {"id": ids[f], "size": len(members),
-                     "members": [{"id": r[1], "date": r[2], "chars": r[3]} for r in members]}
-                    for f, members in fams],
-                "links": [self._pair_json(p, ids) for p in links[:max_pairs]],
-                "links_total": len(links)}
+    def insert_documents(self, docs: list[Document], tokens: list[int], entities: list[int]
+                         ) -> list[int]:
+        """Store new documents, each its own family and story; returns their numbers."""
+        now = time.time()
+        nums = []
+        for d, n_tokens, n_entities in zip(docs, tokens, entities):
+            meta = {k: v for k, v in d.meta.items() if k not in ("record", "id_from_name")}
+            c = self.db.execute(
+                "INSERT INTO documents (id, text, url, title, date, source_name, meta, chars, "
+                "tokens, added, family, entities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                (d.id, d.text, d.url, d.title, d.date, d.source_name,
+                 json.dumps(meta, ensure_ascii=False, default=str) if meta else None,
+                 len(d.text), n_tokens, now, n_entities))
+            nums.append(c.lastrowid)
+        self.db.executemany("UPDATE documents SET family = doc, story = doc WHERE doc = ?",
+                            [(n,) for n in nums])
+        return nums
 
-    def stories(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """Stories of more than one family, the most families first."""
-        rows = self.db.execute(
-            "SELECT d.id, s.f, s.n FROM (SELECT story, count(DISTINCT family) AS f, count(*) AS n "
-            "FROM documents GROUP BY story HAVING f > 1) s JOIN documents d ON d.doc = s.story "
-            "ORDER BY s.f DESC, s.n DESC, d.id LIMIT ? OFFSET ?", (limit, offset)).fetchall()
-        return [{"id": r[0], "families": r[1], "size": r[2]} for r in rows]
+    def set_groups(self, rows: list[tuple[int, int, int]]) -> None:
+        """(family, story, doc) for each document."""
+        self.db.executemany("UPDATE documents SET family = ?, story = ? WHERE doc = ?", rows)
 
-    def families(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """The largest families first."""
-        rows = self.db.execute(
+    def delete_documents(self, nums: list[int]) -> set[int]:
+        """Delete documents with their keys, vectors and pairs; returns the stories they were
+        in."""
+        stories = set()
+        for part in _chunks(nums):
+            marks = _marks(part)
+            stories.update(r[0] for r in self.db.execute(
+                f"SELECT story FROM documents WHERE doc IN ({marks})", part))
+            self.db.execute(f"DELETE FROM keys WHERE doc IN ({marks})", part)
+            self.db.execute(f"DELETE FROM vectors WHERE doc IN ({marks})", part)
+            self.db.execute(f"DELETE FROM pairs WHERE a IN ({marks})", part)
+            self.db.execute(f"DELETE FROM pairs WHERE b IN ({marks})", part)
+            self.db.execute(f"DELETE FROM documents WHERE doc IN ({marks})", part)
+        return stories
+
+    def unlink_stories(self, stories: list[int]) -> set[int]:
+        """Make every document of ``stories`` its own story; returns those documents."""
+        rest = set()
+        for part in _chunks(stories):
+            rest.update(r[0] for r in self.db.execute(
+                f"SELECT doc FROM documents WHERE story IN ({_marks(part)})", part))
+        self.db.executemany("UPDATE documents SET story = doc WHERE doc = ?",
+                            [(n,) for n in rest])
+        return rest
+
+    def ids_added_before(self, cutoff: float) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM documents WHERE added < ?",
+                                              (cutoff,))]
+
+    def families_page(self, limit: int, offset: int) -> list[tuple[str, int]]:
+        """(family id, size) of families of 2+ documents, the largest first."""
+        return self.db.execute(
             "SELECT d.id, f.n FROM (SELECT family, count(*) AS n FROM documents GROUP BY family "
             "HAVING n > 1) f JOIN documents d ON d.doc = f.family ORDER BY f.n DESC, d.id "
             "LIMIT ? OFFSET ?", (limit, offset)).fetchall()
-        return [{"id": r[0], "size": r[1]} for r in rows]
 
-    # ---- candidates and verification ---------------------------------------------------
+    def stories_page(self, limit: int, offset: int) -> list[tuple[str, int, int]]:
+        """(story id, families, size) of stories of 2+ families, the most families first."""
+        return self.db.execute(
+            "SELECT d.id, s.f, s.n FROM (SELECT story, count(DISTINCT family) AS f, count(*) AS n "
+            "FROM documents GROUP BY story HAVING f > 1) s JOIN documents d ON d.doc = s.story "
+            "ORDER BY s.f DESC, s.n DESC, d.id LIMIT ? OFFSET ?", (limit, offset)).fetchall()
 
-    def _stored_rows(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The stored (key, document) rows of ``keys``, except keys already carried by more
-        documents than their kind's bucket limit (they cannot make a candidate): at most
-        ``limit + 1`` rows are read per key."""
-        cfg = self.config
-        big = cfg.max_bucket + 1
-        small = cfg.semantic_params.max_entity_docs + 1
+    # ---- keys --------------------------------------------------------------------------------
+
+    def insert_keys(self, keys: list[np.ndarray], nums: list[int]) -> None:
+        self.db.executemany("INSERT INTO keys VALUES (?, ?)",
+                            [(int(k), n) for ks, n in zip(keys, nums) for k in ks.tolist()])
+
+    def key_rows(self, keys: np.ndarray, limit_of) -> tuple[np.ndarray, np.ndarray]:
+        """The stored (key, document) rows of ``keys``, except keys carried by ``limit_of(key)``
+        documents or more (they cannot make a candidate): at most that many rows are read per
+        key."""
         found_k, found_d = [], []
         get = self.db.execute
         for key in keys.tolist():
-            limit = small if key_kind(key) == KEY_ENTITY else big
+            limit = limit_of(key)
             docs = get("SELECT doc FROM keys WHERE key = ? LIMIT ?", (key, limit)).fetchall()
             if docs and len(docs) < limit:
                 found_k.append(key)
@@ -369,282 +359,33 @@ class Index:
         return (np.repeat(np.array(found_k, np.int64), lens),
                 np.array([r[0] for d in found_d for r in d], np.int64))
 
-    def _candidates(self, new_keys: list[np.ndarray], new_nums: list[int],
-                    new_entities: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pairs (lo, hi) of document numbers, each with at least one new document, that the
-        scan's rules make candidates: copy candidates, then name-and-number candidates with
-        their shared counts."""
-        cfg = self.config
-        k_new = np.concatenate(new_keys) if new_keys else np.empty(0, np.int64)
-        d_new = np.repeat(np.asarray(new_nums, np.int64), [len(k) for k in new_keys])
-        k_old, d_old = self._stored_rows(np.unique(k_new))
-        keys = np.concatenate([k_old, k_new])
-        docs = np.concatenate([d_old, d_new])
-        nums, local = np.unique(docs, return_inverse=True)
-        order = np.argsort(local, kind="stable")  # rows document by document
-        keys, local = keys[order], local[order]
-        kind = key_kind(keys)
-        is_new = np.isin(nums, new_nums)
-        pairs = keyed_pairs(keys, local, len(nums), cfg.min_anchors, cfg.max_bucket)
-        pairs = pairs[is_new[pairs[:, 0]] | is_new[pairs[:, 1]]]
-        copy = np.unique(np.concatenate([np.empty((0, 2), np.int64), nums[pairs]]),
-                         axis=0).astype(np.int64, copy=False)
-        ent = np.empty((0, 2), np.int64), np.empty(0, np.int64)
-        if cfg.semantic and (kind == KEY_ENTITY).any():
-            ent = self._entity_candidates(keys[kind == KEY_ENTITY], local[kind == KEY_ENTITY],
-                                          nums, is_new, dict(zip(new_nums, new_entities)))
-        return copy, ent[0], ent[1]
+    # ---- pairs -------------------------------------------------------------------------------
 
-    def _entity_candidates(self, keys: np.ndarray, local: np.ndarray, nums: np.ndarray,
-                           is_new: np.ndarray, new_sizes: dict[int, int]
-                           ) -> tuple[np.ndarray, np.ndarray]:
-        """`semantic.entity_pairs`' rule over the stored and new documents' entity keys: pairs
-        with a new document, ranked per new document (its ``top_k`` kept)."""
-        p = self.config.semantic_params
-        m = len(nums)
-        flat, counts = shared_key_counts(keys, local, m, p.max_entity_docs)
-        lo, hi = flat // m, flat % m
-        keep = (is_new[lo] | is_new[hi]) & (counts >= min(p.min_entities, p.min_entities_short))
-        lo, hi, counts = lo[keep], hi[keep], counts[keep]
-        if not len(lo):
-            return np.empty((0, 2), np.int64), np.empty(0, np.int64)
-        sizes = np.zeros(m, np.int64)
-        involved = np.unique(np.concatenate([lo, hi]))
-        sizes[involved] = self._entity_sizes(nums[involved], new_sizes)
-        ok = enough_entities(counts, sizes[lo], sizes[hi], p.min_entities, p.min_entities_short)
-        lo, hi, counts = lo[ok], hi[ok], counts[ok]
-        keep = top_k_pairs(lo, hi, counts, p.top_k, is_new[lo], is_new[hi])
-        return np.stack([nums[lo[keep]], nums[hi[keep]]], axis=1), counts[keep]
+    def insert_pairs(self, pairs: list[tuple[int, int, Pair]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [pair_row(a, b, p) for a, b, p in pairs])
 
-    def _entity_sizes(self, nums: np.ndarray, new_sizes: dict[int, int]) -> np.ndarray:
-        sizes = dict(new_sizes)
-        stored = [int(n) for n in nums if int(n) not in sizes]
-        for part in _chunks(stored):
-            sizes.update(self.db.execute(
-                f"SELECT doc, entities FROM documents WHERE doc IN ({','.join('?' * len(part))})",
-                part).fetchall())
-        return np.array([sizes.get(int(n), 0) for n in nums], dtype=np.int64)
+    def pairs_of(self, nums: list[int]) -> list[tuple]:
+        """Every stored pair row with a document of ``nums`` on either side."""
+        out = []
+        for part in _chunks(nums):
+            marks = _marks(part)
+            out += self.db.execute(f"SELECT * FROM pairs WHERE a IN ({marks}) UNION "
+                                   f"SELECT * FROM pairs WHERE b IN ({marks})",
+                                   part + part).fetchall()
+        return out
 
-    def _verify(self, pairs: np.ndarray, extra: dict[int, Document]) -> list[tuple[int, int,
-                                                                                   Pair]]:
-        """Align candidate pairs of document numbers; ``extra`` holds documents not stored."""
-        if len(pairs) == 0:
-            return []
-        nums = sorted(set(pairs.ravel().tolist()))
-        stored = self._load([n for n in nums if n not in extra])
-        docs = [extra[n] if n in extra else self._as_document(stored[n]) for n in nums]
-        pos = {n: k for k, n in enumerate(nums)}
-        local = np.array([[pos[a], pos[b]] for a, b in pairs.tolist()], dtype=np.int64)
-        return [(nums[i], nums[j], p) for i, j, p in verify_pairs(docs, local, self.config)]
+    # ---- sentence vectors --------------------------------------------------------------------
 
-    def _semantic(self, pairs: np.ndarray, shared: np.ndarray, copies: set[tuple[int, int]],
-                  extra: dict[int, Document], threads: int = 1
-                  ) -> tuple[list[tuple[int, int, Pair]], dict[int, Any], dict[int, str]]:
-        """Align name-and-number candidates that are not copies on their sentences (the scan's
-        semantic stage), embedding on ``threads`` threads. Returns the related pairs, and the
-        sentence vectors and languages computed here for stored or new documents (stored
-        vectors are reused)."""
-        from copytrace.fingerprint.embed import DIM, SentenceVectors, single_blas
-
-        todo = [(a, b, c) for (a, b), c in zip(pairs.tolist(), shared.tolist())
-                if (a, b) not in copies]
-        if not todo:
-            return [], {}, {}
-        nums = sorted({n for a, b, _ in todo for n in (a, b)})
-        stored = self._load([n for n in nums if n not in extra])
-        docs = [extra[n] if n in extra else self._as_document(stored[n]) for n in nums]
-        pos = {n: k for k, n in enumerate(nums)}
-        sem = SemanticVerifier([d.text for d in docs], self.config.semantic_params)
-        have = [n for n in nums if n not in extra]
-        for part in _chunks(have):
+    def vectors(self, nums: list[int]) -> dict[int, tuple[str, bytes, bytes]]:
+        """(language, spans, vectors) of the documents of ``nums`` that have them."""
+        out = {}
+        for part in _chunks(nums):
             for n, lang, spans, vecs in self.db.execute(
-                    "SELECT doc, lang, spans, vecs FROM vectors WHERE doc IN "
-                    f"({','.join('?' * len(part))})", part):
-                sem.vectors[pos[n]] = SentenceVectors(
-                    np.frombuffer(spans, np.int64).reshape(-1, 2),
-                    np.frombuffer(vecs, np.float16).reshape(-1, DIM))
-                sem.langs[pos[n]] = lang
-        known = set(sem.vectors)
-        with single_blas(), ThreadPoolExecutor(threads) as pool:
-            sem.embed(range(len(nums)), pool.map if threads > 1 else map)
-        found = []
-        for a, b, c in todo:
-            i, j = pos[a], pos[b]
-            al, rel = sem.verify(i, j, c, docs[i].date, docs[j].date)
-            if rel is not None:
-                found.append((a, b, semantic_pair(i, j, al, rel, docs, self.config)))
-        fresh = {nums[k]: sem.vectors[k] for k in sem.vectors.keys() - known}
-        return found, fresh, {n: sem.langs[pos[n]] for n in fresh}
+                    f"SELECT doc, lang, spans, vecs FROM vectors WHERE doc IN ({_marks(part)})",
+                    part):
+                out[n] = (lang, spans, vecs)
+        return out
 
-    def _store_vectors(self, vectors: dict[int, Any], langs: dict[int, str]) -> None:
-        self.db.executemany(
-            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)",
-            [(n, langs[n], np.ascontiguousarray(v.spans, np.int64).tobytes(),
-              np.ascontiguousarray(v.vectors, np.float16).tobytes())
-             for n, v in vectors.items()])
-
-    # ---- queries ---------------------------------------------------------------------------
-
-    def query(self, doc: Document, limit: int = 100, semantic: bool = True
-              ) -> list[dict[str, Any]]:
-        """Stored documents related to ``doc`` (not stored), best first: pairs in the output
-        contract's shape with ``a`` = the query and ``b`` = the stored document, plus the stored
-        document's ``family`` and ``story``. ``semantic=False`` skips the sentence stage (copies
-        only: verbatim, edited, spun), a faster answer when rewrites and stories do not
-        matter."""
-        keys, _, entities = index_keys([doc.text], self.config)
-        qnum = -1  # below every stored number: the query is always a pair's ``a`` side
-        copy, ent, shared = self._candidates(keys, [qnum], entities)
-        found = self._verify(copy, {qnum: doc})
-        if len(ent) and semantic:
-            found += self._semantic(ent, shared, {(a, b) for a, b, _ in found},
-                                    {qnum: doc})[0]
-        others = [b for _, b, _ in found]
-        names = {}
-        for part in _chunks(others):
-            names.update((r[0], r[1:]) for r in self.db.execute(
-                "SELECT d.doc, f.id, s.id FROM documents d JOIN documents f ON f.doc = d.family "
-                "JOIN documents s ON s.doc = d.story "
-                f"WHERE d.doc IN ({','.join('?' * len(part))})", part).fetchall())
-        found.sort(key=lambda x: (-x[2].similarity, x[2].b))
-        return [dict(p.to_json(), family=names[b][0], story=names[b][1])
-                for _, b, p in found[:limit]]
-
-    # ---- writing ---------------------------------------------------------------------------
-
-    def add(self, docs: list[Document]) -> AddResult:
-        """Add a batch atomically: every document of it, or (on any error) none."""
-        res = AddResult()
-        seen: set[str] = set()
-        batch = []
-        for d in docs:
-            if d.id in seen:
-                res.problems.append(Problem(d.path or "batch", f"duplicate id {d.id!r} in the "
-                                            "batch; record skipped"))
-                continue
-            seen.add(d.id)
-            batch.append(d)
-        keys, lengths, entities = index_keys([d.text for d in batch], self.config) if batch \
-            else ([], [], [])
-        cur = self.db
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            taken = self._docnums([d.id for d in batch])
-            keep = [k for k, d in enumerate(batch) if d.id not in taken]
-            for k, d in enumerate(batch):
-                if d.id in taken:
-                    res.problems.append(Problem(d.path or "batch", f"id {d.id!r} is already in "
-                                                "the index; record skipped (delete it first "
-                                                "to replace it)"))
-            batch = [batch[k] for k in keep]
-            keys = [keys[k] for k in keep]
-            lengths = [lengths[k] for k in keep]
-            entities = [entities[k] for k in keep]
-            now = time.time()
-            nums = []
-            for d, n_tokens, n_entities in zip(batch, lengths, entities):
-                meta = {k: v for k, v in d.meta.items() if k not in ("record", "id_from_name")}
-                c = cur.execute(
-                    "INSERT INTO documents (id, text, url, title, date, source_name, meta, chars, "
-                    "tokens, added, family, entities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                    (d.id, d.text, d.url, d.title, d.date, d.source_name,
-                     json.dumps(meta, ensure_ascii=False, default=str) if meta else None,
-                     len(d.text), n_tokens, now, n_entities))
-                nums.append(c.lastrowid)
-            cur.executemany("UPDATE documents SET family = doc, story = doc WHERE doc = ?",
-                            [(n,) for n in nums])
-            found = []
-            if nums:
-                copy, ent, shared = self._candidates(keys, nums, entities)
-                found = self._verify(copy, dict(zip(nums, batch)))
-                if len(ent):
-                    more, vectors, langs = self._semantic(
-                        ent, shared, {(a, b) for a, b, _ in found}, dict(zip(nums, batch)),
-                        threads=os.cpu_count() or 1)
-                    found += more
-                    self._store_vectors(vectors, langs)
-            cur.executemany("INSERT INTO keys VALUES (?, ?)",
-                            [(int(k), n) for ks, n in zip(keys, nums) for k in ks.tolist()])
-            cur.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [_pair_row(a, b, p) for a, b, p in found])
-            self._relink({n for a, b, _ in found for n in (a, b)})
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        res.added = [d.id for d in batch]
-        res.pairs = [p for _, _, p in found]
-        return res
-
-    def _relink(self, touched: set[int]) -> None:
-        """Recompute the families and stories of ``touched`` documents from the stored pairs
-        (inside the open transaction): families are connected components of copy, rewrite and
-        translation pairs, each with the scan's choice of source; stories are components of
-        those and same-story pairs, named as the scan names them."""
-        if not touched:
-            return
-        stories = set()
-        for part in _chunks(sorted(touched)):
-            stories.update(r[0] for r in self.db.execute(
-                f"SELECT story FROM documents WHERE doc IN ({','.join('?' * len(part))})",
-                part))
-        members = []
-        for part in _chunks(sorted(stories)):  # a story holds whole families
-            members += self.db.execute(
-                "SELECT doc, id, date, tokens FROM documents WHERE story IN "
-                f"({','.join('?' * len(part))})", part).fetchall()
-        members.sort()
-        nums = [m[0] for m in members]
-        pos = {n: k for k, n in enumerate(nums)}
-        links = self._links([p for p in self._pairs_of(nums) if p[0] in pos and p[1] in pos],
-                            pos)
-        ids = [m[1] for m in members]
-        dates = [m[2] for m in members]
-        fam = cluster.assign_families(len(nums), links, dates, [m[3] for m in members], ids)
-        family = fam.source
-        story = cluster.assign_stories(len(nums), links, family, dates, ids)
-        self.db.executemany("UPDATE documents SET family = ?, story = ? WHERE doc = ?",
-                            [(nums[family[k]], nums[story[k]], nums[k])
-                             for k in range(len(nums))])
-
-    def delete(self, ids: list[str]) -> list[str]:
-        """Delete documents (and their keys and pairs); returns the ids that were there."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            found = self._docnums(ids)
-            nums = sorted(found.values())
-            stories = set()  # every pair lies inside a story: the rest to re-link
-            for part in _chunks(nums):
-                marks = ",".join("?" * len(part))
-                stories.update(r[0] for r in self.db.execute(
-                    f"SELECT story FROM documents WHERE doc IN ({marks})", part))
-                self.db.execute(f"DELETE FROM keys WHERE doc IN ({marks})", part)
-                self.db.execute(f"DELETE FROM vectors WHERE doc IN ({marks})", part)
-                self.db.execute(f"DELETE FROM pairs WHERE a IN ({marks})", part)
-                self.db.execute(f"DELETE FROM pairs WHERE b IN ({marks})", part)
-                self.db.execute(f"DELETE FROM documents WHERE doc IN ({marks})", part)
-            rest = set()
-            for part in _chunks(sorted(stories)):
-                rest.update(r[0] for r in self.db.execute(
-                    f"SELECT doc FROM documents WHERE story IN ({','.join('?' * len(part))})",
-                    part))
-            if rest:
-                self.db.executemany("UPDATE documents SET story = doc WHERE doc = ?",
-                                    [(n,) for n in rest])
-                self._relink(rest)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        return [i for i in ids if i in found]
-
-    def evict(self, older_than_days: float) -> list[str]:
-        cutoff = time.time() - older_than_days * 86400
-        ids = [r[0] for r in self.db.execute("SELECT id FROM documents WHERE added < ?",
-                                             (cutoff,))]
-        return self.delete(ids) if ids else []
-
-
-def _pair_row(a: int, b: int, p: Pair) -> tuple:
-    return (a, b, p.relation, p.direction, round(p.similarity, 4), round(p.containment_ab, 4),
-            round(p.containment_ba, 4), json.dumps([x.to_json() for x in p.passages]))
+    def insert_vectors(self, rows: list[tuple[int, str, bytes, bytes]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)

@@ -1,0 +1,407 @@
+"""The persistent index: "is this a copy of anything we have, and of what?" without rescanning
+the archive. The algorithm lives here; the rows live in `copytrace.store.sqlite`.
+
+Adding a batch runs the scan's stages for the new documents only, through the stage library:
+their keys (`pipeline.index_keys`: LSH band keys, word anchors, skeleton anchors, names and
+numbers), candidates among the stored documents and the batch by the scan's rules over stored
+key rows (`candidates.keyed_pairs`: a shared band key, or ``min_anchors`` shared anchors of one
+kind carried by at most ``max_bucket`` documents; `candidates.enough_entities` and
+`candidates.top_k_pairs` for the sentence stage), the same word and skeleton alignment
+(`pipeline.verify_pairs`) and sentence alignment (`semantic`), then the families and stories the
+batch touches are formed again by the scan's rules (`cluster.assign_families`,
+`cluster.assign_stories`) from their stored pairs.
+
+With the semantic stage (the default, as for ``scan``; ``index create --no-semantic`` turns it
+off) each document's sentence vectors are stored once it has been compared on its sentences.
+
+Differences from a scan, by design: no corpus-level boilerplate detection (a scan learns it from
+the whole pile); the per-document ``top_k`` limit on name-and-number candidates is applied to
+each new document's candidates only; a family member with no stored pair with its source is not
+aligned with it (its relation is that of its most similar family pair); families and sources
+are chosen from the rounded figures stored with each pair.
+
+Return values: `add` and `query` return pairs as `copytrace.document.Pair` (`Match` adds the
+stored document's family and story); `document`, `family` and `story` return the JSON records
+the HTTP service serves, with pairs in the output contract's shape.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from copytrace import cluster
+from copytrace.candidates import (KEY_ENTITY, enough_entities, key_kind, keyed_pairs,
+                                  shared_key_counts, top_k_pairs)
+from copytrace.config import ScanConfig
+from copytrace.document import Document, Pair, Problem
+from copytrace.pipeline import index_keys, semantic_pair, verify_pairs
+from copytrace.relations import SAME_STORY, joins_family
+from copytrace.semantic import SemanticVerifier
+from copytrace.store.sqlite import SQLiteStore, StoreError, as_document
+
+__all__ = ["Index", "AddResult", "Match", "StoreError"]
+
+
+@dataclass
+class AddResult:
+    added: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    pairs: list[Pair] = field(default_factory=list)
+
+
+@dataclass
+class Match:
+    """A stored document related to a query: the pair (``a`` = the query, ``b`` = the stored
+    document) and the stored document's family and story."""
+
+    pair: Pair
+    family: str
+    story: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.pair.to_json(), family=self.family, story=self.story)
+
+
+def _links(rows: list[tuple], pos: dict[int, int]) -> list[cluster.Link]:
+    """Stored pair rows as links between positions ``pos``, in (a, b) order."""
+    return [cluster.Link(pos[r[0]], pos[r[1]], r[2], r[3], r[4], r[5], r[6])
+            for r in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+def _pair_json(row: tuple, ids: dict[int, str]) -> dict[str, Any]:
+    a, b, rel, way, sim, cab, cba, passages = row
+    return {"a": ids[a], "b": ids[b], "relation": rel, "direction": way,
+            "similarity": sim, "containment_ab": cab, "containment_ba": cba,
+            "passages": json.loads(passages)}
+
+
+class Index:
+    """An open index. Thread-safe for one writer and many readers per process when each thread
+    uses its own `Index` (or the service's per-thread connections)."""
+
+    def __init__(self, path: str | Path, *, create: bool = False,
+                 config: ScanConfig | None = None):
+        self.store = SQLiteStore(path, create=create, config=config)
+        self.path = self.store.path
+        self.config = self.store.config
+
+    @property
+    def db(self):
+        """The SQLite connection (for maintenance and tests)."""
+        return self.store.db
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    def integrity(self) -> str:
+        return self.store.integrity()
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """A stored document: its fields, family, relation, story and every stored pair."""
+        num = self.store.docnums([doc_id]).get(doc_id)
+        if num is None:
+            return None
+        row = self.store.load([num])[num]
+        fam = self._family(num)
+        pairs = self.store.pairs_of([num])
+        ids = self.store.ids([p[1] if p[0] == num else p[0] for p in pairs] + [row[12]])
+        ids[num] = doc_id
+        rec = {"id": row[1], "text": row[2], "url": row[3], "title": row[4], "date": row[5],
+               "source": row[6], "chars": row[8], "added": row[10],
+               "family": fam["id"], "relation": fam["relations"][row[1]],
+               "family_source": fam["id"] if fam["size"] > 1 else None,
+               "story": ids[row[12]],
+               "pairs": [_pair_json(p, ids) for p in pairs]}
+        if row[7]:
+            rec["meta"] = json.loads(row[7])
+        return rec
+
+    def family(self, doc_or_family_id: str) -> dict[str, Any] | None:
+        """The family of a document (or the family with this id): members, relations, pairs."""
+        num = self.store.docnums([doc_or_family_id]).get(doc_or_family_id)
+        return None if num is None else self._family(num)
+
+    def _family(self, num: int) -> dict[str, Any]:
+        fam, rows = self.store.members(num, "family")
+        members = [r[0] for r in rows]
+        ids = {r[0]: r[1] for r in rows}
+        pairs = [p for p in self.store.pairs_of(members) if p[0] in ids and p[1] in ids
+                 and joins_family(p[2])]
+        pos = {m: k for k, m in enumerate(members)}
+        rel = {members[k]: r for k, r in cluster.member_relations(
+            list(range(len(members))), pos[fam], _links(pairs, pos)).items()}
+        return {"id": ids[fam], "size": len(members),
+                "members": [{"id": r[1], "date": r[2], "chars": r[3], "relation": rel[r[0]]}
+                            for r in rows],
+                "relations": {ids[m]: rel[m] for m in members},
+                "pairs": [_pair_json(p, ids) for p in pairs]}
+
+    def story(self, doc_or_story_id: str, max_pairs: int = 1000) -> dict[str, Any] | None:
+        """The story of a document (or the story with this id): its families (copies and
+        rewrites of one text) and the same-story links between them (independent coverage)."""
+        num = self.store.docnums([doc_or_story_id]).get(doc_or_story_id)
+        if num is None:
+            return None
+        story, rows = self.store.members(num, "story")
+        ids = {r[0]: r[1] for r in rows}
+        by_family: dict[int, list[tuple]] = {}
+        for r in rows:
+            by_family.setdefault(r[4], []).append(r)
+        links = [p for p in self.store.pairs_of(list(ids)) if p[2] == SAME_STORY
+                 and p[0] in ids and p[1] in ids]
+        links.sort(key=lambda p: -p[4])
+        fams = sorted(by_family.items(), key=lambda f: (-len(f[1]), ids[f[0]]))
+        return {"id": ids[story], "size": len(rows), "families": [
+                    {"id": ids[f], "size": len(members),
+                     "members": [{"id": r[1], "date": r[2], "chars": r[3]} for r in members]}
+                    for f, members in fams],
+                "links": [_pair_json(p, ids) for p in links[:max_pairs]],
+                "links_total": len(links)}
+
+    def stories(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Stories of more than one family, the most families first."""
+        return [{"id": r[0], "families": r[1], "size": r[2]}
+                for r in self.store.stories_page(limit, offset)]
+
+    def families(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """The largest families first."""
+        return [{"id": r[0], "size": r[1]} for r in self.store.families_page(limit, offset)]
+
+    def pairs_from(self, doc_id: str) -> list[dict[str, Any]] | None:
+        """The stored pairs of a stored document seen from it (it is ``a``), or None when it is
+        not stored."""
+        rec = self.document(doc_id)
+        if rec is None:
+            return None
+        flip = {"a->b": "b->a", "b->a": "a->b"}
+        return [p if p["a"] == doc_id else
+                {**p, "a": p["b"], "b": p["a"], "direction": flip.get(p["direction"],
+                                                                      p["direction"]),
+                 "containment_ab": p["containment_ba"], "containment_ba": p["containment_ab"],
+                 "passages": [{"a": x["b"], "b": x["a"]} for x in p["passages"]]}
+                for p in rec["pairs"]]
+
+    # ---- candidates and verification -------------------------------------------------------
+
+    def _candidates(self, new_keys: list[np.ndarray], new_nums: list[int],
+                    new_entities: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs (lo, hi) of document numbers, each with at least one new document, that the
+        scan's rules make candidates: copy candidates, then name-and-number candidates with
+        their shared counts."""
+        cfg = self.config
+        big = cfg.max_bucket + 1
+        small = cfg.semantic_params.max_entity_docs + 1
+        k_new = np.concatenate(new_keys) if new_keys else np.empty(0, np.int64)
+        d_new = np.repeat(np.asarray(new_nums, np.int64), [len(k) for k in new_keys])
+        k_old, d_old = self.store.key_rows(
+            np.unique(k_new), lambda key: small if key_kind(key) == KEY_ENTITY else big)
+        keys = np.concatenate([k_old, k_new])
+        docs = np.concatenate([d_old, d_new])
+        nums, local = np.unique(docs, return_inverse=True)
+        order = np.argsort(local, kind="stable")  # rows document by document
+        keys, local = keys[order], local[order]
+        kind = key_kind(keys)
+        is_new = np.isin(nums, new_nums)
+        pairs = keyed_pairs(keys, local, len(nums), cfg.min_anchors, cfg.max_bucket)
+        pairs = pairs[is_new[pairs[:, 0]] | is_new[pairs[:, 1]]]
+        copy = np.unique(np.concatenate([np.empty((0, 2), np.int64), nums[pairs]]),
+                         axis=0).astype(np.int64, copy=False)
+        ent = np.empty((0, 2), np.int64), np.empty(0, np.int64)
+        if cfg.semantic and (kind == KEY_ENTITY).any():
+            ent = self._entity_candidates(keys[kind == KEY_ENTITY], local[kind == KEY_ENTITY],
+                                          nums, is_new, dict(zip(new_nums, new_entities)))
+        return copy, ent[0], ent[1]
+
+    def _entity_candidates(self, keys: np.ndarray, local: np.ndarray, nums: np.ndarray,
+                           is_new: np.ndarray, new_sizes: dict[int, int]
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """`candidates.entity_pairs`' rule over the stored and new documents' entity keys:
+        pairs with a new document, ranked per new document (its ``top_k`` kept)."""
+        p = self.config.semantic_params
+        m = len(nums)
+        flat, counts = shared_key_counts(keys, local, m, p.max_entity_docs)
+        lo, hi = flat // m, flat % m
+        keep = (is_new[lo] | is_new[hi]) & (counts >= min(p.min_entities, p.min_entities_short))
+        lo, hi, counts = lo[keep], hi[keep], counts[keep]
+        if not len(lo):
+            return np.empty((0, 2), np.int64), np.empty(0, np.int64)
+        sizes = np.zeros(m, np.int64)
+        involved = np.unique(np.concatenate([lo, hi]))
+        known = dict(new_sizes)
+        known.update(self.store.entity_sizes([int(n) for n in nums[involved]
+                                              if int(n) not in known]))
+        sizes[involved] = [known.get(int(n), 0) for n in nums[involved]]
+        ok = enough_entities(counts, sizes[lo], sizes[hi], p.min_entities, p.min_entities_short)
+        lo, hi, counts = lo[ok], hi[ok], counts[ok]
+        keep = top_k_pairs(lo, hi, counts, p.top_k, is_new[lo], is_new[hi])
+        return np.stack([nums[lo[keep]], nums[hi[keep]]], axis=1), counts[keep]
+
+    def _documents(self, nums: list[int], extra: dict[int, Document]) -> list[Document]:
+        stored = self.store.load([n for n in nums if n not in extra])
+        return [extra[n] if n in extra else as_document(stored[n]) for n in nums]
+
+    def _verify(self, pairs: np.ndarray, extra: dict[int, Document]
+                ) -> list[tuple[int, int, Pair]]:
+        """Align candidate pairs of document numbers; ``extra`` holds documents not stored."""
+        if len(pairs) == 0:
+            return []
+        nums = sorted(set(pairs.ravel().tolist()))
+        docs = self._documents(nums, extra)
+        pos = {n: k for k, n in enumerate(nums)}
+        local = np.array([[pos[a], pos[b]] for a, b in pairs.tolist()], dtype=np.int64)
+        return [(nums[i], nums[j], p) for i, j, p in verify_pairs(docs, local, self.config)]
+
+    def _semantic(self, pairs: np.ndarray, shared: np.ndarray, copies: set[tuple[int, int]],
+                  extra: dict[int, Document], threads: int = 1
+                  ) -> tuple[list[tuple[int, int, Pair]], list[tuple]]:
+        """Align name-and-number candidates that are not copies on their sentences (the scan's
+        semantic stage), embedding on ``threads`` threads. Returns the related pairs, and the
+        sentence vector rows computed here for documents (stored vectors are reused)."""
+        from copytrace.fingerprint.embed import DIM, SentenceVectors, single_blas
+
+        todo = [(a, b, c) for (a, b), c in zip(pairs.tolist(), shared.tolist())
+                if (a, b) not in copies]
+        if not todo:
+            return [], []
+        nums = sorted({n for a, b, _ in todo for n in (a, b)})
+        docs = self._documents(nums, extra)
+        pos = {n: k for k, n in enumerate(nums)}
+        sem = SemanticVerifier([d.text for d in docs], self.config.semantic_params)
+        for n, (lang, spans, vecs) in self.store.vectors([n for n in nums
+                                                          if n not in extra]).items():
+            sem.vectors[pos[n]] = SentenceVectors(np.frombuffer(spans, np.int64).reshape(-1, 2),
+                                                  np.frombuffer(vecs, np.float16).reshape(-1,
+                                                                                          DIM))
+            sem.langs[pos[n]] = lang
+        known = set(sem.vectors)
+        with single_blas(), ThreadPoolExecutor(threads) as pool:
+            sem.embed(range(len(nums)), pool.map if threads > 1 else map)
+        found = []
+        for a, b, c in todo:
+            i, j = pos[a], pos[b]
+            al, rel = sem.verify(i, j, c, docs[i].date, docs[j].date)
+            if rel is not None:
+                found.append((a, b, semantic_pair(i, j, al, rel, docs, self.config)))
+        fresh = [(nums[k], sem.langs[k],
+                  np.ascontiguousarray(sem.vectors[k].spans, np.int64).tobytes(),
+                  np.ascontiguousarray(sem.vectors[k].vectors, np.float16).tobytes())
+                 for k in sorted(sem.vectors.keys() - known)]
+        return found, fresh
+
+    # ---- queries ---------------------------------------------------------------------------
+
+    def query(self, doc: Document, limit: int = 100, semantic: bool = True) -> list[Match]:
+        """Stored documents related to ``doc`` (not stored), best first: the pairs a scan of the
+        stored documents and ``doc`` would report between ``doc`` and them. ``semantic=False``
+        skips the sentence stage (copies only: verbatim, edited, spun), a faster answer when
+        rewrites and stories do not matter."""
+        keys, _, entities = index_keys([doc.text], self.config)
+        qnum = -1  # below every stored number: the query is always a pair's ``a`` side
+        copy, ent, shared = self._candidates(keys, [qnum], entities)
+        found = self._verify(copy, {qnum: doc})
+        if len(ent) and semantic:
+            found += self._semantic(ent, shared, {(a, b) for a, b, _ in found},
+                                    {qnum: doc})[0]
+        names = self.store.group_ids([b for _, b, _ in found])
+        found.sort(key=lambda x: (-x[2].similarity, x[2].b))
+        return [Match(p, *names[b]) for _, b, p in found[:limit]]
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def add(self, docs: list[Document]) -> AddResult:
+        """Add a batch atomically: every document of it, or (on any error) none."""
+        res = AddResult()
+        seen: set[str] = set()
+        batch = []
+        for d in docs:
+            if d.id in seen:
+                res.problems.append(Problem(d.path or "batch", f"duplicate id {d.id!r} in the "
+                                            "batch; record skipped"))
+                continue
+            seen.add(d.id)
+            batch.append(d)
+        keys, lengths, entities = index_keys([d.text for d in batch], self.config) if batch \
+            else ([], [], [])
+        with self.store.writing():
+            taken = self.store.docnums([d.id for d in batch])
+            keep = [k for k, d in enumerate(batch) if d.id not in taken]
+            for k, d in enumerate(batch):
+                if d.id in taken:
+                    res.problems.append(Problem(d.path or "batch", f"id {d.id!r} is already in "
+                                                "the index; record skipped (delete it first "
+                                                "to replace it)"))
+            batch = [batch[k] for k in keep]
+            keys = [keys[k] for k in keep]
+            nums = self.store.insert_documents(batch, [lengths[k] for k in keep],
+                                               [entities[k] for k in keep])
+            entities = [entities[k] for k in keep]
+            found = []
+            if nums:
+                copy, ent, shared = self._candidates(keys, nums, entities)
+                found = self._verify(copy, dict(zip(nums, batch)))
+                if len(ent):
+                    more, vectors = self._semantic(
+                        ent, shared, {(a, b) for a, b, _ in found}, dict(zip(nums, batch)),
+                        threads=os.cpu_count() or 1)
+                    found += more
+                    self.store.insert_vectors(vectors)
+            self.store.insert_keys(keys, nums)
+            self.store.insert_pairs(found)
+            self._relink({n for a, b, _ in found for n in (a, b)})
+        res.added = [d.id for d in batch]
+        res.pairs = [p for _, _, p in found]
+        return res
+
+    def _relink(self, touched: set[int]) -> None:
+        """Form again the families and stories of ``touched`` documents from the stored pairs
+        (inside the open transaction), by the scan's rules (`copytrace.cluster`)."""
+        if not touched:
+            return
+        members = self.store.story_members(sorted(self.store.stories_of(sorted(touched))))
+        nums = [m[0] for m in members]  # a story holds whole families
+        pos = {n: k for k, n in enumerate(nums)}
+        links = _links([p for p in self.store.pairs_of(nums) if p[0] in pos and p[1] in pos],
+                       pos)
+        ids = [m[1] for m in members]
+        dates = [m[2] for m in members]
+        fam = cluster.assign_families(len(nums), links, dates, [m[3] for m in members], ids)
+        story = cluster.assign_stories(len(nums), links, fam.source, dates, ids)
+        self.store.set_groups([(nums[fam.source[k]], nums[story[k]], nums[k])
+                               for k in range(len(nums))])
+
+    def delete(self, ids: list[str]) -> list[str]:
+        """Delete documents (and their keys and pairs); returns the ids that were there."""
+        with self.store.writing():
+            found = self.store.docnums(ids)
+            stories = self.store.delete_documents(sorted(found.values()))
+            # every pair lies inside a story: the rest of those stories is linked again
+            rest = self.store.unlink_stories(sorted(stories))
+            self._relink(rest)
+        return [i for i in ids if i in found]
+
+    def evict(self, older_than_days: float) -> list[str]:
+        """Delete the documents added more than ``older_than_days`` days ago."""
+        ids = self.store.ids_added_before(time.time() - older_than_days * 86400)
+        return self.delete(ids) if ids else []
