@@ -38,8 +38,8 @@ def build_index(path: Path, n: int, pool: int, batch: int, semantic: bool
                 ) -> tuple[dict, list[dict]]:
     """An index of ``n`` scaling-corpus documents; returns its build record and ``pool``
     held-out documents of the same stream (the queries)."""
-    from bench.corpus import load_news, news_available
-    from bench.speed import scaling_corpus, scaling_inputs, scaling_spin
+    from bench.corpus import (load_news, news_available, scaling_corpus, scaling_inputs,
+                              scaling_spin)
     from copytrace.document import Document
     from copytrace.config import ScanConfig
     from copytrace.store import Index

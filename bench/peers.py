@@ -37,8 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.quality import UnionFind, ari, family_pairs
-from bench.speed import peer_shingles
+from bench.baselines import UnionFind, peer_shingles
+from bench.metrics import pair_scores
 
 ENGINES = ["copytrace-words", "copytrace", "datasketch", "rensa", "text-dedup"]
 
@@ -132,16 +132,6 @@ def _child(engine: str, corpus: Path, out: Path) -> None:
     out.write_text(json.dumps({"seconds": secs, "families": fam}))
 
 
-def pair_scores(truth: dict[str, str], pred: dict[str, str]) -> dict:
-    """Pairwise precision/recall of 'same family' and the adjusted Rand index."""
-    ids = sorted(truth)
-    t, p = family_pairs(truth), family_pairs({i: pred.get(i, i) for i in ids})
-    tp = len(t & p)
-    return {"ari": round(ari([truth[i] for i in ids], [pred.get(i, i) for i in ids]), 4),
-            "precision": round(tp / len(p), 4) if p else 1.0,
-            "recall": round(tp / len(t), 4) if t else 1.0}
-
-
 def _run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, int]:
     """Run ``cmd``; returns the process, wall seconds and the peak summed RSS (KiB) of its
     process tree, sampled every 50 ms."""
@@ -165,7 +155,7 @@ def _run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, i
 
 def compare(n_docs: int, engines: list[str] = ENGINES, seed: int = 0) -> dict:
     from bench.corpus import independent_subset, load_news
-    from bench.speed import make_corpus
+    from bench.corpus import make_corpus
 
     # originals that share no 8-word run, so that the injected families are the whole truth
     articles = load_news(min_words=80, limit=3 * n_docs if n_docs < 10_000 else None)

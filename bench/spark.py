@@ -18,8 +18,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench.corpus import load_news, news_available
-from bench.speed import scaling_corpus, scaling_inputs, scaling_spin
+from bench.corpus import (load_news, news_available, scaling_corpus, scaling_inputs,
+                          scaling_spin)
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -33,26 +33,18 @@ import json
 import os
 import platform
 import random
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from bench.corpus import (donor_sentences, edited_copy, load_news, news_available, truncated_copy,
-                          wrapped_copy)
-
-WORD = re.compile(r"\w+")
-
-
-def peer_shingles(text: str, k: int = 5) -> list[str]:
-    words = WORD.findall(text.lower())
-    return [" ".join(words[i:i + k]) for i in range(max(len(words) - k + 1, 1))]
+from bench.baselines import peer_shingles
+from bench.corpus import (load_news, news_available, scaling_corpus,
+                          scaling_inputs, scaling_spin)
 
 
 def run_copytrace(texts: list[str]) -> np.ndarray:
@@ -112,133 +104,6 @@ def signature_bench(texts: list[str], repeat: int) -> dict:
     return res
 
 
-HEADER = ["Skip to content", "Home | World | Business | Sport | Opinion"]
-FOOTER = ["Join our channel and get the latest breaking news delivered to you.",
-          "Copyright 2026 Example Media. All rights reserved."]
-
-
-def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
-    """n documents: originals plus injected copies (at least 30% of documents are copies);
-    ``family`` is the truth: the id of the original a document was made from.
-
-    Sentences inserted into edited copies come from 500 held-out articles that are never in the
-    corpus, so a copy is derived from its source only."""
-    rng = random.Random(seed)
-    if len(articles) < 600:
-        raise ValueError("need at least 600 articles (500 are held out as donors)")
-    donors = donor_sentences([a["text"] for a in articles[-500:]])
-    n_orig = min(len(articles) - 500, max(1, int(n * 0.7)))
-    docs = [{"id": a["id"], "text": a["text"], "family": a["id"]} for a in articles[:n_orig]]
-    k = 0
-    while len(docs) < n:
-        origin = articles[rng.randrange(n_orig)]
-        src = origin["text"]
-        kind = k % 3
-        if kind == 0:
-            text = edited_copy(src, rng, donors, delete=0.1, insert=0.1, replace=0.1)
-        elif kind == 1:
-            text = truncated_copy(src, rng.uniform(0.4, 0.9))
-        else:
-            text = wrapped_copy(src, HEADER, FOOTER)
-        docs.append({"id": f"copy-{k}", "text": text, "family": origin["id"]})
-        k += 1
-    return docs
-
-
-COPY_KINDS = ("verbatim", "edited", "spun", "truncated", "wrapped")
-
-
-def scaling_corpus(n: int, originals: list[str], donors: list[str], seed: int = 0,
-                   spin=None) -> Iterator[dict]:
-    """n documents whose make-up is the same at every n, yielded one at a time (a million
-    documents never sit in memory): ~56% originals, ~44% copies.
-
-    Each original has no copy with probability 0.6, else 1 + Geometric(0.5) copies (at most 30):
-    families of 2-31 documents, mean 3. Copies cycle through ``COPY_KINDS``: verbatim (the same
-    text), edited (10% of sentences deleted, inserted, replaced by ``donors`` sentences with their
-    words shuffled, so that no two copies share pasted text), spun (``spin``:
-    text -> text; 30% of eligible words replaced by bench.spinner when given, else edited),
-    truncated (the first 40-90%), wrapped (in a site's header and footer). A copy is emitted
-    a random distance (up to ~2,000 documents) after its original, not beside it.
-
-    Originals are the real articles in ``originals`` (pass them without shared text: ground truth
-    says they are unrelated); past the end of that list, an original is a real article with its
-    words in a random order: the same length and vocabulary, no phrase shared with any other
-    document. ``family`` is the truth: the id of the original a document was made from."""
-    rng = random.Random(seed)
-    shuffle = np.random.default_rng(seed)
-    pool: list[dict] = []
-    emitted = made = copies = 0
-
-    def shuffled(text: str) -> str:
-        words = np.array(text.split(), dtype=object)
-        return " ".join(words[shuffle.permutation(len(words))])
-
-    def pop() -> dict:
-        k = rng.randrange(len(pool))
-        pool[k], pool[-1] = pool[-1], pool[k]
-        return pool.pop()
-
-    while emitted < n:
-        if emitted + len(pool) >= n:
-            yield pop()
-            emitted += 1
-            continue
-        text = originals[made % len(originals)]
-        if made >= len(originals):
-            text = shuffled(text)
-        oid = f"orig-{made}"
-        made += 1
-        yield {"id": oid, "text": text, "family": oid}
-        emitted += 1
-        k = 0 if rng.random() < 0.6 else min(30, 1 + int(np.log(rng.random()) / np.log(0.5)))
-        for _ in range(k):
-            kind = COPY_KINDS[copies % len(COPY_KINDS)]
-            if kind == "verbatim":
-                ct = text
-            elif kind == "edited" or (kind == "spun" and spin is None):
-                ct = edited_copy(text, rng, donors, delete=0.1, insert=0.1, replace=0.1,
-                                 fresh=shuffled)
-            elif kind == "spun":
-                ct = spin(text, rng)
-            elif kind == "truncated":
-                ct = truncated_copy(text, rng.uniform(0.4, 0.9))
-            else:
-                ct = wrapped_copy(text, HEADER, FOOTER)
-            if not ct.strip():  # an edit that deleted every sentence
-                ct = text
-            pool.append({"id": f"copy-{copies}-{kind}", "text": ct, "family": oid})
-            copies += 1
-        while len(pool) > 2000:
-            yield pop()
-            emitted += 1
-
-
-def scaling_inputs(articles: list[dict]) -> tuple[list[str], list[str]]:
-    """(originals, donor sentences) for `scaling_corpus`: real articles that share no 8-word run
-    with each other, and the sentences of 500 held-out articles for edits."""
-    from bench.corpus import independent_subset
-
-    donors = donor_sentences([a["text"] for a in articles[-500:]])
-    return independent_subset([a["text"] for a in articles[:-500]]), donors
-
-
-def scaling_spin():
-    """The spinner `scaling_corpus` makes spun copies with (30% of words, Aiksaurus), or None
-    without Aiksaurus data (spun copies then become edited ones)."""
-    from bench import spinner
-
-    try:
-        spinner.thesaurus()
-    except FileNotFoundError:
-        return None
-
-    def spin(text, rng):
-        return spinner.spin(text, 0.3, rng)[0]
-
-    return spin
-
-
 # Runs the copytrace CLI and writes the process's own peak RSS (KiB) to argv[1] at exit, so that
 # each scan's memory is its own (RUSAGE_CHILDREN would report the largest child so far, and
 # ru_maxrss would include the parent's memory at fork time).
@@ -273,7 +138,7 @@ def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("defau
     """Each size's corpus (`scaling_corpus`, written once as jsonl) through each mode, timed as
     a subprocess; ARI of the families found against the corpus's truth. ``fast_sizes``: sizes
     at which only ``dedup --fast`` runs (a full scan would not fit in memory)."""
-    from bench.quality import ari
+    from bench.metrics import ari
 
     articles = load_news(min_words=80) if news_available() else []
     if not articles:

@@ -42,7 +42,8 @@ import time
 from pathlib import Path
 
 from bench.corpus import independent_subset, load_news, news_available
-from bench.quality import datasketch_families, family_pairs
+from bench.baselines import datasketch_families
+from bench.metrics import family_pairs
 from bench.spinner import spin, thesaurus_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -73,5 +73,5 @@ def test_the_table_is_consistent():
 def test_badge_css_and_markdown_cover_every_relation():
     css = relations.badge_css()
     assert all(f".rel-{r.name}{{" in css for r in TABLE)
-    md = relations.markdown_table(relations.IN_PAIRS)
+    md = relations.markdown_list(relations.IN_PAIRS)
     assert [line.split("`")[1] for line in md.splitlines()] == list(relations.PAIR_RELATIONS)

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from copytrace import __version__
 from copytrace.document import Document, Problem
+from copytrace.ingest.registry import help_list
 from copytrace.dedup import PREFER
 from copytrace.relations import INDEPENDENT, NONE, SOURCE
 
@@ -137,9 +138,8 @@ def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Opti
     return cfg
 
 
-InputsArg = typer.Argument(..., help="Files and folders to read (.txt .md .html .jsonl[.gz] "
-                           ".csv .parquet .warc[.gz]); folders are walked recursively.",
-                           show_default=False)
+InputsArg = typer.Argument(..., help=f"Files and folders to read ({help_list()}); folders are "
+                           "walked recursively.", show_default=False)
 IdField = typer.Option("id", "--id-field", help="Record field holding the document id.")
 TextField = typer.Option("text", "--text-field", help="Record field holding the document text.")
 Workers = typer.Option(None, "--workers", "-w", help="Threads to use [default: all cores].")
@@ -189,9 +189,8 @@ class Format(str, Enum):
 def scan(
     inputs: list[str] = typer.Argument(
         ..., show_default=False, metavar="INPUT",
-        help="Files and folders to read (.txt .md .html .jsonl[.gz] .csv .parquet .warc[.gz]); "
-        "folders are walked recursively. With --engine spark also URIs Spark can read "
-        "(hdfs://, s3a://, gs://, file://...)."),
+        help=f"Files and folders to read ({help_list()}); folders are walked recursively. "
+        "With --engine spark also URIs Spark can read (hdfs://, s3a://, gs://, file://...)."),
     out: str = typer.Option(..., "--out", "-o", metavar="DIR", help="Output folder (created if missing; a URI "
                             "with --engine spark)."),
     engine: Engine = typer.Option(Engine.local, "--engine", help="local: this process, all "
@@ -231,7 +230,7 @@ def scan(
 
     Writes OUT/documents.jsonl (one line per document),
     OUT/pairs.jsonl (one line per related pair, passages as character offsets),
-    OUT/report.html and OUT/skipped.jsonl.
+    OUT/report.html, OUT/skipped.jsonl and OUT/stats.json.
     With --engine spark: OUT/documents/ and OUT/pairs/ (the same records as part files,
     in the same order), OUT/skipped.jsonl and OUT/stats.json.
     Exit code 0: every input read; 2: some inputs skipped; 1: fatal error.

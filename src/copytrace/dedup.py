@@ -5,12 +5,13 @@ records it writes. `copytrace dedup` (families from a scan) and `copytrace dedup
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from copytrace.document import Document
 from copytrace.relations import SOURCE
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Which member a family keeps: its source (ties: the longest, then the first read), or its
 #: longest, most complete member (ties: the source, then the first read).
@@ -22,6 +23,8 @@ def keep_one_per_family(family: np.ndarray, is_source: np.ndarray, chars: np.nda
     """Mask of the documents kept, one per family. ``family``: any label per document (its
     family); ``is_source``: is the document its family's source; ``chars``: its length;
     documents in reading order."""
+    import numpy as np
+
     if prefer not in PREFER:
         raise ValueError(f"prefer must be one of {PREFER}, not {prefer!r}")
     n = len(family)

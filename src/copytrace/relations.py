@@ -139,7 +139,8 @@ def badge_css(prefix: str = ".rel-") -> str:
                    for r in TABLE)
 
 
-def markdown_table(context: str) -> str:
+def markdown_list(context: str, indent: str = "") -> str:
     """The relations used in ``context`` (one of the ``IN_*`` names) as a markdown list, for
     the README's output contract."""
-    return "\n".join(f"- `{r.name}`: {r.description}." for r in TABLE if context in r.used_in)
+    return "\n".join(f"{indent}- `{r.name}`: {r.description}." for r in TABLE
+                     if context in r.used_in)

@@ -44,14 +44,18 @@ def corpus_missing() -> str | None:
     return None
 
 
-def corpus_records() -> list[dict]:
-    """The ``corpus`` documents as {"id", "text"} records, in reading order."""
-    from bench.corpus import load_news
-    from bench.speed import scaling_corpus, scaling_inputs, scaling_spin
+def generated() -> list[dict]:
+    """The generated part of ``corpus``: {"id", "text", "family"} records, ``family`` being the
+    generator's truth (the original a document was made from)."""
+    from bench.corpus import load_news, scaling_corpus, scaling_inputs, scaling_spin
 
     originals, donors = scaling_inputs(load_news(min_words=80, limit=1500))
-    out = [{"id": d["id"], "text": d["text"]}
-           for d in scaling_corpus(3000, originals[:600], donors, seed=3, spin=scaling_spin())]
+    return list(scaling_corpus(3000, originals[:600], donors, seed=3, spin=scaling_spin()))
+
+
+def corpus_records() -> list[dict]:
+    """The ``corpus`` documents as {"id", "text"} records, in reading order."""
+    out = [{"id": d["id"], "text": d["text"]} for d in generated()]
     for sub in ("webreuse_dev", "xling_dev"):
         with open(SHARED / sub / "docs.jsonl", encoding="utf-8") as fh:
             out += [{"id": f"{sub}/{r['doc_id']}", "text": r["text"]}

@@ -1,9 +1,7 @@
 """Readers: turn files and folders into Documents; anything unusable becomes a Problem.
 
-Formats (by file name): ``.txt``/``.md`` (one document; id = file name without extension),
-``.html``/``.htm`` (main text by trafilatura; title, date and url kept), ``.jsonl``/``.jsonl.gz``,
-``.csv``/``.csv.gz`` and ``.parquet`` (one document per record: fields ``id``, ``text`` and optional
-``url``, ``date``, ``title``, ``source``), ``.warc``/``.warc.gz`` (one document per HTML response).
+Formats, by file name: `copytrace.ingest.registry.READERS` (one row per format: its endings, its
+reader, what becomes a document).
 Folders are walked recursively in sorted order; hidden files are skipped.
 A reader never raises for bad input: it yields a `Problem` naming the file (and record) and the
 reason, and goes on with the next record or file.
@@ -17,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copytrace.document import Document, Problem
-from copytrace.ingest.records import read_csv, read_jsonl, read_parquet
-from copytrace.ingest.text import read_text
-from copytrace.ingest.web import read_html, read_warc
+from copytrace.ingest.registry import READERS, SUPPORTED, reader_for
 
 
 @dataclass(frozen=True)
@@ -30,22 +26,6 @@ class FieldMap:
     date: str = "date"
     title: str = "title"
     source: str = "source"
-
-
-def _kind(path: Path) -> str | None:
-    name = path.name.lower()
-    for suffix, kind in (
-        (".jsonl.gz", "jsonl"), (".ndjson.gz", "jsonl"), (".jsonl", "jsonl"), (".ndjson", "jsonl"),
-        (".csv.gz", "csv"), (".csv", "csv"), (".parquet", "parquet"),
-        (".warc.gz", "warc"), (".warc", "warc"),
-        (".html", "html"), (".htm", "html"), (".txt", "text"), (".md", "text"),
-    ):
-        if name.endswith(suffix):
-            return kind
-    return None
-
-
-SUPPORTED = ".txt .md .html .htm .jsonl .jsonl.gz .ndjson .csv .csv.gz .parquet .warc .warc.gz"
 
 
 def iter_files(inputs: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
@@ -77,23 +57,15 @@ def iter_files(inputs: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
 
 
 def read_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | Problem]:
-    kind = _kind(path)
-    if kind is None:
+    """The Documents of one file, by its reader (`registry.reader_for`); a file that cannot be
+    read is a Problem."""
+    reader = reader_for(path)
+    if reader is None:
         yield Problem(str(path), f"unsupported file type (supported: {SUPPORTED})")
         return
     try:
-        if kind == "text":
-            yield from read_text(path)
-        elif kind == "html":
-            yield from read_html(path)
-        elif kind == "jsonl":
-            yield from read_jsonl(path, fields)
-        elif kind == "csv":
-            yield from read_csv(path, fields)
-        elif kind == "parquet":
-            yield from read_parquet(path, fields)
-        elif kind == "warc":
-            yield from read_warc(path)
+        read = reader.load()
+        yield from (read(path, fields) if reader.record_fields else read(path))
     except PermissionError:
         yield Problem(str(path), "permission denied")
     except OSError as e:
@@ -127,4 +99,4 @@ def read_inputs(inputs: Iterable[str | os.PathLike], fields: FieldMap = FieldMap
             on_file()
 
 
-__all__ = ["FieldMap", "read_inputs", "read_file", "iter_files", "SUPPORTED"]
+__all__ = ["FieldMap", "read_inputs", "read_file", "iter_files", "READERS", "SUPPORTED"]

@@ -204,13 +204,17 @@ class SQLiteStore:
 
     # ---- documents -------------------------------------------------------------------------
 
-    def docnums(self, ids: list[str]) -> dict[str, int]:
-        """Document numbers of the stored ``ids``."""
+    def _lookup(self, key: str, value: str, keys: list) -> dict:
+        """{key: value} of the documents whose column ``key`` is in ``keys``."""
         out = {}
-        for part in _chunks(ids):
-            out.update(self.db.execute(f"SELECT id, doc FROM documents WHERE id IN "
+        for part in _chunks(keys):
+            out.update(self.db.execute(f"SELECT {key}, {value} FROM documents WHERE {key} IN "
                                        f"({_marks(part)})", part).fetchall())
         return out
+
+    def docnums(self, ids: list[str]) -> dict[str, int]:
+        """Document numbers of the stored ``ids``."""
+        return self._lookup("id", "doc", ids)
 
     def load(self, nums: list[int]) -> dict[int, tuple]:
         """``documents`` rows (`_DOC_COLUMNS`) by number."""
@@ -222,11 +226,7 @@ class SQLiteStore:
         return out
 
     def ids(self, nums: list[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for part in _chunks(nums):
-            out.update(self.db.execute(f"SELECT doc, id FROM documents WHERE doc IN "
-                                       f"({_marks(part)})", part).fetchall())
-        return out
+        return self._lookup("doc", "id", nums)
 
     def group_ids(self, nums: list[int]) -> dict[int, tuple[str, str]]:
         """Each document's family id and story id."""
@@ -264,11 +264,7 @@ class SQLiteStore:
 
     def entity_sizes(self, nums: list[int]) -> dict[int, int]:
         """Each stored document's count of names and numbers."""
-        out = {}
-        for part in _chunks(nums):
-            out.update(self.db.execute(f"SELECT doc, entities FROM documents WHERE doc IN "
-                                       f"({_marks(part)})", part).fetchall())
-        return out
+        return self._lookup("doc", "entities", nums)
 
     def insert_documents(self, docs: list[Document], tokens: list[int], entities: list[int]
                          ) -> list[int]:

@@ -379,32 +379,37 @@ def _family(d: dict, s: int, e: int):
     return members, links, ids, dates, lengths, src
 
 
-def sources_fn():
-    """Per family (rows `FAMILY_ROWS`): its source (`cluster.choose_source`). Emits t=0 rows
-    (member x, source y, family id) and t=1 rows (a member and its source that no link joins,
-    x < y: `cluster.unpaired_members`)."""
+def _per_family(decide):
+    """A task over `FAMILY_ROWS` partitions: ``decide(members, links, ids, dates, lengths,
+    src)`` gives each family's output rows (t, x, y, family, relation)."""
 
     def run(batches):
         t = whole(batches)
         if t is None:
             return
         d = t.to_pydict()
-        out = {"t": [], "x": [], "y": [], "family": [], "relation": []}
-
-        def emit(kind, x, y, family=None):
-            for k, v in zip(out, (kind, x, y, family, None)):
-                out[k].append(v)
-
+        out: dict[str, list] = {"t": [], "x": [], "y": [], "family": [], "relation": []}
         for s, e in runs(np.asarray(d["comp"])):
-            members, links, ids, dates, lengths, _ = _family(d, s, e)
-            src = cluster.choose_source(members, links, dates, lengths, ids)
-            for m in members:
-                emit(0, m, src, ids[src])
-            for lo, hi in cluster.unpaired_members(members, src, links):
-                emit(1, lo, hi)
+            for row in decide(*_family(d, s, e)):
+                for k, v in zip(out, row):
+                    out[k].append(v)
         yield batch(out, SOURCES_SCHEMA)
 
     return run
+
+
+def sources_fn():
+    """Per family (rows `FAMILY_ROWS`): its source (`cluster.choose_source`). Emits t=0 rows
+    (member x, source y, family id) and t=1 rows (a member and its source that no link joins,
+    x < y: `cluster.unpaired_members`)."""
+
+    def decide(members, links, ids, dates, lengths, _):
+        src = cluster.choose_source(members, links, dates, lengths, ids)
+        rows = [(0, m, src, ids[src], None) for m in members]
+        return rows + [(1, lo, hi, None, None)
+                       for lo, hi in cluster.unpaired_members(members, src, links)]
+
+    return _per_family(decide)
 
 
 def relations_fn():
@@ -412,21 +417,12 @@ def relations_fn():
     its source (`cluster.member_relations`). Emits t=0 rows (member x, source y, family id,
     relation)."""
 
-    def run(batches):
-        t = whole(batches)
-        if t is None:
-            return
-        d = t.to_pydict()
-        out = {"t": [], "x": [], "y": [], "family": [], "relation": []}
-        for s, e in runs(np.asarray(d["comp"])):
-            members, links, ids, _, _, src = _family(d, s, e)
-            head = src[members[0]]
-            for m, rel in cluster.member_relations(members, head, links).items():
-                for k, v in zip(out, (0, m, head, ids[head], rel)):
-                    out[k].append(v)
-        yield batch(out, SOURCES_SCHEMA)
+    def decide(members, links, ids, dates, lengths, src):
+        head = src[members[0]]
+        return [(0, m, head, ids[head], rel)
+                for m, rel in cluster.member_relations(members, head, links).items()]
 
-    return run
+    return _per_family(decide)
 
 
 STORY_ROWS = "comp long, idx long, id string, date string, src long"

@@ -259,8 +259,7 @@ def test_query_equals_the_scan_on_a_generated_news_corpus(tmp_path):
     off in the scan compared with.)"""
     needs_shared("news")
     from copytrace.boilerplate import BoilerplateParams
-    from bench.corpus import load_news
-    from bench.speed import scaling_corpus, scaling_inputs
+    from bench.corpus import load_news, scaling_corpus, scaling_inputs
 
     originals, donors = scaling_inputs(load_news(min_words=80, limit=1500))
     corpus = list(scaling_corpus(240, originals[:400], donors, seed=5))

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from bench.quality import ari, pan_measures
+from bench.metrics import ari, pan_measures
 
 KEY = ("susp-1", "src-1")
 

@@ -17,8 +17,11 @@ import pytest
 
 from conftest import ROOT
 
+from copytrace.relations import SPUN
+
 sys.path.insert(0, str(ROOT / "tests" / "golden"))
-from corpus import GOLDEN, corpus_missing, index_records, read_lines, write_corpus  # noqa: E402
+from corpus import (GOLDEN, corpus_missing, generated, index_records, read_lines,  # noqa: E402
+                    write_corpus)
 
 
 def _first_difference(got: list[str], want: list[str]) -> str:
@@ -67,6 +70,22 @@ def test_local_scan_of_the_corpus_is_byte_identical(corpus_file, tmp_path):
     _same(pairs, "corpus.pairs.jsonl.gz")
 
 
+def test_the_recorded_families_are_the_generators():
+    """What the recording holds is right, not only stable: the generated documents (real
+    articles and their verbatim, edited, spun, truncated and site-wrapped copies) lie in the
+    family of the original they were made from, and a found family holds one original."""
+    if corpus_missing():
+        pytest.skip(corpus_missing())
+    truth = {d["id"]: d["family"] for d in generated()}
+    found = {d["id"]: d for d in map(json.loads, read_lines(GOLDEN / "corpus.documents.jsonl.gz"))
+             if d["id"] in truth}
+    with_original = sum(found[i]["family"] == found[truth[i]]["family"] for i in truth)
+    assert with_original / len(truth) > 0.95
+    originals = [i for i in truth if truth[i] == i]
+    assert len({found[i]["family"] for i in originals}) / len(originals) > 0.98
+    assert any(d["relation"] == SPUN for d in found.values())
+
+
 @pytest.mark.slow
 def test_index_gives_the_recorded_matches_families_and_stories(corpus_file):
     from copytrace.ingest import read_inputs
@@ -85,9 +104,10 @@ def test_spark_gives_the_recorded_records(corpus_file, tmp_path):
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     session = sp.spark_session(sp.SparkOptions(master="local[2]"))
     try:
-        sp.scan([str(corpus_file)], str(tmp_path / "out"), spark=session)
+            stats = sp.scan([str(corpus_file)], str(tmp_path / "out"), spark=session)
     finally:
         session.stop()
+    assert stats["documents"] == 3352 and not (tmp_path / "out" / "_work").exists()
 
     def parts(name: str) -> list[dict]:
         folder = tmp_path / "out" / name
