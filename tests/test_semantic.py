@@ -10,7 +10,7 @@ from copytrace.engines.local import scan
 from copytrace.language import detect
 from copytrace.normalize import tokenize
 from copytrace.fingerprint.entities import entity_keys
-from copytrace.semantic import _monotone
+from copytrace.semantic import monotone_matching
 
 REWRITE = FIXTURES / "rewrite"
 
@@ -88,8 +88,8 @@ def test_sentence_alignment_keeps_order_and_threshold():
                     [0.1, 0.8, 0.1],
                     [0.1, 0.1, 0.5]])
     # rows 1 and 2 cross; the heavier in-order set is rows 0, 1 (0.9 + 0.95)
-    assert _monotone(sim, 0.7).tolist() == [[0, 0], [1, 2]]
-    assert _monotone(sim, 0.99).tolist() == []
+    assert monotone_matching(sim, 0.7).tolist() == [[0, 0], [1, 2]]
+    assert monotone_matching(sim, 0.99).tolist() == []
 
 
 def test_document_relations_stay_within_the_contract():

@@ -19,7 +19,7 @@ from copytrace import __version__
 from copytrace.document import Document, Problem
 from copytrace.ingest.registry import help_list
 from copytrace.dedup import PREFER
-from copytrace.relations import INDEPENDENT, NONE, SOURCE
+from copytrace.relations import NONE
 
 app = typer.Typer(
     name="copytrace",
@@ -435,32 +435,15 @@ def dedup(
         _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers, id_field,
                     text_field, strict, quiet)
         return
-    import numpy as np
-
-    from copytrace.dedup import family_fields, keep_one_per_family, output_record
+    from copytrace.dedup import scan_kept, scan_records
     from copytrace.outputs import write_jsonl
 
     cfg = _config(workers, threshold, 128, None, None, boilerplate_min_docs, spin=False,
                   semantic=semantic)
     docs, problems, result = _read_and_scan(inputs, cfg, id_field, text_field, strict, quiet)
-    if keep is Keep.one:
-        kept = keep_one_per_family(np.array([r.family for r in result.results]),
-                                   np.array([r.relation == SOURCE for r in result.results]),
-                                   np.array([r.chars for r in result.results]), prefer.value)
-    else:
-        kept = np.ones(len(result.results), dtype=bool)
-
-    def records():
-        for d, r, k in zip(result.documents, result.results, kept):
-            if not k:
-                continue
-            rec = output_record(d)
-            if mark:
-                rec.update(family_fields(r.family, r.relation, r.source))
-            yield rec
-
+    kept = scan_kept(result.results, keep is Keep.one, prefer.value)
     try:
-        write_jsonl(out, records())
+        write_jsonl(out, scan_records(result.documents, result.results, kept, mark))
     except OSError as e:
         _say("error", f"cannot write {out}: {e.strerror or e}")
         raise typer.Exit(EXIT_FATAL) from None
@@ -476,9 +459,7 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
     """`dedup --fast`: families from the streaming engine, then a second read writes records."""
     import time
 
-    import numpy as np
-
-    from copytrace.dedup import family_fields, keep_one_per_family, output_record
+    from copytrace.dedup import families_file, stream_kept, stream_records
     from copytrace.engines.stream import StreamConfig, stream_families
     from copytrace.ingest import FieldMap, read_inputs
     from copytrace.outputs import write_jsonl
@@ -503,38 +484,14 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
     if n == 0:
         _say("error", "no documents could be read from the inputs.")
         raise typer.Exit(EXIT_FATAL)
-    keep_mask = keep_one_per_family(res.family, res.family == np.arange(n), res.chars,
-                                    prefer.value) if keep is Keep.one else np.ones(n, bool)
-
-    def fam_record(i: int) -> dict:
-        src = int(res.family[i])
-        rel = res.relation(i)
-        return family_fields(res.ids[src], rel, None if rel == INDEPENDENT else res.ids[src])
-
+    kept = stream_kept(res, keep is Keep.one, prefer.value)
     changed: list[str] = []
-
-    def records():
-        i = 0
-        for got in read_inputs(inputs, fields):
-            if isinstance(got, Problem):
-                continue
-            if i >= n or got.id != res.ids[i]:
-                changed.append(got.id)
-                return
-            if keep_mask[i]:
-                rec = output_record(got)
-                if mark:
-                    rec.update(fam_record(i))
-                yield rec
-            i += 1
-
     try:
         if families:
-            write_jsonl(families, ({"id": res.ids[i], **fam_record(i),
-                                    "containment": round(float(res.containment[i]), 3),
-                                    "chars": int(res.chars[i])} for i in range(n)))
+            write_jsonl(families, families_file(res))
         if out is not None:
-            write_jsonl(out, records())
+            write_jsonl(out, stream_records(read_inputs(inputs, fields), res, kept, mark,
+                                            changed))
     except OSError as e:
         _say("error", f"cannot write {e.filename or out}: {e.strerror or e}")
         raise typer.Exit(EXIT_FATAL) from None

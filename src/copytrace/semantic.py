@@ -79,7 +79,7 @@ class SemanticAlignment:
 
 
 @nb.njit(cache=True, nogil=True)
-def _monotone(sim, threshold):
+def monotone_matching(sim, threshold):
     """Max-weight in-order matching of rows to columns, weight sim - threshold where sim >=
     threshold. Returns matched (row, col) pairs in order."""
     m, n = sim.shape
@@ -120,7 +120,7 @@ def align_sentences(a: SentenceVectors, b: SentenceVectors,
     if len(a) == 0 or len(b) == 0:
         return SemanticAlignment(np.empty((0, 3), np.int64), len(a), len(b), [], 0.0, 0.0, 0.0)
     sim = a.vectors.astype(np.float32) @ b.vectors.astype(np.float32).T
-    matched = _monotone(sim.astype(np.float64), p.sentence_threshold)
+    matched = monotone_matching(sim.astype(np.float64), p.sentence_threshold)
     cos = (sim[matched[:, 0], matched[:, 1]] * 1000).astype(np.int64)
     pairs = np.column_stack([matched, cos]) if len(matched) else np.empty((0, 3), np.int64)
     passages = []
