@@ -16,6 +16,8 @@ Parts (each also runs on its own: ``python -m bench.<part> --help``):
   share copytrace's environment);
 - ``quality``: PAN-13, Clough & Stevenson, MRPC and an injected-family corpus, with MinHash-only
   baselines;
+- ``real``: real web pages labelled by hand (../shared/data/webreuse_dev, xling_dev): families,
+  stories, relations, spin evidence and sources, beside MinHash-only and difflib baselines;
 - ``spin``: spun-copy recall and precision per substitution rate;
 - ``load``: the index service (``copytrace serve``) under 32 concurrent clients, 10,000
   queries against a 100,000-document index: errors and latency percentiles.
@@ -32,7 +34,7 @@ from pathlib import Path
 
 from bench import report
 
-PARTS = ("speed", "peers", "quality", "spin", "load")
+PARTS = ("speed", "peers", "quality", "real", "spin", "load")
 
 
 def _run(part: str, quick: bool, results: Path) -> None:
@@ -57,6 +59,10 @@ def _run(part: str, quick: bool, results: Path) -> None:
         from bench import quality
 
         quality.main([*(["--quick"] if quick else []), "--out", str(out)])
+    elif part == "real":
+        from bench import real
+
+        real.main(["--out", str(out)])
     elif part == "load":
         from bench import load
 

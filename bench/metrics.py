@@ -104,3 +104,15 @@ def pan_measures(cases: list[tuple], detections: list[tuple]) -> dict:
     return {"precision": round(prec, 4), "recall": round(rec, 4), "granularity": round(g, 4),
             "plagdet": round(f1 / np.log2(1 + g), 4), "cases": len(cases),
             "detections": len(detections)}
+
+
+def pairwise(truth: dict[str, str], pred: dict[str, str]) -> dict:
+    """Pairwise precision, recall and F1 of "same group" (over the ids of ``truth``)."""
+    ids = sorted(truth)
+    t, p = family_pairs(truth), family_pairs({i: pred.get(i, i) for i in ids})
+    tp = len(t & p)
+    prec = tp / len(p) if p else 1.0
+    rec = tp / len(t) if t else 1.0
+    return {"precision": round(prec, 4), "recall": round(rec, 4),
+            "f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
+            "true_pairs": len(t), "found_pairs": len(p)}

@@ -154,9 +154,10 @@ def _run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, i
 
 
 def compare(n_docs: int, engines: list[str] = ENGINES, seed: int = 0) -> dict:
-    from bench.corpus import independent_subset, load_news
-    from bench.corpus import make_corpus
+    from bench.corpus import independent_subset, load_news, make_corpus, news_available
 
+    if not news_available():
+        raise SystemExit("bench.peers needs ../shared/data/news (its corpus's articles)")
     # originals that share no 8-word run, so that the injected families are the whole truth
     articles = load_news(min_words=80, limit=3 * n_docs if n_docs < 10_000 else None)
     keep = set(independent_subset([a["text"] for a in articles]))
