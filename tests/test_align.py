@@ -84,3 +84,18 @@ def test_empty_and_tiny_inputs():
     ta, tb = tokenize_many(["", "one two"])
     al = align(ta, tb)
     assert al.passages == [] and classify(al) is None
+
+
+def test_a_short_page_reusing_part_of_another_is_a_copy_and_a_phrase_is_not():
+    """The gate asks 40 matching words, or 40% of a shorter document's words."""
+    r = random.Random(9)
+    vocab = [f"w{i}" for i in range(5000)]
+    page = " ".join(r.choice(vocab) for _ in range(300))
+    lifted = " ".join(page.split()[100:120])  # 20 words of the page
+    snippet = " ".join(r.choice(vocab) for _ in range(10)) + " " + lifted + " " + \
+        " ".join(r.choice(vocab) for _ in range(10))  # a 40-word glossary entry
+    assert classify(align(tokenize(snippet), tokenize(page))) == "edited"
+    phrase = " ".join(page.split()[100:110])  # 10 words: a phrase, not reuse
+    other = " ".join(r.choice(vocab) for _ in range(15)) + " " + phrase + " " + \
+        " ".join(r.choice(vocab) for _ in range(15))
+    assert classify(align(tokenize(other), tokenize(page))) is None

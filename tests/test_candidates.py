@@ -58,3 +58,26 @@ def test_anchor_buffer_grows_for_documents_made_of_one_repeated_anchor():
             tokenize("something else entirely, nothing repeated here at all").hash]
     pairs = anchor_pairs(docs, min_anchors=1)
     assert pairs.tolist() == [[0, 1]]
+
+
+def test_short_documents_keep_dense_anchors_and_meet():
+    """Two 40-word pages that share one 12-word phrase and little else: 1 in 8 shingles gives
+    them about 4 anchors each, too few to share 3; short documents also keep 1 in 2."""
+    import random
+
+    from copytrace.candidates import anchor_pairs, anchor_rows
+    from copytrace.normalize import tokenize_many
+
+    r = random.Random(4)
+    vocab = [f"w{i}" for i in range(5000)]
+    shared = " ".join(r.choice(vocab) for _ in range(14))
+    texts = [" ".join(r.choice(vocab) for _ in range(13)) + " " + shared + " " +
+             " ".join(r.choice(vocab) for _ in range(13)) for _ in range(2)]
+    hashes = [t.hash for t in tokenize_many(texts)]
+    assert len(anchor_pairs(hashes, 5, 8, 3, 64)) == 0
+    assert anchor_pairs(hashes, 5, 8, 3, 64, dense_below=150, dense_rate=2).tolist() == [[0, 1]]
+    # a long document keeps regular anchors only
+    long = [np.arange(1000, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)]
+    h1, _ = anchor_rows(long, 5, 8)
+    h2, _ = anchor_rows(long, 5, 8, dense_below=150, dense_rate=2)
+    assert h1.tolist() == h2.tolist()

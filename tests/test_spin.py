@@ -92,3 +92,18 @@ def test_batched_scores_equal_one_document_at_a_time():
     tokens = tokenize_many(texts)
     from copytrace.spin import spun_scores
     assert spun_scores(texts, tokens) == [spun_score(x, t)[0] for x, t in zip(texts, tokens)]
+
+
+def test_the_score_weighs_the_amount_of_evidence_not_only_its_rate():
+    from copytrace.spin import score, tail_probability
+
+    # one odd phrase in a 50-word bulletin is the same rate as 20 in 1,000 words, not the same
+    # evidence
+    assert score(1, 50) < 0.5 <= score(20, 1000)
+    assert score(0, 10) == 0.0 and score(3, 0) == 0.0
+    assert score(5, 300) > score(4, 300) > score(3, 300)
+    # the Poisson tail, against its sum written out
+    mu = 0.004 * 500
+    direct = 1 - sum(np.exp(-mu) * mu ** x / np.prod(range(1, x + 1)) for x in range(4))
+    assert abs(tail_probability(4, 500, 0.004) - direct) < 1e-12
+    assert 0 < tail_probability(60, 100, 0.004) < 1e-80  # no catastrophic cancellation

@@ -25,7 +25,10 @@ that reuses half of another, or a short excerpt inside a long article: the pair'
 while the reused share (containment) is high. So a second channel indexes *anchors*: the 5-word
 shingles whose hash is 0 modulo ``anchor_rate`` (default 1 in 8; hash-based sampling keeps the
 same shingles in every document, as in winnowing). Two documents that share at least
-``min_anchors`` (3) anchors -- about 25 words of common running text -- are candidates. Anchors
+``min_anchors`` (3) anchors -- about 25 words of common running text -- are candidates. A
+document of fewer than ``dense_below`` (150) tokens also keeps 1 in 2 shingles, apart from the
+regular ones (`anchor_rows`): a glossary snippet or a 50-word page keeps ~6 regular anchors, too
+few to meet another short page that reuses part of it or spins it. Anchors
 carried by more than ``max_anchor_docs`` documents are formulaic phrases and are dropped (as
 passim drops too-common n-grams); a family that large is still joined by its near-duplicates.
 Alignment then decides; a candidate costs one alignment, a missed pair is lost for good.
@@ -192,18 +195,47 @@ def unique_rows(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndar
     return keys[new], docs[new]
 
 
+#: Marks the extra anchors of short documents (`anchor_rows`), so that they never equal a
+#: regular anchor.
+_DENSE_SALT = np.uint64(0x5BD1E9955BD1E995)
+
+
+def anchor_rows(token_hashes: list[np.ndarray], shingle: int = 5, rate: int = 8,
+                dense_below: int = 0, dense_rate: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """The anchors of each document as (key, document) rows in document order: the shingles
+    whose hash is 0 modulo ``rate``, and, for documents of fewer than ``dense_below`` tokens,
+    also those 0 modulo ``dense_rate`` (and not ``rate``), salted apart. One in eight shingles
+    is a thin sample of a 50-word page: two short pages that share a few phrases, or two
+    machine-spun versions of one short text, share too few regular anchors to meet."""
+    n = len(token_hashes)
+    for r in (rate, dense_rate):
+        if r < 1 or r & (r - 1):
+            raise ValueError("anchor rates must be powers of two")
+    doc_tok = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum([len(h) for h in token_hashes], out=doc_tok[1:])
+    flat = np.concatenate(token_hashes).astype(np.uint64, copy=False) if n else \
+        np.empty(0, np.uint64)
+    h, d = sampled_shingles(flat, doc_tok, shingle, rate)
+    short = np.diff(doc_tok) < dense_below
+    if dense_below and dense_rate < rate and short.any():
+        dh, dd = sampled_shingles(flat, doc_tok, shingle, dense_rate)
+        extra = short[dd] & ((dh & np.uint64(rate - 1)) != 0)
+        h = np.concatenate([h, dh[extra] ^ _DENSE_SALT])
+        d = np.concatenate([d, dd[extra]])
+        order = np.argsort(d, kind="stable")  # rows document by document again
+        h, d = h[order], d[order]
+    return h, d
+
+
 def anchor_pairs(token_hashes: list[np.ndarray], shingle: int = 5, anchor_rate: int = 8,
-                 min_anchors: int = 3, max_anchor_docs: int = 64) -> np.ndarray:
-    """Pairs (i < j) sharing at least ``min_anchors`` distinct anchors, as an (n, 2) array."""
+                 min_anchors: int = 3, max_anchor_docs: int = 64, dense_below: int = 0,
+                 dense_rate: int = 2) -> np.ndarray:
+    """Pairs (i < j) sharing at least ``min_anchors`` distinct anchors (`anchor_rows`), as an
+    (n, 2) array."""
     n = len(token_hashes)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    if anchor_rate & (anchor_rate - 1):
-        raise ValueError("anchor_rate must be a power of two")
-    doc_tok = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum([len(h) for h in token_hashes], out=doc_tok[1:])
-    flat = np.concatenate(token_hashes).astype(np.uint64, copy=False)
-    out_h, out_d = sampled_shingles(flat, doc_tok, shingle, anchor_rate)
+    out_h, out_d = anchor_rows(token_hashes, shingle, anchor_rate, dense_below, dense_rate)
     flat_pairs, counts = shared_key_counts(out_h, out_d, n, max_anchor_docs)
     keep = flat_pairs[counts >= min_anchors]
     return np.stack([keep // n, keep % n], axis=1)

@@ -38,6 +38,9 @@ class ScanConfig:
     # 1 in anchor_rate shingles is an anchor (0 disables the channel)
     anchor_rate: int = field(default=8, metadata=_INDEX)
     min_anchors: int = field(default=3, metadata=_INDEX)
+    # documents of fewer tokens also keep 1 in dense_rate shingles as anchors
+    dense_below: int = field(default=150, metadata=_INDEX)
+    dense_rate: int = field(default=2, metadata=_INDEX)
     # compute spun_score (spin evidence without a source; copytrace.spin)
     spin: bool = field(default=True, metadata=_INDEX)
     # find spun copies of documents in the corpus (skeleton channel)

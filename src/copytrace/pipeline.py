@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from copytrace.boilerplate import find_boilerplate
-from copytrace.candidates import (KEY_KINDS, anchor_pairs, band_keys, candidate_pairs,
-                                  sampled_shingles, tag_keys, union_pairs)
+from copytrace.candidates import (KEY_KINDS, anchor_pairs, anchor_rows, band_keys,
+                                  candidate_pairs, tag_keys, union_pairs)
 from copytrace.config import ScanConfig
 from copytrace.document import Document, Pair
 from copytrace.fingerprint.entities import entity_keys
@@ -39,6 +39,7 @@ from copytrace.fingerprint.minhash import MinHasher
 from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.normalize import Tokens, tokenize_many
 from copytrace.progress import NullProgress, Progress
+from copytrace.quotes import quoted_tokens
 from copytrace.relate import direction
 from copytrace.relations import NONE, SAME_STORY, joins_family
 from copytrace.semantic import SemanticVerifier
@@ -170,7 +171,7 @@ def find_candidates(sigs: np.ndarray, matchable: list[Tokens], cfg: ScanConfig) 
     n_lsh = len(cands)
     if cfg.anchor_rate:
         anchors = anchor_pairs([t.hash for t in matchable], cfg.shingle, cfg.anchor_rate,
-                               cfg.min_anchors, cfg.max_bucket)
+                               cfg.min_anchors, cfg.max_bucket, cfg.dense_below, cfg.dense_rate)
         cands = union_pairs(cands, anchors, n=n)
     content = skel = None
     n_skel = 0
@@ -178,7 +179,8 @@ def find_candidates(sigs: np.ndarray, matchable: list[Tokens], cfg: ScanConfig) 
         content = content_mask(matchable)
         skel = skeletons(matchable, content)
         skel_pairs = anchor_pairs([t.hash for t in skel], cfg.skeleton_shingle,
-                                  cfg.skeleton_rate, cfg.min_anchors, cfg.max_bucket)
+                                  cfg.skeleton_rate, cfg.min_anchors, cfg.max_bucket,
+                                  cfg.dense_below, cfg.dense_rate)
         n_skel = len(skel_pairs)
         cands = union_pairs(cands, skel_pairs, n=n)
     return Candidates(cands, n_lsh, n_skel, content, skel)
@@ -193,11 +195,7 @@ def candidate_keys(texts: list[str], matchable: list[Tokens], cfg: ScanConfig
     empty = [np.empty(0, np.uint64)] * n
 
     def anchors(seqs: list[np.ndarray], k: int, rate: int) -> list[np.ndarray]:
-        doc_tok = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum([len(h) for h in seqs], out=doc_tok[1:])
-        flat = np.concatenate(seqs).astype(np.uint64, copy=False) if n else \
-            np.empty(0, np.uint64)
-        h, d = sampled_shingles(flat, doc_tok, k, rate)
+        h, d = anchor_rows(seqs, k, rate, cfg.dense_below, cfg.dense_rate)
         bounds = np.searchsorted(d, np.arange(n + 1))  # rows come doc by doc
         return [np.unique(h[bounds[i]:bounds[i + 1]]) for i in range(n)]
 
@@ -258,15 +256,23 @@ def semantic_pair(i: int, j: int, al, rel: str, docs: list[Document], cfg: ScanC
                 passages=al.passages)
 
 
-def verifier(matchable: list[Tokens], cfg: ScanConfig, needed: np.ndarray | None = None,
-             content: list[np.ndarray] | None = None, skel: list[Tokens] | None = None
-             ) -> Verifier:
-    """A `Verifier` over the documents ``needed`` (all by default)."""
+def verifier(texts: list[str], matchable: list[Tokens], cfg: ScanConfig,
+             needed: np.ndarray | None = None, content: list[np.ndarray] | None = None,
+             skel: list[Tokens] | None = None) -> Verifier:
+    """A `Verifier` over the documents ``needed`` (all by default), which knows their quoted
+    tokens (`copytrace.quotes`)."""
     if cfg.spun and (content is None or skel is None):
         content = content_mask(matchable)
         skel = skeletons(matchable, content)
     return Verifier(matchable, cfg.verify_params(), needed, content if cfg.spun else None,
-                    skel if cfg.spun else None)
+                    skel if cfg.spun else None, quoted_flags(texts, matchable, needed))
+
+
+def quoted_flags(texts: list[str], matchable: list[Tokens], needed: np.ndarray | None = None
+                 ) -> list[np.ndarray]:
+    """Per document (those ``needed``), which matchable tokens are inside quotation marks."""
+    return [quoted_tokens(x, t.start) if needed is None or needed[d] else
+            np.zeros(len(t), dtype=bool) for d, (x, t) in enumerate(zip(texts, matchable))]
 
 
 def verify_pairs(docs: list[Document], pairs: np.ndarray, cfg: ScanConfig | None = None,
@@ -286,7 +292,7 @@ def verify_pairs(docs: list[Document], pairs: np.ndarray, cfg: ScanConfig | None
         spun = spin_evidence([d.text for d in docs], matchable, cfg)
     needed = np.zeros(len(docs), dtype=bool)
     needed[pairs.ravel()] = True
-    verdicts = verifier(matchable, cfg, needed).verify(pairs)
+    verdicts = verifier([d.text for d in docs], matchable, cfg, needed).verify(pairs)
     return [(i, j, make_pair(i, j, v, docs, cfg, spun))
             for (i, j), v in zip(pairs.tolist(), verdicts) if v.relation is not None]
 
@@ -315,7 +321,7 @@ def compare_two(da: Document, db: Document, cfg: ScanConfig | None = None
     docs = [da, db]
     toks = tokenize_many([da.text, db.text])
     spun = spin_evidence([da.text, db.text], toks, cfg)
-    verdict, = Verifier(toks, cfg.verify_params()).verify(np.array([[0, 1]]))
+    verdict, = verifier([da.text, db.text], toks, cfg).verify(np.array([[0, 1]]))
     pair = make_pair(0, 1, verdict, docs, cfg, spun)
     if verdict.relation is None and cfg.semantic:
         shared = len(np.intersect1d(entity_keys(da.text, toks[0]), entity_keys(db.text, toks[1])))

@@ -16,7 +16,8 @@ sequences is aligned monotonically (dynamic programming over the cosine matrix; 
 counts when its cosine reaches ``sentence_threshold``). Consecutive aligned sentences become
 passages with character offsets, as for copies.
 - ``rewrite`` / ``translation``: at least ``min_aligned`` sentences and ``min_share`` of the
-  shorter document's sentences are aligned. ``translation`` when the two documents are in
+  shorter document's sentences are aligned, sentences quoted in both documents left out (a
+  shared statement or quote is no rewrite: `copytrace.quotes`). ``translation`` when the two documents are in
   different languages (`copytrace.language`), ``rewrite`` otherwise. Rewrites join the family
   of their source.
 - ``same-story``: not a rewrite, but the documents' mean vectors have cosine >= ``story_threshold``
@@ -66,6 +67,7 @@ class SemanticAlignment:
     containment_ab: float  # share of a's embedded characters in aligned sentences
     containment_ba: float
     document_cosine: float
+    quoted_pairs: int = 0  # aligned pairs of sentences quoted in both documents
 
     @property
     def similarity(self) -> float:
@@ -76,6 +78,18 @@ class SemanticAlignment:
         """Aligned sentences over the shorter document's sentences."""
         shorter = min(self.sentences_a, self.sentences_b)
         return len(self.pairs) / shorter if shorter else 0.0
+
+    @property
+    def unquoted(self) -> int:
+        """Aligned pairs of sentences, those quoted in both documents left out."""
+        return len(self.pairs) - self.quoted_pairs
+
+    @property
+    def unquoted_share(self) -> float:
+        """`unquoted` over the shorter document's sentences, its quoted aligned ones left
+        out."""
+        shorter = min(self.sentences_a, self.sentences_b) - self.quoted_pairs
+        return self.unquoted / shorter if shorter > 0 else 0.0
 
 
 @nb.njit(cache=True, nogil=True)
@@ -139,13 +153,17 @@ def align_sentences(a: SentenceVectors, b: SentenceVectors,
     cab = len_a[matched[:, 0]].sum() / len_a.sum() if len(matched) else 0.0
     cba = len_b[matched[:, 1]].sum() / len_b.sum() if len(matched) else 0.0
     doc = float(a.document_vector() @ b.document_vector())
-    return SemanticAlignment(pairs, len(a), len(b), passages, float(cab), float(cba), doc)
+    quoted = 0
+    if a.quoted is not None and b.quoted is not None and len(matched):
+        quoted = int((a.quoted[matched[:, 0]] & b.quoted[matched[:, 1]]).sum())
+    return SemanticAlignment(pairs, len(a), len(b), passages, float(cab), float(cba), doc,
+                             quoted)
 
 
 def classify(al: SemanticAlignment, lang_a: str, lang_b: str,
              p: SemanticParams = SemanticParams()) -> str | None:
     """'rewrite', 'translation', 'same-story' or None (see module docstring)."""
-    if len(al.pairs) >= p.min_aligned and al.share >= p.min_share:
+    if al.unquoted >= p.min_aligned and al.unquoted_share >= p.min_share:
         differ = lang_a != lang_b and "und" not in (lang_a, lang_b)
         return TRANSLATION if differ else REWRITE
     if al.document_cosine >= p.story_threshold:

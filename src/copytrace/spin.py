@@ -10,15 +10,19 @@ tools/build_phrases.py from ../shared/data/news) and how often it has each varia
 replaced by a synonym of the same inflection. The phrase is *suspicious* when it was never (or
 once) seen, its word was seen at least ``MIN_WORD`` times, and a variant was seen at least
 ``MIN_ALT`` times and is at least ``RATIO`` times as likely given the synonym as the phrase given
-its word. A document's ``spun_score`` maps its number of suspicious phrases per 100 words
-(``rate``) through a saturating curve calibrated on real articles held out of the statistics
-(about 1,500; tools/build_phrases.py):
+its word. A document's ``spun_score`` weighs the amount of evidence, not only its rate: one odd phrase in
+a 50-word bulletin is no evidence (a rate would call it 2 per 100 words). Real text shows
+suspicious phrases at some rate per word; the number in a document of n words is taken as
+Poisson, and its tail probability p (how often real text this long has this many or more) is put
+on a scale where p = alpha scores 0.5:
 
-    spun_score = 1 - exp(-max(0, rate - base_rate) / scale)
+    spun_score = 1 / (1 + sqrt(p / alpha))        (0 with no suspicious phrase)
 
-where base_rate is the held-out articles' 95th percentile of rate and scale the spread from their
-95th to their 99th percentile: a real article scores 0 nineteen times in twenty, and one odd
-phrase in a long article does not make a document spun.
+The rate and alpha are calibrated on varied real text (data/spin_calibration.json, built by
+tools/calibrate_spin.py from web pages, encyclopedic text and held-out news, as page beginnings
+and whole texts): the statistics come from news only, so other real text shows two to three
+times more unseen phrases, and alpha is set so that no kind of real text scores 0.5 or more
+more often than 1 time in 100. Measured on the real pages of webreuse_dev: bench/notes.md.
 """
 
 from __future__ import annotations
@@ -152,13 +156,52 @@ def suspects(hashes: np.ndarray, joins: np.ndarray | None = None, lex: Lexicon |
     return [found[i] for i in sorted(found)]
 
 
+def tail_probability(n_suspects: int, n_words: int, rate: float) -> float:
+    """P(X >= n_suspects) for X ~ Poisson(rate * n_words): how often real text of this length
+    shows this many suspicious phrases or more."""
+    if n_suspects <= 0:
+        return 1.0
+    mu = rate * n_words
+    term = total = np.exp(-mu)  # P(X = 0), then P(X < n_suspects) term by term
+    for x in range(1, n_suspects):
+        term *= mu / x
+        total += term
+    return float(max(1.0 - total, 0.0)) if total < 0.999999 else \
+        float(_upper_tail(n_suspects, mu))
+
+
+def _upper_tail(k: int, mu: float) -> float:
+    """P(X >= k) summed from k up (exact where 1 - P(X < k) would lose all digits)."""
+    from math import exp, lgamma, log
+
+    total, x = 0.0, k
+    while True:
+        term = exp(x * log(mu) - mu - lgamma(x + 1)) if mu > 0 else 0.0
+        total += term
+        if term < 1e-300 or term < total * 1e-12:
+            return total
+        x += 1
+
+
+@lru_cache(maxsize=1)
+def calibration() -> tuple[float, float]:
+    """(rate, alpha) from data/spin_calibration.json (tools/calibrate_spin.py)."""
+    import json
+
+    with resources.files("copytrace.data").joinpath("spin_calibration.json").open("rb") as f:
+        c = json.load(f)
+    return float(c["rate"]), float(c["alpha"])
+
+
 def score(n_suspects: int, n_words: int, stats: PhraseStats | None = None) -> float:
-    """spun_score from the number of suspicious phrases and the number of words."""
-    stats = stats or phrase_stats()
-    if n_words == 0:
+    """spun_score from the number of suspicious phrases and the number of words: the evidence
+    against "real text" (its tail probability p) on a scale where p = alpha, the 1-in-100 level
+    of real text of every kind, is 0.5: 1 / (1 + sqrt(p / alpha)); no suspicious phrase is 0."""
+    if n_words == 0 or n_suspects == 0:
         return 0.0
-    rate = 100.0 * n_suspects / n_words
-    return float(1.0 - np.exp(-max(0.0, rate - stats.base_rate) / stats.scale))
+    rate, alpha = calibration()
+    p = tail_probability(n_suspects, n_words, rate)
+    return float(1.0 / (1.0 + np.sqrt(p / alpha)))
 
 
 def spun_score(text: str, tokens: Tokens) -> tuple[float, list[Suspect]]:

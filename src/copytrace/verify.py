@@ -16,7 +16,8 @@ import numpy as np
 from copytrace.align import AlignParams, Alignment, GramTable, align_many, aligned_positions
 from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.normalize import Tokens
-from copytrace.relate import RelateParams, SpinEvidence, classify, is_spun
+from copytrace.relate import (RelateParams, SpinEvidence, classify, is_spun,
+                              without_shared_quotes)
 from copytrace.relations import EDITED, SPUN, VERBATIM
 
 #: Skeleton alignment: long seeds (a skeleton 3-gram like "* of the" is everywhere), chains and
@@ -52,11 +53,14 @@ class Verifier:
 
     def __init__(self, tokens: list[Tokens], params: VerifyParams | None = None,
                  needed: np.ndarray | None = None, content: list[np.ndarray] | None = None,
-                 skeleton: list[Tokens] | None = None):
+                 skeleton: list[Tokens] | None = None, quoted: list[np.ndarray] | None = None):
         """``content`` and ``skeleton`` (from `copytrace.fingerprint.skeleton`, for every
-        document) are computed here when the caller has not got them already."""
+        document) are computed here when the caller has not got them already. ``quoted``: per
+        document, which tokens lie inside quotation marks (`copytrace.quotes`); None: shared
+        quotations count as any shared text."""
         self.p = params or VerifyParams()
         self.tokens = tokens
+        self.quoted = quoted
         need = np.ones(len(tokens), dtype=bool) if needed is None else needed
         used = [t if need[d] else _NO_TOKENS for d, t in enumerate(tokens)]
         self.table = GramTable.build(used, self.p.align.seed)
@@ -75,6 +79,10 @@ class Verifier:
         pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         out = [Verdict(al, classify(al, self.p.relate))
                for al in align_many(self.tokens, self.table, pairs, self.p.align)]
+        for k, (i, j) in enumerate(pairs.tolist()):
+            if out[k].relation is not None and not self._beyond_quotes(
+                    i, j, out[k].alignment, self.table, self.p.align, exact=True):
+                out[k] = Verdict(out[k].alignment, None)
         if self.skel_table is None:
             return out
         # a word alignment that already matches almost every token inside its passages leaves
@@ -86,12 +94,33 @@ class Verifier:
         sub = pairs[todo]
         for k, sal, (i, j) in zip(todo, align_many(self.tokens, self.skel_table, sub,
                                                    self.p.skeleton_align), sub.tolist()):
-            if not sal.passages or classify(sal, self.p.relate) is None:
+            if not sal.passages or classify(sal, self.p.relate) is None or \
+                    not self._beyond_quotes(i, j, sal, self.skel_table, self.p.skeleton_align,
+                                            exact=False):
                 continue
             ev = self.evidence(i, j, sal)
             if is_spun(sal, ev, self.p.relate):
                 out[k] = Verdict(sal, SPUN, ev)
         return out
+
+    def _beyond_quotes(self, i: int, j: int, al: Alignment, table, params, exact: bool) -> bool:
+        """Does the pair still pass the gate without the matched tokens that are quoted in
+        both documents (`relate.without_shared_quotes`)?"""
+        if self.quoted is None:
+            return True
+        qa, qb = self.quoted[i], self.quoted[j]
+        if not qa.any() or not qb.any():
+            return True
+        pos = aligned_positions(table, i, j, al, len(self.tokens[i]), params)
+        on = pos >= 0
+        if exact:
+            on &= self.tokens[i].hash == self.tokens[j].hash[np.maximum(pos, 0)]
+        weak = on & qa & qb[np.maximum(pos, 0)]
+        n_a = int(weak.sum())
+        if n_a == 0:
+            return True
+        n_b = len(np.unique(pos[weak]))
+        return classify(without_shared_quotes(al, n_a, n_b), self.p.relate) is not None
 
     def evidence(self, i: int, j: int, skel: Alignment) -> SpinEvidence:
         """Compare the content words that the skeleton alignment of (i, j) pairs up.

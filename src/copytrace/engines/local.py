@@ -76,8 +76,8 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
             if needed[i] and needed[j]:
                 v, = ver.verify(np.array([[i, j]]))
             else:  # a member joined by its sentences only: not in the verifier's tables
-                v, = Verifier([matchable[i], matchable[j]],
-                              cfg.verify_params()).verify(np.array([[0, 1]]))
+                v, = verifier([texts[i], texts[j]], [matchable[i], matchable[j]],
+                              cfg).verify(np.array([[0, 1]]))
             pair = source_pair(i, j, v, docs, cfg, spun, sem)
             if pair is not None:
                 pairs[(i, j)] = pair
@@ -117,7 +117,8 @@ def _verify(cands: Candidates, docs: list[Document], matchable: list[Tokens],
     progress.start("Aligning", len(cands.pairs))
     needed = np.zeros(len(docs), dtype=bool)
     needed[cands.pairs.ravel()] = True
-    ver = verifier(matchable, cfg, needed, cands.content, cands.skeletons)
+    ver = verifier([d.text for d in docs], matchable, cfg, needed, cands.content,
+                   cands.skeletons)
     cands.skeletons = None  # the verifier keeps its n-gram table, not the skeletons
     chunks = [cands.pairs[k:k + 512] for k in range(0, len(cands.pairs), 512)]
     verified = [v for part in pmap(pool, ver.verify, chunks, progress, weight=len)

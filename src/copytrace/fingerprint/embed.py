@@ -64,6 +64,8 @@ class SentenceVectors:
 
     spans: np.ndarray  # (k, 2) int64
     vectors: np.ndarray  # (k, DIM) float16 (half the memory; cosines good to ~1e-3), norm 1
+    #: (k,) bool: the sentence is mostly inside quotation marks (`copytrace.quotes`)
+    quoted: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -140,10 +142,11 @@ def embed_documents(texts: list[str], max_sentences: int = 40) -> list[SentenceV
     document's vectors must not depend on which documents it was embedded with -- otherwise two
     engines, or a scan and an index, could round a borderline similarity differently. (Measured:
     no slower than batches of 16 documents.)"""
+    from copytrace.quotes import quoted_sentences
+
     out = []
     for t in texts:
-        sp = split_sentences(t)[:max_sentences]
-        vecs = encode_sentences([t[s:e] for s, e in sp])
-        out.append(SentenceVectors(np.array(sp, dtype=np.int64).reshape(-1, 2),
-                                   vecs.astype(np.float16)))
+        sp = np.array(split_sentences(t)[:max_sentences], dtype=np.int64).reshape(-1, 2)
+        vecs = encode_sentences([t[s:e] for s, e in sp.tolist()])
+        out.append(SentenceVectors(sp, vecs.astype(np.float16), quoted_sentences(t, sp)))
     return out

@@ -280,6 +280,7 @@ class Index:
         semantic stage), embedding on ``threads`` threads. Returns the related pairs, and the
         sentence vector rows computed here for documents (stored vectors are reused)."""
         from copytrace.fingerprint.embed import DIM, SentenceVectors, single_blas
+        from copytrace.quotes import quoted_sentences
 
         todo = [(a, b, c) for (a, b), c in zip(pairs.tolist(), shared.tolist())
                 if (a, b) not in copies]
@@ -291,9 +292,10 @@ class Index:
         sem = SemanticVerifier([d.text for d in docs], self.config.semantic_params)
         for n, (lang, spans, vecs) in self.store.vectors([n for n in nums
                                                           if n not in extra]).items():
-            sem.vectors[pos[n]] = SentenceVectors(np.frombuffer(spans, np.int64).reshape(-1, 2),
-                                                  np.frombuffer(vecs, np.float16).reshape(-1,
-                                                                                          DIM))
+            spans = np.frombuffer(spans, np.int64).reshape(-1, 2)
+            sem.vectors[pos[n]] = SentenceVectors(
+                spans, np.frombuffer(vecs, np.float16).reshape(-1, DIM),
+                quoted_sentences(docs[pos[n]].text, spans))
             sem.langs[pos[n]] = lang
         known = set(sem.vectors)
         with single_blas(), ThreadPoolExecutor(threads) as pool:

@@ -294,7 +294,8 @@ def sentences(run: Run, docs, feats, related):
     vside = vectors.withColumnRenamed("doc", "idx").join(docs.select("idx", "id", "date"),
                                                           "idx")
     run.batch(run.opts.batch_pairs)
-    return run.save(with_sides(todo, vside, ("id", "date", "lang", "spans", "vecs", "k"))
+    return run.save(with_sides(todo, vside, ("id", "date", "lang", "spans", "vecs", "quoted",
+                                             "k"))
                     .mapInArrow(tasks.semantic_fn(run.cfg), tasks.PAIR_SCHEMA), "semantic")
 
 

@@ -283,7 +283,7 @@ def verify_fn(cfg: ScanConfig, with_source: bool = False):
                              dtype=np.int64).reshape(-1, 2)
             rows = _pair_columns()
             if with_source:
-                verdicts = verifier(matchable, cfg).verify(pairs)
+                verdicts = verifier([x.text for x in docs], matchable, cfg).verify(pairs)
                 for (a, b_), (i, j), v in zip(zip(d["a"], d["b"]), pairs.tolist(), verdicts):
                     sem = SemanticVerifier([docs[i].text, docs[j].text], cfg.semantic_params) \
                         if v.relation is None and cfg.semantic else None
@@ -303,7 +303,7 @@ def verify_fn(cfg: ScanConfig, with_source: bool = False):
     return run
 
 
-EMBED_SCHEMA = "doc long, lang string, spans binary, vecs binary, k int"
+EMBED_SCHEMA = "doc long, lang string, spans binary, vecs binary, quoted binary, k int"
 
 
 def embed_fn(cfg: ScanConfig):
@@ -320,6 +320,7 @@ def embed_fn(cfg: ScanConfig):
                 "doc": b.column("idx"), "lang": [sem.langs[k] for k in range(len(texts))],
                 "spans": [v.spans.astype(np.int64).tobytes() for v in vecs],
                 "vecs": [v.vectors.astype(np.float16).tobytes() for v in vecs],
+                "quoted": [v.quoted.astype(np.bool_).tobytes() for v in vecs],
                 "k": [len(v) for v in vecs],
             }, EMBED_SCHEMA)
 
@@ -328,12 +329,13 @@ def embed_fn(cfg: ScanConfig):
 
 def semantic_fn(cfg: ScanConfig):
     """Judge name-and-number candidates on their sentences (rows a, b, c and each side's id,
-    date, lang, spans, vecs, k): `semantic.judge`."""
+    date, lang, spans, vecs, quoted, k): `semantic.judge`."""
 
     def vectors(d, s, r):
         k = d[f"{s}_k"][r]
         return SentenceVectors(np.frombuffer(d[f"{s}_spans"][r], np.int64).reshape(-1, 2),
-                               np.frombuffer(d[f"{s}_vecs"][r], np.float16).reshape(k, -1))
+                               np.frombuffer(d[f"{s}_vecs"][r], np.float16).reshape(k, -1),
+                               np.frombuffer(d[f"{s}_quoted"][r], np.bool_))
 
     def run(batches):
         for b in batches:
