@@ -140,6 +140,7 @@ class SQLiteStore:
             self._migrate()
         stored = json.loads(rows["config"])
         stored.setdefault("semantic", False)  # schema 1 had no semantic stage
+        stored.setdefault("dense_below", 0)  # indexes made before short documents' anchors
         #: The settings the index was created with (its keys depend on them).
         self.config = ScanConfig(workers=1,
                                  **{k: v for k, v in stored.items() if k in INDEX_FIELDS})
