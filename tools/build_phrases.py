@@ -5,7 +5,8 @@
 Counts every word, and every two-word phrase that contains a lexicon word, of real news text
 (../shared/data/news: BBC, Reuters, BuzzFeed), keyed by copytrace's token hashes; only the counts
 are shipped, not the text. One article in ten (by a hash of its id, see ``held_out``) is left out, so that tests
-and benchmarks can judge spun_score on real articles the statistics have never seen.
+and benchmarks can judge spun_score on real articles the statistics have never seen (half of them
+calibrate spun_score: tools/calibrate_spin.py).
 """
 
 from __future__ import annotations
@@ -31,24 +32,6 @@ def read_articles(path: Path) -> list[dict]:
         return [json.loads(line) for line in f]
 
 
-def calibrate(texts, key, count, word_key, word_count) -> tuple[float, float]:
-    """spun_score's curve from the held-out real articles: suspicious phrases per 100 words at
-    their 95th percentile (BASE_RATE, where the score starts) and the spread from the 95th to the
-    99th percentile (SCALE): a real article scores 0 nineteen times in twenty."""
-    from copytrace.normalize import tokenize_many
-    from copytrace.spin import PhraseStats, phrase_joins, suspects
-
-    stats = PhraseStats(key, np.minimum(count, 65535).astype(np.uint16), word_key, word_count)
-    rates = []
-    for text, tok in zip(texts, tokenize_many(texts)):
-        rates.append(100.0 * len(suspects(tok.hash, phrase_joins(text, tok), stats=stats))
-                     / len(tok))
-    p95, p99 = np.percentile(rates, [95, 99])
-    print(f"calibration on {len(texts)} held-out articles: p50 {np.median(rates):.2f}, "
-          f"p95 {p95:.2f}, p99 {p99:.2f} suspicious phrases per 100 words")
-    return float(p95), float(max(p99 - p95, 0.05))
-
-
 def main() -> None:
     import sys
 
@@ -67,11 +50,8 @@ def main() -> None:
         raise SystemExit(f"no *.jsonl.gz in {args.news}")
     lex = lexicon()
     keys, words, n_docs, n_tokens = [], [], 0, 0
-    calibration = []  # held-out articles of at least 120 words
     for path in files:
         records = read_articles(path)
-        calibration += [r["text"] for r in records
-                        if held_out(r["id"]) and len(r["text"].split()) >= 120]
         texts = [r["text"] for r in records if not held_out(r["id"])]
         for i in range(0, len(texts), 2000):
             for t in tokenize_many(texts[i:i + 2000]):
@@ -88,13 +68,11 @@ def main() -> None:
     uniq, counts = np.unique(allk, return_counts=True)
     keep = counts >= args.min_count
     wk, wc = np.unique(np.concatenate(words), return_counts=True)
-    base_rate, scale = calibrate(calibration, uniq[keep], counts[keep], wk, wc)
     wkeep = wc >= args.min_count
     np.savez_compressed(args.out, key=uniq[keep],
                         count=np.minimum(counts[keep], 65535).astype(np.uint16),
                         word_key=wk[wkeep], word_count=np.minimum(wc[wkeep], 2**31 - 1).astype(np.int32),
-                        n_docs=np.array(n_docs), n_tokens=np.array(n_tokens),
-                        base_rate=np.array(base_rate), scale=np.array(scale))
+                        n_docs=np.array(n_docs), n_tokens=np.array(n_tokens))
     print(f"{n_docs} articles, {n_tokens} tokens, {len(uniq)} phrases, {keep.sum()} kept "
           f"-> {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
 

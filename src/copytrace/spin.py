@@ -66,18 +66,16 @@ class _Counts:
 class PhraseStats:
     """Counts of words and two-word phrases in the reference text (below 2 reads as 0)."""
 
-    def __init__(self, key, count, word_key, word_count, base_rate=0.9, scale=0.5):
+    def __init__(self, key, count, word_key, word_count):
         self.counts = _Counts(key, count)
         self.word_counts = _Counts(word_key, word_count)
-        self.base_rate, self.scale = base_rate, scale
 
 
 @lru_cache(maxsize=1)
 def phrase_stats() -> PhraseStats:
     with resources.files("copytrace.data").joinpath("phrases.npz").open("rb") as f:
         with np.load(f) as z:
-            return PhraseStats(z["key"], z["count"], z["word_key"], z["word_count"],
-                               float(z["base_rate"]), float(z["scale"]))
+            return PhraseStats(z["key"], z["count"], z["word_key"], z["word_count"])
 
 
 @dataclass
@@ -193,7 +191,7 @@ def calibration() -> tuple[float, float]:
     return float(c["rate"]), float(c["alpha"])
 
 
-def score(n_suspects: int, n_words: int, stats: PhraseStats | None = None) -> float:
+def score(n_suspects: int, n_words: int) -> float:
     """spun_score from the number of suspicious phrases and the number of words: the evidence
     against "real text" (its tail probability p) on a scale where p = alpha, the 1-in-100 level
     of real text of every kind, is 0.5: 1 / (1 + sqrt(p / alpha)); no suspicious phrase is 0."""
