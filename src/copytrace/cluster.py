@@ -169,9 +169,6 @@ class Families:
     source: list[int]
     relation: list[str]
 
-    def grouped(self) -> bool:
-        return any(s != i for i, s in enumerate(self.source))
-
 
 def assign_families(n: int, links: list[Link], dates, lengths, ids,
                     pair_with_source: Callable[[int, int], object] | None = None) -> Families:

@@ -40,7 +40,7 @@ FORMATS = ("jsonl", "parquet")
 
 def problem_record(p: Problem) -> dict[str, Any]:
     """A skipped input as a skipped.jsonl record."""
-    return {"path": p.path, "record": p.record, "reason": p.reason}
+    return {f: getattr(p, f) for f in SKIPPED_FIELDS}
 
 
 @contextmanager
