@@ -81,3 +81,37 @@ def test_short_documents_keep_dense_anchors_and_meet():
     h1, _ = anchor_rows(long, 5, 8)
     h2, _ = anchor_rows(long, 5, 8, dense_below=150, dense_rate=2)
     assert h1.tolist() == h2.tolist()
+
+
+# ----------------------------------------------------------------------------- translations
+
+def _unit(*rows):
+    v = np.array(rows, dtype=np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_translation_pairs_are_mutual_nearest_documents_in_another_language():
+    from copytrace.candidates import translation_pairs
+
+    # 0 (en) and 2 (es) point the same way; 1 (en) is nearest 2 as well, but 2 prefers 0;
+    # 3 (es) is alone in its direction; 4 (en) is 0's twin, in the same language as 0
+    probes = _unit([1, 0, 0], [0.8, 0.6, 0], [1, 0.05, 0], [0, 0, 1], [1, 0, 0.01])
+    langs = ["en", "en", "es", "es", "en"]
+    assert translation_pairs(probes, langs, k=1, min_cosine=0.3).tolist() == [[0, 2]]
+    # with two neighbours each, 2-4 becomes mutual (2's two nearest are 0 and 4, not 1); 3 is
+    # nobody's: below the cosine floor
+    assert translation_pairs(probes, langs, k=2, min_cosine=0.3).tolist() == [[0, 2], [2, 4]]
+    # same-language twins are never candidates here; one language: no pairs at all
+    assert translation_pairs(probes, ["en"] * 5, k=2).size == 0
+    # undetermined documents take no part
+    und = translation_pairs(probes, ["en", "en", "und", "es", "en"], k=2, min_cosine=-1)
+    assert 2 not in und.ravel()
+
+
+def test_translation_pair_ties_go_to_the_smaller_row():
+    from copytrace.candidates import translation_pairs
+
+    probes = _unit([1, 0], [1, 0], [1, 0])  # 1 and 2 are equally near 0
+    assert translation_pairs(probes, ["en", "fr", "fr"], k=1).tolist() == [[0, 1]]
+    # the matrix is cut in blocks of rows: the same answer in blocks of one row
+    assert translation_pairs(probes, ["en", "fr", "fr"], k=1, cells=1).tolist() == [[0, 1]]

@@ -4,7 +4,7 @@ known by construction."""
 from __future__ import annotations
 
 from copytrace.cluster import (Link, assign_families, assign_stories, choose_source,
-                               member_relations, name_story, unpaired_members)
+                               family_links, member_relations, name_story, unpaired_members)
 from copytrace.relations import (EDITED, INDEPENDENT, REWRITE, SAME_STORY, SOURCE, SPUN,
                                  TRANSLATION, VERBATIM)
 
@@ -106,3 +106,32 @@ def test_a_family_never_spans_two_stories():
     fam = assign_families(5, links, [None] * 5, LENGTHS, IDS)
     story = assign_stories(5, links, fam.source, [None] * 5, IDS)
     assert story[0] == story[1] == story[2] and story[3] == story[4] != story[0]
+
+
+def test_a_paraphrase_joins_the_family_it_draws_most_from_not_two_families():
+    # Two rewrite families about one event (the shape of real pages: a CNBC text and its
+    # back-translations; two paraphrases of an absent BBC-style piece). 1 and 2 are the close
+    # pair of family A, 3 and 4 of family B; 2 and 3 are also alike (same facts, same order),
+    # but each draws much more from its own family.
+    links = [Link(1, 2, REWRITE, similarity=0.87, containment_ab=0.79, containment_ba=0.95),
+             Link(2, 3, REWRITE, similarity=0.49, containment_ab=0.49, containment_ba=0.49),
+             Link(3, 4, REWRITE, similarity=0.85, containment_ab=0.79, containment_ba=0.91)]
+    assert [(e.a, e.b) for e in family_links(links)] == [(1, 2), (3, 4)]
+    fam = assign_families(5, links, [None] * 5, LENGTHS, IDS)
+    assert fam.source[1] == fam.source[2] != fam.source[3] == fam.source[4]
+    # the weaker likeness still links the story: one event
+    story = assign_stories(5, links, fam.source, [None] * 5, IDS)
+    assert story[1] == story[2] == story[3] == story[4] != story[0]
+
+
+def test_a_lone_paraphrase_joins_through_its_only_link_and_copies_always_join():
+    # a rewrite link that is a document's strongest draw joins, weak as it is ...
+    lone = [Link(0, 1, EDITED, similarity=0.9, containment_ab=0.9, containment_ba=0.9),
+            Link(1, 2, REWRITE, similarity=0.34, containment_ab=0.21, containment_ba=0.46)]
+    assert len(family_links(lone)) == 2
+    # ... and a copy link joins even when neither document draws most from it
+    copies = [Link(0, 1, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
+              Link(1, 2, EDITED, similarity=0.4, containment_ab=0.4, containment_ba=0.4),
+              Link(2, 3, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0)]
+    assert len(family_links(copies)) == 3
+    assert len(set(assign_families(4, copies, [None] * 4, LENGTHS, IDS).source)) == 1

@@ -99,3 +99,21 @@ def test_document_relations_stay_within_the_contract():
 
     res = scan(_unrelated() + _story_docs())
     assert all(r.relation in RELATIONS for r in res.results)
+
+
+def test_a_translation_in_another_script_is_found_by_its_nearest_probe():
+    # a Russian translation (written for these tests) shares no names with the English report
+    # (Cyrillic names hash differently) and only numbers: the name-and-number channel misses
+    # it; the nearest-probe channel across languages finds it
+    from copytrace.semantic import SemanticParams
+
+    ru = Document("translation_ru", (REWRITE / "translation_ru.txt").read_text(encoding="utf-8"))
+    docs = _unrelated() + [_story_docs()[0], ru]
+    found = scan(docs, ScanConfig())
+    r = {x.id: x for x in found.results}
+    assert r["translation_ru"].relation == "translation"
+    assert r["translation_ru"].family == "original_en"
+    assert all(x.relation == "independent" for k, x in r.items()
+               if k not in ("original_en", "translation_ru"))
+    off = scan(docs, ScanConfig(semantic_params=SemanticParams(translations=False)))
+    assert all(x.relation == "independent" for x in off.results)

@@ -1,11 +1,12 @@
 """Candidate pairs: every channel's rule, in one place.
 
-Four channels, unioned: near-duplicates (LSH over MinHash signatures), partial reuse (shared
+Five channels, unioned: near-duplicates (LSH over MinHash signatures), partial reuse (shared
 word anchors), spun copies (shared skeleton anchors, the same rule over
 `copytrace.fingerprint.skeleton`'s skeletons) and, for the sentence stage, shared rare names and
-numbers (`entity_pairs`). The scan applies them to a corpus in memory; the index applies the same
-rules to (key, document) rows it has stored (`keyed_pairs`, `KEY_BAND`...); the Spark engine
-applies the same kernels to each partition of keys shuffled by key.
+numbers (`entity_pairs`) and nearest probes across languages (`translation_pairs`). The scan
+applies them to a corpus in memory; the index applies the same rules to (key, document) rows it
+has stored (`keyed_pairs`, `KEY_BAND`...; not yet the probes); the Spark engine applies the same
+kernels to each partition of keys shuffled by key.
 
 **Near-duplicates: MinHash LSH.**
 
@@ -38,6 +39,22 @@ Alignment then decides; a candidate costs one alignment, a missed pair is lost f
 and numbers (`copytrace.fingerprint.entities`), each carried by at most ``max_entity_docs`` (32)
 documents, are sentence-stage candidates -- or ``min_entities_short`` (4) when those are half of
 the smaller document's; each document keeps the ``top_k`` (8) partners it shares the most with.
+
+**Translations: nearest documents in other languages** (`translation_pairs`). A translation
+shares no words, and across scripts no names either (a Chinese text yields one name key, an
+Arabic one none): on xling_dev's 25 cross-language translation pairs the median pair shares 3
+names and numbers and 7 share none, so the channel above cannot reach them. Each document's
+*probe* -- its first ``probe_chars`` (600) characters as one input of the multilingual sentence
+encoder -- is compared with the probes of the documents in other languages; a pair is a candidate
+when each is among the other's ``translation_neighbours`` (3) nearest there (mutual nearest
+neighbours) at cosine >= ``probe_min_cosine`` (0.3). Measured on xling_dev mixed with
+webreuse_dev and 2,000 news articles (2,636 documents, 28 translation pairs): mutual 3-NN keeps
+63 pairs (60 documents to embed) holding 15 of the 28; one-sided 3-NN keeps 1,269 pairs (626
+documents) holding 16. Mutuality bounds the pairs by k per document of the smaller side, so a
+corpus in one main language with a few pages in others pays for few sentence alignments. The
+search is exact (blocked matrix products): its cost is the sum over languages of (documents in
+the language) x (documents in the others), small unless a corpus is evenly split between
+languages; it gives the same pairs on every engine.
 """
 
 from __future__ import annotations
@@ -262,6 +279,40 @@ def union_pairs(*parts: np.ndarray, n: int) -> np.ndarray:
         return np.empty((0, 2), dtype=np.int64)
     flat = np.unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in parts]))
     return np.stack([flat // n, flat % n], axis=1)
+
+
+# ----------------------------------------------------------------------------- translations
+
+def translation_pairs(probes: np.ndarray, langs: list[str], k: int = 3,
+                      min_cosine: float = 0.3, cells: int = 1 << 25) -> np.ndarray:
+    """Pairs (i < j, sorted) of documents in different languages that are each among the other's
+    ``k`` nearest in other languages by probe cosine, at ``min_cosine`` or more (see module
+    docstring). ``probes``: (n, d) unit vectors; ``langs``: ISO codes, "und" (undetermined)
+    documents take no part. Ties go to the smaller row. ``cells`` bounds one block of the
+    cosine matrix (128 MiB of float32)."""
+    lang = np.array(langs, dtype=object)
+    rows = np.flatnonzero(lang != "und")
+    codes = sorted(set(lang[rows].tolist()))
+    if len(codes) < 2 or k < 1:
+        return np.empty((0, 2), dtype=np.int64)
+    vec = np.asarray(probes, dtype=np.float32)
+    near: dict[int, set[int]] = {}
+    for code in codes:
+        mine = rows[lang[rows] == code]
+        other = rows[lang[rows] != code]
+        ov = vec[other]
+        kk = min(k, len(other))
+        step = max(1, cells // len(other))
+        for s in range(0, len(mine), step):
+            q = mine[s:s + step]
+            sim = vec[q] @ ov.T
+            kth = np.partition(sim, len(other) - kk, axis=1)[:, len(other) - kk]
+            for r, i in enumerate(q.tolist()):
+                c = np.flatnonzero((sim[r] >= kth[r]) & (sim[r] >= min_cosine))
+                c = c[np.lexsort((other[c], -sim[r, c]))][:kk]  # best first, ties: smaller row
+                near[i] = set(other[c].tolist())
+    out = sorted((i, j) for i, js in near.items() for j in js if i < j and i in near.get(j, ()))
+    return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
 # ----------------------------------------------------------------------------- names and numbers

@@ -14,6 +14,9 @@ lives and how it moves:
     verify_pairs     word and skeleton alignment of pairs, as `copytrace.document.Pair`s
     source_pair      a family member and its source that no candidate paired, aligned on words
                      (and on sentences)
+    languages        each document's language (`copytrace.language`)
+    probes           each document's probe vector (its first characters, embedded)
+    translation_candidates  sentence-stage candidates across languages (nearest probes)
     semantic_pair    a pair judged on its sentences, as a `Pair`
     compare_two      one pair, every stage (``copytrace compare``)
 
@@ -31,7 +34,8 @@ import numpy as np
 
 from copytrace.boilerplate import find_boilerplate
 from copytrace.candidates import (KEY_KINDS, anchor_pairs, anchor_rows, band_keys,
-                                  candidate_pairs, tag_keys, union_pairs)
+                                  candidate_pairs, tag_keys, translation_pairs,
+                                  union_pairs)
 from copytrace.config import ScanConfig
 from copytrace.document import Document, Pair
 from copytrace.fingerprint.entities import entity_keys
@@ -241,6 +245,52 @@ def make_pair(i: int, j: int, v: Verdict, docs: list[Document], cfg: ScanConfig,
                                     v.spin, sa, sb),
                 similarity=al.similarity, containment_ab=al.containment_ab,
                 containment_ba=al.containment_ba, passages=al.passages)
+
+
+def languages(texts: list[str], progress: Progress = NullProgress(),
+              pool: ThreadPoolExecutor | None = None) -> list[str]:
+    """Each text's language (`copytrace.language.detect`: an ISO code or "und")."""
+    from copytrace.language import detect
+
+    spans = [(k, min(k + 256, len(texts))) for k in range(0, len(texts), 256)]
+    parts = pmap(pool, lambda s: [detect(t) for t in texts[s[0]:s[1]]], spans, progress,
+                 weight=lambda s: s[1] - s[0])
+    return [lang for part in parts for lang in part]
+
+
+def probes(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(),
+           pool: ThreadPoolExecutor | None = None) -> np.ndarray:
+    """Each text's probe vector (`copytrace.fingerprint.embed.probe_vectors`), (n, DIM)."""
+    from copytrace.fingerprint.embed import DIM, probe_vectors, single_blas
+
+    chars = cfg.semantic_params.probe_chars
+    spans = [(k, min(k + 16, len(texts))) for k in range(0, len(texts), 16)]
+    with single_blas():
+        parts = pmap(pool, lambda s: probe_vectors(texts[s[0]:s[1]], chars), spans, progress,
+                     weight=lambda s: s[1] - s[0])
+    return np.concatenate(parts) if parts else np.zeros((0, DIM), dtype=np.float32)
+
+
+def translation_candidates(texts: list[str], cfg: ScanConfig,
+                           progress: Progress = NullProgress(),
+                           pool: ThreadPoolExecutor | None = None) -> np.ndarray:
+    """Sentence-stage candidates across languages (`candidates.translation_pairs`): none, and
+    nothing embedded, unless the documents are in two or more languages."""
+    p = cfg.semantic_params
+    if not (cfg.semantic and p.translations) or len(texts) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    progress.start("Detecting languages", len(texts))
+    langs = languages(texts, progress, pool)
+    progress.done()
+    if len(set(langs) - {"und"}) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    rows = [k for k, lang in enumerate(langs) if lang != "und"]
+    progress.start("Embedding probes", len(rows))
+    vec = probes([texts[k] for k in rows], cfg, progress, pool)
+    progress.done()
+    found = translation_pairs(vec, [langs[k] for k in rows], p.translation_neighbours,
+                              p.probe_min_cosine)
+    return np.asarray(rows, dtype=np.int64)[found] if len(found) else found
 
 
 def semantic_pair(i: int, j: int, al, rel: str, docs: list[Document], cfg: ScanConfig) -> Pair:

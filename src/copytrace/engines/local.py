@@ -24,8 +24,8 @@ from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.fingerprint.entities import entity_keys
 from copytrace.normalize import Tokens
 from copytrace.pipeline import (Candidates, find_candidates, make_pair, pmap, prepare,
-                                semantic_pair, signatures, source_pair, spin_evidence, verifier,
-                                worker_pool)
+                                semantic_pair, signatures, source_pair, spin_evidence,
+                                translation_candidates, verifier, worker_pool)
 from copytrace.progress import NullProgress, Progress, StageTimer
 from copytrace.relations import INDEPENDENT, joins_family
 from copytrace.semantic import SemanticVerifier
@@ -133,7 +133,8 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
                     pairs: dict[tuple[int, int], Pair], links: list[cluster.Link],
                     cfg: ScanConfig, progress: Progress, pool) -> None:
     """Rewrites, translations and same-story pairs among documents that share rare names and
-    numbers but no text (`copytrace.semantic`): adds them to ``pairs`` and ``links``."""
+    numbers but no text, or are each other's nearest in another language
+    (`copytrace.semantic`): adds them to ``pairs`` and ``links``."""
     from copytrace.fingerprint.embed import single_blas
 
     p = cfg.semantic_params
@@ -141,7 +142,10 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
     cand, shared = entity_pairs(keys, p.min_entities, p.max_entity_docs, p.top_k,
                                 p.min_entities_short)
     n_shared = {(i, j): int(c) for (i, j), c in zip(cand.tolist(), shared.tolist())}
-    todo = [(i, j) for i, j in cand.tolist() if (i, j) not in pairs]
+    for i, j in translation_candidates([d.text for d in docs], cfg, progress, pool).tolist():
+        if (i, j) not in n_shared:
+            n_shared[(i, j)] = len(np.intersect1d(keys[i], keys[j]))
+    todo = [(i, j) for i, j in sorted(n_shared) if (i, j) not in pairs]
     need = sorted({x for pair in todo for x in pair})
     progress.start("Embedding sentences", len(need))
     with single_blas():

@@ -150,3 +150,17 @@ def embed_documents(texts: list[str], max_sentences: int = 40) -> list[SentenceV
         vecs = encode_sentences([t[s:e] for s, e in sp.tolist()])
         out.append(SentenceVectors(sp, vecs.astype(np.float16), quoted_sentences(t, sp)))
     return out
+
+
+def probe_vectors(texts: list[str], chars: int = 600) -> np.ndarray:
+    """One unit vector per text from its first ``chars`` characters (white space collapsed) as
+    a single encoder input: the cheap look at a document that finds translation candidates
+    (`copytrace.candidates.translation_pairs`). (n, DIM) float32; zeros for an empty text.
+    Each text is encoded alone, so its vector does not depend on the batch (see
+    `embed_documents`)."""
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    for k, t in enumerate(texts):
+        head = " ".join(t[:chars].split())
+        if head:
+            out[k] = encode_sentences([head])[0]
+    return out

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
+from copytrace.candidates import translation_pairs
 from copytrace.config import ScanConfig
 from copytrace.document import Problem
 from copytrace.engines.spark import tasks
@@ -283,7 +285,11 @@ def sentences(run: Run, docs, feats, related):
              .mapInArrow(tasks.entity_top_fn(run.cfg, "a"), tasks.ENTITY_SCHEMA))
     top = (top_a.repartition(run.p_shuffle, "b").sortWithinPartitions("b", "a")
            .mapInArrow(tasks.entity_top_fn(run.cfg, "b"), tasks.ENTITY_SCHEMA))
-    todo = top.select("a", "b", "c").join(related.select("a", "b"), ["a", "b"], "left_anti")
+    top = top.select("a", "b", "c")
+    across = _translation_pairs(run, docs, feats)
+    if across is not None:
+        top = top.unionByName(across.join(top.select("a", "b"), ["a", "b"], "left_anti"))
+    todo = top.join(related.select("a", "b"), ["a", "b"], "left_anti")
     todo = run.save(todo, "entity_pairs")
     need = todo.select(F.col("a").alias("idx")).union(todo.select(F.col("b").alias("idx"))) \
         .distinct()
@@ -297,6 +303,35 @@ def sentences(run: Run, docs, feats, related):
     return run.save(with_sides(todo, vside, ("id", "date", "lang", "spans", "vecs", "quoted",
                                              "k"))
                     .mapInArrow(tasks.semantic_fn(run.cfg), tasks.PAIR_SCHEMA), "semantic")
+
+
+def _translation_pairs(run: Run, docs, feats):
+    """Candidates across languages (`pipeline.translation_candidates`' rule): languages in
+    tasks; when there are two or more, probe vectors in tasks, gathered on the driver (2 KiB a
+    document) for `candidates.translation_pairs`; each pair with its shared names and numbers
+    (``c``). None when the corpus is in one language (nothing is embedded then)."""
+    p = run.cfg.semantic_params
+    if not p.translations or run.n < 2:
+        return None
+    text = docs.select("idx", "text")
+    langs = run.save(text.mapInArrow(tasks.probes_fn(run.cfg, False), tasks.PROBE_SCHEMA)
+                     .select("doc", "lang"), "languages")
+    if langs.where(F.col("lang") != "und").select("lang").distinct().limit(2).count() < 2:
+        return None
+    run.batch(64)
+    rows = (text.repartition(run.p_docs).mapInArrow(tasks.probes_fn(run.cfg, True),
+                                                    tasks.PROBE_SCHEMA)
+            .where(F.col("probe").isNotNull()).orderBy("doc").collect())
+    idx = np.array([r["doc"] for r in rows], dtype=np.int64)
+    vec = np.stack([np.frombuffer(r["probe"], np.float32) for r in rows])
+    found = translation_pairs(vec, [r["lang"] for r in rows], p.translation_neighbours,
+                              p.probe_min_cosine)
+    pairs = run.spark.createDataFrame([(int(a), int(b)) for a, b in idx[found].tolist()],
+                                      "a long, b long")
+    ents = feats.select("doc", "ents")
+    return (pairs.join(ents.select(F.col("doc").alias("a"), F.col("ents").alias("ea")), "a")
+            .join(ents.select(F.col("doc").alias("b"), F.col("ents").alias("eb")), "b")
+            .select("a", "b", F.size(F.array_intersect("ea", "eb")).cast("long").alias("c")))
 
 
 # ----------------------------------------------------------------------------- families
@@ -335,13 +370,35 @@ def _family_rows(run: Run, comp, docs, feats, pairs, src=None):
             .sortWithinPartitions("comp", "t", "x", "kind", "y"))
 
 
+def _family_edges(all_pairs):
+    """The pairs that join families (`copytrace.cluster.family_links`, in DataFrame
+    operations): every copy pair, and a pair of sentence evidence only when it is, for one of its
+    documents, the pair that document draws most from (the largest share of it found in the
+    other; ties: the more similar pair, then the smaller other row)."""
+    fam = all_pairs.where(F.col("relation").isin(list(FAMILY_RELATIONS)))
+    draws = fam.select(F.col("a").alias("x"), F.col("b").alias("y"),
+                       F.col("raw_containment_ab").alias("draw"),
+                       F.col("raw_similarity").alias("sim")).unionByName(
+        fam.select(F.col("b").alias("x"), F.col("a").alias("y"),
+                   F.col("raw_containment_ba").alias("draw"),
+                   F.col("raw_similarity").alias("sim")))
+    order = Window.partitionBy("x").orderBy(F.desc("draw"), F.desc("sim"), F.asc("y"))
+    top = (draws.withColumn("r", F.row_number().over(order)).where(F.col("r") == 1)
+           .select("x", F.col("y").alias("top")))
+    text = [r for r in FAMILY_RELATIONS if text_evidence(r)]
+    return (fam.join(top.select(F.col("x").alias("a"), F.col("top").alias("top_a")), "a")
+            .join(top.select(F.col("x").alias("b"), F.col("top").alias("top_b")), "b")
+            .where(F.col("relation").isin(text) | (F.col("top_a") == F.col("b"))
+                   | (F.col("top_b") == F.col("a")))
+            .select("a", "b"))
+
+
 def families(run: Run, docs, feats, side, related, semantic):
     """Every related pair, and each family member's family, source (``src``) and relation to
     it (`copytrace.cluster`, per family)."""
     all_pairs = related if semantic is None else related.unionByName(semantic)
     all_pairs = run.save(all_pairs, "pairs_found")
-    edges = all_pairs.where(F.col("relation").isin(list(FAMILY_RELATIONS))).select("a", "b")
-    comp = components(run, edges, "families")
+    comp = components(run, _family_edges(all_pairs), "families")
     sources = run.save(_family_rows(run, comp, docs, feats, all_pairs)
                        .mapInArrow(tasks.sources_fn(), tasks.SOURCES_SCHEMA), "sources")
     src = sources.where(F.col("t") == 0).select("x", F.col("y").alias("src"))

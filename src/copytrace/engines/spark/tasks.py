@@ -25,8 +25,9 @@ from copytrace.fingerprint.embed import SentenceVectors, single_blas
 from copytrace.ingest import read_file
 from copytrace.normalize import tokenize_many
 from copytrace.outputs import PAIR_FIELDS
-from copytrace.pipeline import (candidate_keys, matchable_tokens, semantic_pair, source_pair,
-                                spin_evidence, verifier, verify_pairs)
+from copytrace.pipeline import (candidate_keys, languages, matchable_tokens, probes,
+                                semantic_pair, source_pair, spin_evidence, verifier,
+                                verify_pairs)
 from copytrace.semantic import SemanticVerifier, judge
 
 _U64 = np.uint64
@@ -323,6 +324,28 @@ def embed_fn(cfg: ScanConfig):
                 "quoted": [v.quoted.astype(np.bool_).tobytes() for v in vecs],
                 "k": [len(v) for v in vecs],
             }, EMBED_SCHEMA)
+
+    return run
+
+
+PROBE_SCHEMA = "doc long, lang string, probe binary"
+
+
+def probes_fn(cfg: ScanConfig, embed: bool):
+    """Each document's language (`pipeline.languages`) and, with ``embed``, its probe vector
+    (`pipeline.probes`, float32 bytes) when its language is determined."""
+
+    def run(batches):
+        for b in batches:
+            texts = b.column("text").to_pylist()
+            langs = languages(texts)
+            out = [None] * len(texts)
+            if embed:
+                rows = [k for k, lang in enumerate(langs) if lang != "und"]
+                vec = probes([texts[k] for k in rows], cfg)
+                for r, k in enumerate(rows):
+                    out[k] = vec[r].astype(np.float32).tobytes()
+            yield batch({"doc": b.column("idx"), "lang": langs, "probe": out}, PROBE_SCHEMA)
 
     return run
 
