@@ -115,3 +115,23 @@ def test_translation_pair_ties_go_to_the_smaller_row():
     assert translation_pairs(probes, ["en", "fr", "fr"], k=1).tolist() == [[0, 1]]
     # the matrix is cut in blocks of rows: the same answer in blocks of one row
     assert translation_pairs(probes, ["en", "fr", "fr"], k=1, cells=1).tolist() == [[0, 1]]
+
+
+def test_story_pairs_are_mutual_nearest_probes_above_the_floor():
+    from copytrace.candidates import story_pairs
+
+    # 0, 1, 2 point nearly the same way; 3 is a little off them; 4 is empty (no probe)
+    probes = _unit([1, 0, 0], [1, 0.1, 0], [1, 0, 0.1], [0.6, 0.8, 0], [1, 1, 1])
+    probes[4] = 0
+    pairs, cos = story_pairs(probes, k=1, min_cosine=0.5)
+    # with one neighbour each: 0 <-> 1 and 0 <-> 2 tie at the same cosine, 0 keeps the smaller
+    # row, 1 and 2 both want 0: only 0-1 is mutual; 3's nearest (1) prefers 0
+    assert pairs.tolist() == [[0, 1]]
+    assert np.allclose(cos, [probes[0] @ probes[1]])
+    pairs, _ = story_pairs(probes, k=3, min_cosine=0.5)
+    assert pairs.tolist() == [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]
+    # the cosine floor: 3 is at 0.6-0.7 from the others
+    pairs, _ = story_pairs(probes, k=3, min_cosine=0.75)
+    assert pairs.tolist() == [[0, 1], [0, 2], [1, 2]]
+    alone, cos = story_pairs(probes[:1])  # one document: nothing to pair
+    assert alone.size == 0 and cos.size == 0

@@ -115,5 +115,33 @@ def test_a_translation_in_another_script_is_found_by_its_nearest_probe():
     assert r["translation_ru"].family == "original_en"
     assert all(x.relation == "independent" for k, x in r.items()
                if k not in ("original_en", "translation_ru"))
-    off = scan(docs, ScanConfig(semantic_params=SemanticParams(translations=False)))
+    off = scan(docs, ScanConfig(semantic_params=SemanticParams(probes=False)))
     assert all(x.relation == "independent" for x in off.results)
+
+
+def _wildfire(dates=(None, None)) -> list[Document]:
+    # two independent reports of one (invented) event, written for these tests: no shared
+    # sentence, few shared names or numbers
+    names = ("wildfire_report", "wildfire_second_outlet")
+    return [Document(n, (FIXTURES / "story" / f"{n}.txt").read_text(encoding="utf-8"), date=d)
+            for n, d in zip(names, dates)]
+
+
+def test_independent_reports_of_one_event_are_one_story_not_one_family():
+    from copytrace.semantic import SemanticParams
+
+    res = scan(_unrelated() + _wildfire())
+    r = {x.id: x for x in res.results}
+    assert r["wildfire_report"].story == r["wildfire_second_outlet"].story
+    assert r["wildfire_report"].family != r["wildfire_second_outlet"].family
+    assert all(x.relation == "independent" for x in r.values())
+    pair, = [p for p in res.pairs if {p.a, p.b} == {"wildfire_report", "wildfire_second_outlet"}]
+    assert pair.relation == "same-story" and pair.passages == [] and pair.similarity >= 0.7
+    # the unrelated pages stay stories of their own
+    assert len({x.story for x in r.values()}) == len(r) - 1
+    # without probes, the two share too few names and numbers to be compared at all
+    off = scan(_unrelated() + _wildfire(), ScanConfig(semantic_params=SemanticParams(probes=False)))
+    assert len({x.story for x in off.results}) == len(off.results)
+    # dated months apart, they are not one event
+    apart = scan(_unrelated() + _wildfire(("2025-01-10", "2025-06-02")))
+    assert len({x.story for x in apart.results}) == len(apart.results)

@@ -122,7 +122,7 @@ def _read_and_scan(inputs: list[Path], cfg, id_field: str, text_field: str, stri
 
 def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Optional[int],
             rows: Optional[int], boilerplate_min_docs: int, spin: bool = True,
-            spun: bool = True, semantic: bool = True, translations: bool = True):
+            spun: bool = True, semantic: bool = True, probes: bool = True):
     from copytrace.boilerplate import BoilerplateParams
     from copytrace.config import ScanConfig
     from copytrace.semantic import SemanticParams
@@ -130,7 +130,7 @@ def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Opti
     cfg = ScanConfig(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows,
                      boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs), spin=spin,
                      spun=spun, semantic=semantic,
-                     semantic_params=SemanticParams(translations=translations))
+                     semantic_params=SemanticParams(probes=probes))
     if workers:
         cfg.workers = workers
     try:
@@ -164,13 +164,12 @@ Semantic = typer.Option(True, "--semantic/--no-semantic",
                         help="Find rewrites, translations and documents about the same story "
                         "with a multilingual sentence encoder (about 1 ms per sentence; only "
                         "documents sharing names and numbers with another, or nearest to one "
-                        "in another language, are embedded).")
-Translations = typer.Option(True, "--translations/--no-translations",
-                            help="In a corpus of several languages, look for translations: "
-                            "embed the first 600 characters of every document (about 14 ms "
-                            "each) and align each with its nearest documents in other "
-                            "languages. Off: only documents sharing names and numbers are "
-                            "compared on their sentences.")
+                        "in another language, have their sentences embedded).")
+Probes = typer.Option(True, "--probes/--no-probes",
+                      help="Embed the first 600 characters of every document (about 8 ms "
+                      "each): documents that are each other's nearest are the same story, and "
+                      "nearest documents in other languages are compared as translations. "
+                      "Off: only documents sharing names and numbers are compared by meaning.")
 Strict = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 1).")
 Quiet = typer.Option(False, "--quiet", "-q", help="No progress bars or per-input warnings.")
 
@@ -225,7 +224,7 @@ def scan(
     spin: bool = Spin,
     spun: bool = Spun,
     semantic: bool = Semantic,
-    translations: bool = Translations,
+    probes: bool = Probes,
     id_field: str = IdField,
     text_field: str = TextField,
     max_report_pairs: int = typer.Option(500, help="Pairs shown in report.html (all are in "
@@ -246,7 +245,7 @@ def scan(
     Exit code 0: every input read; 2: some inputs skipped; 1: fatal error.
     """
     cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs, spin, spun,
-                  semantic, translations)
+                  semantic, probes)
     if engine == Engine.spark:
         raise typer.Exit(_scan_spark(inputs, out, cfg, master, conf, work_dir, fmt.value,
                                      id_field, text_field, strict, quiet))

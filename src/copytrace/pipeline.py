@@ -14,9 +14,9 @@ lives and how it moves:
     verify_pairs     word and skeleton alignment of pairs, as `copytrace.document.Pair`s
     source_pair      a family member and its source that no candidate paired, aligned on words
                      (and on sentences)
-    languages        each document's language (`copytrace.language`)
-    probes           each document's probe vector (its first characters, embedded)
+    probe_stage      each document's language and probe vector (its first characters, embedded)
     translation_candidates  sentence-stage candidates across languages (nearest probes)
+    story_candidates mutual nearest probes; story_pair makes one a ``same-story`` `Pair`
     semantic_pair    a pair judged on its sentences, as a `Pair`
     compare_two      one pair, every stage (``copytrace compare``)
 
@@ -34,8 +34,8 @@ import numpy as np
 
 from copytrace.boilerplate import find_boilerplate
 from copytrace.candidates import (KEY_KINDS, anchor_pairs, anchor_rows, band_keys,
-                                  candidate_pairs, tag_keys, translation_pairs,
-                                  union_pairs)
+                                  candidate_pairs, story_pairs, tag_keys,
+                                  translation_pairs, union_pairs)
 from copytrace.config import ScanConfig
 from copytrace.document import Document, Pair
 from copytrace.fingerprint.entities import entity_keys
@@ -46,7 +46,7 @@ from copytrace.progress import NullProgress, Progress
 from copytrace.quotes import quoted_tokens
 from copytrace.relate import direction
 from copytrace.relations import NONE, SAME_STORY, joins_family
-from copytrace.semantic import SemanticVerifier
+from copytrace.semantic import SemanticAlignment, SemanticVerifier, days_apart
 from copytrace.verify import Verdict, Verifier
 
 _NO_LINES = np.empty(0, dtype=np.int32)
@@ -271,26 +271,56 @@ def probes(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(
     return np.concatenate(parts) if parts else np.zeros((0, DIM), dtype=np.float32)
 
 
-def translation_candidates(texts: list[str], cfg: ScanConfig,
-                           progress: Progress = NullProgress(),
-                           pool: ThreadPoolExecutor | None = None) -> np.ndarray:
-    """Sentence-stage candidates across languages (`candidates.translation_pairs`): none, and
-    nothing embedded, unless the documents are in two or more languages."""
-    p = cfg.semantic_params
-    if not (cfg.semantic and p.translations) or len(texts) < 2:
-        return np.empty((0, 2), dtype=np.int64)
+@dataclass
+class Probes:
+    """Every document's language and probe vector (zeros where it has none), or none at all."""
+
+    langs: list[str]
+    vectors: np.ndarray  # (n, DIM) float32 unit vectors
+
+
+def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(),
+                pool: ThreadPoolExecutor | None = None) -> Probes | None:
+    """Languages and probes of every document (`copytrace.semantic`'s probes), or None when
+    the sentence stage or its probes are off."""
+    if not (cfg.semantic and cfg.semantic_params.probes):
+        return None
     progress.start("Detecting languages", len(texts))
     langs = languages(texts, progress, pool)
     progress.done()
-    if len(set(langs) - {"und"}) < 2:
-        return np.empty((0, 2), dtype=np.int64)
-    rows = [k for k, lang in enumerate(langs) if lang != "und"]
-    progress.start("Embedding probes", len(rows))
-    vec = probes([texts[k] for k in rows], cfg, progress, pool)
+    progress.start("Embedding probes", len(texts))
+    vec = probes(texts, cfg, progress, pool)
     progress.done()
-    found = translation_pairs(vec, [langs[k] for k in rows], p.translation_neighbours,
-                              p.probe_min_cosine)
-    return np.asarray(rows, dtype=np.int64)[found] if len(found) else found
+    return Probes(langs, vec)
+
+
+def translation_candidates(pr: Probes | None, cfg: ScanConfig) -> np.ndarray:
+    """Sentence-stage candidates across languages (`candidates.translation_pairs`)."""
+    if pr is None:
+        return np.empty((0, 2), dtype=np.int64)
+    p = cfg.semantic_params
+    return translation_pairs(pr.vectors, pr.langs, p.translation_neighbours,
+                             p.probe_min_cosine)
+
+
+def story_candidates(pr: Probes | None, cfg: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of mutual nearest probes and their cosines (`candidates.story_pairs`)."""
+    if pr is None:
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float32)
+    p = cfg.semantic_params
+    return story_pairs(pr.vectors, p.story_neighbours, p.story_min_cosine)
+
+
+def story_pair(i: int, j: int, cosine: float, docs: list[Document], cfg: ScanConfig
+               ) -> Pair | None:
+    """The ``same-story`` `Pair` of two mutual nearest probes, or None when both are dated
+    further apart than ``story_days``."""
+    p = cfg.semantic_params
+    if days_apart(docs[i].date, docs[j].date) > p.story_days:
+        return None
+    al = SemanticAlignment(np.empty((0, 3), dtype=np.int64), 0, 0, [], 0.0, 0.0,
+                           float(cosine))
+    return semantic_pair(i, j, al, SAME_STORY, docs, cfg)
 
 
 def semantic_pair(i: int, j: int, al, rel: str, docs: list[Document], cfg: ScanConfig) -> Pair:

@@ -10,13 +10,18 @@ document's names and numbers (a short text names fewer things); each document ke
 inside these blocks (the rule is `copytrace.candidates.entity_pairs`; its parameters are
 here).
 
-**Candidates across languages: nearest probes.** Names in another script hash differently, so
-translations rarely meet the rule above. When a corpus holds documents in two or more languages
-(`copytrace.language`), every document's first ``probe_chars`` (600) characters are embedded
-as one vector and each document's ``translation_neighbours`` (3) nearest documents in other
-languages are found; mutual nearest pairs at cosine >= ``probe_min_cosine`` are candidates too
-(the rule: `copytrace.candidates.translation_pairs`). Cost: ~14 ms per document on one core,
-paid only by multilingual corpora (``translations=False``, ``--no-translations``, turns it off).
+**Probes: one cheap vector per document.** With the stage on, every document's first
+``probe_chars`` (600) characters are embedded as one input (`fingerprint.embed.probe_vectors`,
+~8 ms per document on one core for English text; ``probes=False``, ``--no-probes``, skips them).
+They serve two rules (`copytrace.candidates`):
+- *translations across scripts*: names in another script hash differently, so translations
+  rarely meet the rule above; two documents in different languages (`copytrace.language`)
+  that are each among the other's ``translation_neighbours`` (3) nearest there, at probe cosine
+  >= ``probe_min_cosine`` (0.3), are sentence-stage candidates too (`translation_pairs`);
+- *stories*: two documents that are each among the other's ``story_neighbours`` (5) nearest
+  probes, at cosine >= ``story_min_cosine`` (0.7), and (when both are dated) at most
+  ``story_days`` apart are a ``same-story`` pair (`story_pairs`; its similarity is the probe
+  cosine, it has no passages) unless they are related otherwise.
 
 **Verification: sentences aligned in order.** Both documents' sentences are embedded
 (`copytrace.fingerprint.embed`, one multilingual vector space) and the pair of sentence
@@ -34,9 +39,10 @@ passages with character offsets, as for copies.
   one event. Such pairs join a story, never a family. In a corpus dense in one topic (a season of
   film awards, a long-running court case) stories follow storylines rather than single events.
 
-Cost: the encoder needs ~1.7 ms per sentence per core, so only documents with an entity candidate
-are embedded, and only their first
-``max_sentences`` (20) sentences; ``--no-semantic`` turns the stage off for pure de-duplication.
+Cost: the encoder needs ~1.7 ms per sentence per core, so only documents with a sentence-stage
+candidate have their sentences embedded, and only their first ``max_sentences`` (20) sentences;
+every document costs one probe (~8 ms); ``--no-semantic`` turns the stage off for pure
+de-duplication.
 """
 
 from __future__ import annotations
@@ -64,12 +70,13 @@ class SemanticParams:
     story_threshold: float = 0.75
     story_entities: int = 8
     story_days: int = 7  # dated documents further apart are not one story
-    # translation candidates (`candidates.translation_pairs`), when the corpus holds documents
-    # in two or more languages
-    translations: bool = True
+    # probes: every document's first characters embedded (translation candidates, story links)
+    probes: bool = True
     probe_chars: int = 600
-    translation_neighbours: int = 3
-    probe_min_cosine: float = 0.3
+    translation_neighbours: int = 3  # mutual nearest in other languages ...
+    probe_min_cosine: float = 0.3  # ... at this probe cosine or more
+    story_neighbours: int = 5  # mutual nearest probes ...
+    story_min_cosine: float = 0.7  # ... at this cosine or more are same-story
 
 
 @dataclass

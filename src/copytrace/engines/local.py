@@ -24,7 +24,8 @@ from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.fingerprint.entities import entity_keys
 from copytrace.normalize import Tokens
 from copytrace.pipeline import (Candidates, find_candidates, make_pair, pmap, prepare,
-                                semantic_pair, signatures, source_pair, spin_evidence,
+                                probe_stage, semantic_pair, signatures, source_pair,
+                                spin_evidence, story_candidates, story_pair,
                                 translation_candidates, verifier, worker_pool)
 from copytrace.progress import NullProgress, Progress, StageTimer
 from copytrace.relations import INDEPENDENT, joins_family
@@ -133,8 +134,9 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
                     pairs: dict[tuple[int, int], Pair], links: list[cluster.Link],
                     cfg: ScanConfig, progress: Progress, pool) -> None:
     """Rewrites, translations and same-story pairs among documents that share rare names and
-    numbers but no text, or are each other's nearest in another language
-    (`copytrace.semantic`): adds them to ``pairs`` and ``links``."""
+    numbers but no text, or are each other's nearest in another language; then same-story
+    pairs of mutual nearest probes not related otherwise (`copytrace.semantic`): adds them to
+    ``pairs`` and ``links``."""
     from copytrace.fingerprint.embed import single_blas
 
     p = cfg.semantic_params
@@ -142,7 +144,8 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
     cand, shared = entity_pairs(keys, p.min_entities, p.max_entity_docs, p.top_k,
                                 p.min_entities_short)
     n_shared = {(i, j): int(c) for (i, j), c in zip(cand.tolist(), shared.tolist())}
-    for i, j in translation_candidates([d.text for d in docs], cfg, progress, pool).tolist():
+    pr = probe_stage([d.text for d in docs], cfg, progress, pool)
+    for i, j in translation_candidates(pr, cfg).tolist():
         if (i, j) not in n_shared:
             n_shared[(i, j)] = len(np.intersect1d(keys[i], keys[j]))
     todo = [(i, j) for i, j in sorted(n_shared) if (i, j) not in pairs]
@@ -155,4 +158,9 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
         al, rel = sem.verify(i, j, n_shared[(i, j)], docs[i].date, docs[j].date)
         if rel is not None:
             pairs[(i, j)] = pair = semantic_pair(i, j, al, rel, docs, cfg)
+            links.append(cluster.Link.of(i, j, pair))
+    near, cosines = story_candidates(pr, cfg)
+    for (i, j), cos in zip(near.tolist(), cosines.tolist()):
+        if (i, j) not in pairs and (pair := story_pair(i, j, cos, docs, cfg)) is not None:
+            pairs[(i, j)] = pair
             links.append(cluster.Link.of(i, j, pair))

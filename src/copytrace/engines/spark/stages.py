@@ -25,13 +25,13 @@ import numpy as np
 from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
-from copytrace.candidates import translation_pairs
 from copytrace.config import ScanConfig
 from copytrace.document import Problem
 from copytrace.engines.spark import tasks
 from copytrace.engines.spark.components import components
 from copytrace.engines.spark.session import SparkOptions, is_uri
 from copytrace.outputs import DOCUMENT_FIELDS, PAIR_FIELDS
+from copytrace.pipeline import Probes, story_candidates, translation_candidates
 from copytrace.progress import Progress
 from copytrace.relations import (FAMILY_RELATIONS, INDEPENDENT, PAIR_RELATIONS, STORY_RELATIONS,
                                  text_evidence)
@@ -286,7 +286,8 @@ def sentences(run: Run, docs, feats, related):
     top = (top_a.repartition(run.p_shuffle, "b").sortWithinPartitions("b", "a")
            .mapInArrow(tasks.entity_top_fn(run.cfg, "b"), tasks.ENTITY_SCHEMA))
     top = top.select("a", "b", "c")
-    across = _translation_pairs(run, docs, feats)
+    pr = _probes(run, docs)
+    across = _translation_pairs(run, pr, feats)
     if across is not None:
         top = top.unionByName(across.join(top.select("a", "b"), ["a", "b"], "left_anti"))
     todo = top.join(related.select("a", "b"), ["a", "b"], "left_anti")
@@ -300,38 +301,64 @@ def sentences(run: Run, docs, feats, related):
     vside = vectors.withColumnRenamed("doc", "idx").join(docs.select("idx", "id", "date"),
                                                           "idx")
     run.batch(run.opts.batch_pairs)
-    return run.save(with_sides(todo, vside, ("id", "date", "lang", "spans", "vecs", "quoted",
-                                             "k"))
-                    .mapInArrow(tasks.semantic_fn(run.cfg), tasks.PAIR_SCHEMA), "semantic")
+    semantic = run.save(with_sides(todo, vside, ("id", "date", "lang", "spans", "vecs", "quoted",
+                                                 "k"))
+                        .mapInArrow(tasks.semantic_fn(run.cfg), tasks.PAIR_SCHEMA), "semantic")
+    story = _story_pairs(run, pr, docs, related.select("a", "b").unionByName(
+        semantic.select("a", "b")))
+    if story is None:
+        return semantic
+    return run.save(semantic.unionByName(story), "semantic_and_story")
 
 
-def _translation_pairs(run: Run, docs, feats):
-    """Candidates across languages (`pipeline.translation_candidates`' rule): languages in
-    tasks; when there are two or more, probe vectors in tasks, gathered on the driver (2 KiB a
-    document) for `candidates.translation_pairs`; each pair with its shared names and numbers
-    (``c``). None when the corpus is in one language (nothing is embedded then)."""
-    p = run.cfg.semantic_params
-    if not p.translations or run.n < 2:
-        return None
-    text = docs.select("idx", "text")
-    langs = run.save(text.mapInArrow(tasks.probes_fn(run.cfg, False), tasks.PROBE_SCHEMA)
-                     .select("doc", "lang"), "languages")
-    if langs.where(F.col("lang") != "und").select("lang").distinct().limit(2).count() < 2:
+def _probes(run: Run, docs):
+    """Every document's language and probe (`pipeline.probe_stage`), computed in tasks and
+    gathered on the driver (2 KiB a document) for the exact nearest-neighbour search, as a
+    `pipeline.Probes` in the order of the documents' ``idx`` (which the returned array holds:
+    the positions the rules give are mapped back through it); None when probes are off."""
+    if not run.cfg.semantic_params.probes:
         return None
     run.batch(64)
-    rows = (text.repartition(run.p_docs).mapInArrow(tasks.probes_fn(run.cfg, True),
-                                                    tasks.PROBE_SCHEMA)
-            .where(F.col("probe").isNotNull()).orderBy("doc").collect())
-    idx = np.array([r["doc"] for r in rows], dtype=np.int64)
-    vec = np.stack([np.frombuffer(r["probe"], np.float32) for r in rows])
-    found = translation_pairs(vec, [r["lang"] for r in rows], p.translation_neighbours,
-                              p.probe_min_cosine)
+    rows = (docs.select("idx", "text").repartition(run.p_docs)
+            .mapInArrow(tasks.probes_fn(run.cfg), tasks.PROBE_SCHEMA).orderBy("doc").collect())
+    if not rows:
+        return None
+    return (np.array([r["doc"] for r in rows], dtype=np.int64),
+            Probes([r["lang"] for r in rows],
+                   np.stack([np.frombuffer(r["probe"], np.float32) for r in rows])))
+
+
+def _translation_pairs(run: Run, pr, feats):
+    """Candidates across languages (`pipeline.translation_candidates`), each with its shared
+    names and numbers (``c``); None when there are none."""
+    if pr is None:
+        return None
+    idx, probes = pr
+    found = translation_candidates(probes, run.cfg)
+    if not len(found):
+        return None
     pairs = run.spark.createDataFrame([(int(a), int(b)) for a, b in idx[found].tolist()],
                                       "a long, b long")
     ents = feats.select("doc", "ents")
     return (pairs.join(ents.select(F.col("doc").alias("a"), F.col("ents").alias("ea")), "a")
             .join(ents.select(F.col("doc").alias("b"), F.col("ents").alias("eb")), "b")
             .select("a", "b", F.size(F.array_intersect("ea", "eb")).cast("long").alias("c")))
+
+
+def _story_pairs(run: Run, pr, docs, known):
+    """Same-story pairs of mutual nearest probes (`pipeline.story_candidates`,
+    `pipeline.story_pair`) that no pair of ``known`` relates; None when there are none."""
+    if pr is None:
+        return None
+    idx, probes = pr
+    found, cos = story_candidates(probes, run.cfg)
+    if not len(found):
+        return None
+    near = run.spark.createDataFrame(
+        [(int(a), int(b), float(c)) for (a, b), c in zip(idx[found].tolist(), cos.tolist())],
+        "a long, b long, cos double").join(known.select("a", "b"), ["a", "b"], "left_anti")
+    return with_sides(near, docs, ("id", "date")).mapInArrow(tasks.story_fn(run.cfg),
+                                                             tasks.PAIR_SCHEMA)
 
 
 # ----------------------------------------------------------------------------- families

@@ -26,8 +26,8 @@ from copytrace.ingest import read_file
 from copytrace.normalize import tokenize_many
 from copytrace.outputs import PAIR_FIELDS
 from copytrace.pipeline import (candidate_keys, languages, matchable_tokens, probes,
-                                semantic_pair, source_pair, spin_evidence, verifier,
-                                verify_pairs)
+                                semantic_pair, source_pair, spin_evidence, story_pair,
+                                verifier, verify_pairs)
 from copytrace.semantic import SemanticVerifier, judge
 
 _U64 = np.uint64
@@ -331,21 +331,16 @@ def embed_fn(cfg: ScanConfig):
 PROBE_SCHEMA = "doc long, lang string, probe binary"
 
 
-def probes_fn(cfg: ScanConfig, embed: bool):
-    """Each document's language (`pipeline.languages`) and, with ``embed``, its probe vector
-    (`pipeline.probes`, float32 bytes) when its language is determined."""
+def probes_fn(cfg: ScanConfig):
+    """Each document's language (`pipeline.languages`) and probe vector (`pipeline.probes`,
+    float32 bytes)."""
 
     def run(batches):
         for b in batches:
             texts = b.column("text").to_pylist()
-            langs = languages(texts)
-            out = [None] * len(texts)
-            if embed:
-                rows = [k for k, lang in enumerate(langs) if lang != "und"]
-                vec = probes([texts[k] for k in rows], cfg)
-                for r, k in enumerate(rows):
-                    out[k] = vec[r].astype(np.float32).tobytes()
-            yield batch({"doc": b.column("idx"), "lang": langs, "probe": out}, PROBE_SCHEMA)
+            vec = probes(texts, cfg)
+            yield batch({"doc": b.column("idx"), "lang": languages(texts),
+                         "probe": [v.astype(np.float32).tobytes() for v in vec]}, PROBE_SCHEMA)
 
     return run
 
@@ -373,6 +368,25 @@ def semantic_fn(cfg: ScanConfig):
                 docs = [Document(id=d[f"{s}_id"][r], text="", date=d[f"{s}_date"][r])
                         for s in "ab"]
                 _pair_row(rows, d["a"][r], d["b"][r], semantic_pair(0, 1, al, rel, docs, cfg))
+            yield batch(rows, PAIR_SCHEMA)
+
+    return run
+
+
+def story_fn(cfg: ScanConfig):
+    """Same-story pairs of mutual nearest probes (rows a, b, cos and each side's id and date):
+    `pipeline.story_pair`."""
+
+    def run(batches):
+        for b in batches:
+            d = b.to_pydict()
+            rows = _pair_columns()
+            for r in range(b.num_rows):
+                docs = [Document(id=d[f"{s}_id"][r], text="", date=d[f"{s}_date"][r])
+                        for s in "ab"]
+                pair = story_pair(0, 1, d["cos"][r], docs, cfg)
+                if pair is not None:
+                    _pair_row(rows, d["a"][r], d["b"][r], pair)
             yield batch(rows, PAIR_SCHEMA)
 
     return run
