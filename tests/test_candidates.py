@@ -135,3 +135,22 @@ def test_story_pairs_are_mutual_nearest_probes_above_the_floor():
     assert pairs.tolist() == [[0, 1], [0, 2], [1, 2]]
     alone, cos = story_pairs(probes[:1])  # one document: nothing to pair
     assert alone.size == 0 and cos.size == 0
+
+
+def test_probe_pairs_touching_some_rows_are_the_global_pairs_with_those_rows():
+    # what the index computes for a new batch equals the scan's answer restricted to it
+    from copytrace.candidates import story_pairs, translation_pairs
+
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((12, 16))
+    probes = _unit(*np.concatenate([base, base[:8] + 0.4 * rng.standard_normal((8, 16))]))
+    langs = ["en", "fr", "de"] * 6 + ["en", "und"]
+    new = np.array([3, 11, 15, 19])
+    for k in (1, 2, 4):
+        every, _ = story_pairs(probes, k=k, min_cosine=0.0)
+        some, _ = story_pairs(probes, k=k, min_cosine=0.0, touching=new)
+        assert some.tolist() == [p for p in every.tolist() if set(p) & set(new.tolist())]
+        every = translation_pairs(probes, langs, k=k, min_cosine=0.0)
+        some = translation_pairs(probes, langs, k=k, min_cosine=0.0, touching=new)
+        assert some.tolist() == [p for p in every.tolist() if set(p) & set(new.tolist())]
+        assert len(every)  # the test means something

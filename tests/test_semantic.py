@@ -105,7 +105,6 @@ def test_a_translation_in_another_script_is_found_by_its_nearest_probe():
     # a Russian translation (written for these tests) shares no names with the English report
     # (Cyrillic names hash differently) and only numbers: the name-and-number channel misses
     # it; the nearest-probe channel across languages finds it
-    from copytrace.semantic import SemanticParams
 
     ru = Document("translation_ru", (REWRITE / "translation_ru.txt").read_text(encoding="utf-8"))
     docs = _unrelated() + [_story_docs()[0], ru]
@@ -115,7 +114,7 @@ def test_a_translation_in_another_script_is_found_by_its_nearest_probe():
     assert r["translation_ru"].family == "original_en"
     assert all(x.relation == "independent" for k, x in r.items()
                if k not in ("original_en", "translation_ru"))
-    off = scan(docs, ScanConfig(semantic_params=SemanticParams(probes=False)))
+    off = scan(docs, ScanConfig(probes=False))
     assert all(x.relation == "independent" for x in off.results)
 
 
@@ -128,7 +127,6 @@ def _wildfire(dates=(None, None)) -> list[Document]:
 
 
 def test_independent_reports_of_one_event_are_one_story_not_one_family():
-    from copytrace.semantic import SemanticParams
 
     res = scan(_unrelated() + _wildfire())
     r = {x.id: x for x in res.results}
@@ -140,7 +138,7 @@ def test_independent_reports_of_one_event_are_one_story_not_one_family():
     # the unrelated pages stay stories of their own
     assert len({x.story for x in r.values()}) == len(r) - 1
     # without probes, the two share too few names and numbers to be compared at all
-    off = scan(_unrelated() + _wildfire(), ScanConfig(semantic_params=SemanticParams(probes=False)))
+    off = scan(_unrelated() + _wildfire(), ScanConfig(probes=False))
     assert len({x.story for x in off.results}) == len(off.results)
     # dated months apart, they are not one event
     apart = scan(_unrelated() + _wildfire(("2025-01-10", "2025-06-02")))

@@ -5,7 +5,7 @@ word anchors), spun copies (shared skeleton anchors, the same rule over
 `copytrace.fingerprint.skeleton`'s skeletons) and, for the sentence stage, shared rare names and
 numbers (`entity_pairs`) and nearest probes across languages (`translation_pairs`). The scan
 applies them to a corpus in memory; the index applies the same rules to (key, document) rows it
-has stored (`keyed_pairs`, `KEY_BAND`...; not yet the probes); the Spark engine applies the same
+has stored (`keyed_pairs`, `KEY_BAND`...; the probe rules to the pairs a batch touches); the Spark engine applies the same
 kernels to each partition of keys shuffled by key.
 
 **Near-duplicates: MinHash LSH.**
@@ -308,11 +308,14 @@ def nearest(vec: np.ndarray, query: np.ndarray, pool: np.ndarray, k: int,
     near: dict[int, set[int]] = {}
     if len(pool) == 0:
         return {int(i): set() for i in query}
-    pv = vec[pool]
-    step = max(1, cells // len(pool))
+    whole = 2 * len(pool) > len(vec)  # most rows: multiply by all, keep the pool's columns
+    pv = vec if whole else vec[pool]
+    step = max(1, cells // len(pv))
     for s in range(0, len(query), step):
         q = query[s:s + step]
         sim = vec[q] @ pv.T
+        if whole:
+            sim = sim[:, pool]
         sim[pool[None, :] == q[:, None]] = -np.inf  # a row is not its own neighbour
         kk = min(k, len(pool))
         kth = np.partition(sim, len(pool) - kk, axis=1)[:, len(pool) - kk]
@@ -323,40 +326,62 @@ def nearest(vec: np.ndarray, query: np.ndarray, pool: np.ndarray, k: int,
     return near
 
 
-def _mutual(near: dict[int, set[int]]) -> np.ndarray:
-    out = sorted((i, j) for i, js in near.items() for j in js if i < j and i in near.get(j, ()))
+def _mutual(near_of, rows: np.ndarray, touching: np.ndarray | None) -> np.ndarray:
+    """Pairs (i < j, sorted) of ``rows`` each in the other's neighbours (``near_of(rows)``:
+    row -> set of rows). With ``touching``, only the pairs with a side in it: the neighbours of
+    those rows, and of the rows they name, are all that is computed (the index adds a batch
+    this way); the answer is the same as the global one restricted to those pairs."""
+    if touching is None:
+        near = near_of(rows)
+    else:
+        mine = np.unique(touching[np.isin(touching, rows, assume_unique=False)])
+        near = near_of(mine)
+        keep = set(mine.tolist())
+        named = sorted({j for js in near.values() for j in js} - keep)
+        near.update(near_of(np.array(named, dtype=np.int64)))
+    out = sorted((i, j) for i, js in near.items() for j in js if i < j and i in near.get(j, ())
+                 and (touching is None or i in keep or j in keep))
     return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
-def translation_pairs(probes: np.ndarray, langs: list[str], k: int = 3,
-                      min_cosine: float = 0.3, cells: int = 1 << 25) -> np.ndarray:
+def translation_pairs(probes: np.ndarray, langs, k: int = 3, min_cosine: float = 0.3,
+                      cells: int = 1 << 25, touching: np.ndarray | None = None) -> np.ndarray:
     """Pairs (i < j, sorted) of documents in different languages that are each among the other's
     ``k`` nearest in other languages by probe cosine, at ``min_cosine`` or more (see module
-    docstring). ``probes``: (n, d) unit vectors; ``langs``: ISO codes, "und" (undetermined)
-    documents take no part."""
-    lang = np.array(langs, dtype=object)
+    docstring). ``probes``: (n, d) unit vectors; ``langs``: ISO codes (a list, or an object
+    array), "und" (undetermined) documents take no part. ``touching``: only pairs with a side
+    among these rows."""
+    lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
     rows = np.flatnonzero(lang != "und")
-    codes = sorted(set(lang[rows].tolist()))
-    if len(codes) < 2 or k < 1:
-        return np.empty((0, 2), dtype=np.int64)
+    if k < 1 or len(rows) < 2 or not (lang[rows] != lang[rows[0]]).any():
+        return np.empty((0, 2), dtype=np.int64)  # one language: nothing to translate
     vec = np.asarray(probes, dtype=np.float32)
-    near: dict[int, set[int]] = {}
-    for code in codes:
-        near.update(nearest(vec, rows[lang[rows] == code], rows[lang[rows] != code], k,
-                            min_cosine, cells))
-    return _mutual(near)
+
+    def near_of(query: np.ndarray) -> dict[int, set[int]]:
+        near: dict[int, set[int]] = {}
+        ql = lang[query]
+        for code in sorted(set(ql.tolist())):
+            near.update(nearest(vec, query[ql == code], rows[lang[rows] != code], k,
+                                min_cosine, cells))
+        return near
+
+    return _mutual(near_of, rows, touching)
 
 
 def story_pairs(probes: np.ndarray, k: int = 5, min_cosine: float = 0.7,
-                cells: int = 1 << 25) -> tuple[np.ndarray, np.ndarray]:
+                cells: int = 1 << 25, touching: np.ndarray | None = None,
+                rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j, sorted) of documents that are each among the other's ``k`` nearest by probe
     cosine (any language), at ``min_cosine`` or more, and their cosines (see module
-    docstring)."""
+    docstring). ``touching``: only pairs with a side among these rows. ``rows``: the rows that
+    have a probe, when the caller knows (default: the non-zero ones; an empty text has
+    none)."""
     vec = np.asarray(probes, dtype=np.float32)
     if len(vec) < 2 or k < 1:
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float32)
-    rows = np.flatnonzero(np.abs(vec).sum(axis=1) > 0)  # an empty text has no probe
-    pairs = _mutual(nearest(vec, rows, rows, k, min_cosine, cells))
+    if rows is None:
+        rows = np.flatnonzero(vec.any(axis=1))
+    pairs = _mutual(lambda q: nearest(vec, q, rows, k, min_cosine, cells), rows, touching)
     cos = np.einsum("ij,ij->i", vec[pairs[:, 0]], vec[pairs[:, 1]]) if len(pairs) else \
         np.empty(0, dtype=np.float32)
     return pairs, cos

@@ -125,12 +125,10 @@ def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Opti
             spun: bool = True, semantic: bool = True, probes: bool = True):
     from copytrace.boilerplate import BoilerplateParams
     from copytrace.config import ScanConfig
-    from copytrace.semantic import SemanticParams
 
     cfg = ScanConfig(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows,
                      boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs), spin=spin,
-                     spun=spun, semantic=semantic,
-                     semantic_params=SemanticParams(probes=probes))
+                     spun=spun, semantic=semantic, probes=probes)
     if workers:
         cfg.workers = workers
     try:
@@ -536,12 +534,13 @@ def _open_index(path: Path, create: bool = False, **kw):
 
 @index_app.command("create")
 def index_create(path: Path = IndexPath, threshold: float = Threshold,
-                 num_perm: int = NumPerm, semantic: bool = Semantic) -> None:
+                 num_perm: int = NumPerm, semantic: bool = Semantic,
+                 probes: bool = Probes) -> None:
     """Create an empty index (its matching settings are fixed from now on)."""
     from copytrace.config import ScanConfig
 
     _open_index(path, create=True, config=ScanConfig(threshold=threshold, num_perm=num_perm,
-                                                     semantic=semantic)).close()
+                                                     semantic=semantic, probes=probes)).close()
     out_console.print(f"created {path}", highlight=False)
 
 

@@ -50,6 +50,8 @@ class ScanConfig:
     skeleton_rate: int = field(default=8, metadata=_INDEX)
     # rewrites, translations and stories (sentence encoder)
     semantic: bool = field(default=True, metadata=_INDEX)
+    # with it, embed every document's first characters: story links, translation candidates
+    probes: bool = field(default=True, metadata=_INDEX)
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     batch_chars: int = 2_000_000
     boilerplate: BoilerplateParams = field(default_factory=BoilerplateParams)

@@ -275,7 +275,7 @@ def probes(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(
 class Probes:
     """Every document's language and probe vector (zeros where it has none), or none at all."""
 
-    langs: list[str]
+    langs: list[str] | np.ndarray  # ISO codes (or an object array of them)
     vectors: np.ndarray  # (n, DIM) float32 unit vectors
 
 
@@ -283,7 +283,7 @@ def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProg
                 pool: ThreadPoolExecutor | None = None) -> Probes | None:
     """Languages and probes of every document (`copytrace.semantic`'s probes), or None when
     the sentence stage or its probes are off."""
-    if not (cfg.semantic and cfg.semantic_params.probes):
+    if not (cfg.semantic and cfg.probes):
         return None
     progress.start("Detecting languages", len(texts))
     langs = languages(texts, progress, pool)
@@ -294,21 +294,27 @@ def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProg
     return Probes(langs, vec)
 
 
-def translation_candidates(pr: Probes | None, cfg: ScanConfig) -> np.ndarray:
-    """Sentence-stage candidates across languages (`candidates.translation_pairs`)."""
+def translation_candidates(pr: Probes | None, cfg: ScanConfig,
+                           touching: np.ndarray | None = None) -> np.ndarray:
+    """Sentence-stage candidates across languages (`candidates.translation_pairs`); with
+    ``touching``, only those with a side among these rows."""
     if pr is None:
         return np.empty((0, 2), dtype=np.int64)
     p = cfg.semantic_params
     return translation_pairs(pr.vectors, pr.langs, p.translation_neighbours,
-                             p.probe_min_cosine)
+                             p.probe_min_cosine, touching=touching)
 
 
-def story_candidates(pr: Probes | None, cfg: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of mutual nearest probes and their cosines (`candidates.story_pairs`)."""
+def story_candidates(pr: Probes | None, cfg: ScanConfig, touching: np.ndarray | None = None,
+                     rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of mutual nearest probes and their cosines (`candidates.story_pairs`); with
+    ``touching``, only those with a side among these rows; ``rows``: those with a probe, when
+    known."""
     if pr is None:
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float32)
     p = cfg.semantic_params
-    return story_pairs(pr.vectors, p.story_neighbours, p.story_min_cosine)
+    return story_pairs(pr.vectors, p.story_neighbours, p.story_min_cosine, touching=touching,
+                       rows=rows)
 
 
 def story_pair(i: int, j: int, cosine: float, docs: list[Document], cfg: ScanConfig

@@ -12,7 +12,7 @@ here).
 
 **Probes: one cheap vector per document.** With the stage on, every document's first
 ``probe_chars`` (600) characters are embedded as one input (`fingerprint.embed.probe_vectors`,
-~8 ms per document on one core for English text; ``probes=False``, ``--no-probes``, skips them).
+~8 ms per document on one core for English text; ``ScanConfig.probes=False``, ``--no-probes``, skips them).
 They serve two rules (`copytrace.candidates`):
 - *translations across scripts*: names in another script hash differently, so translations
   rarely meet the rule above; two documents in different languages (`copytrace.language`)
@@ -70,8 +70,7 @@ class SemanticParams:
     story_threshold: float = 0.75
     story_entities: int = 8
     story_days: int = 7  # dated documents further apart are not one story
-    # probes: every document's first characters embedded (translation candidates, story links)
-    probes: bool = True
+    # probes (on with ScanConfig.probes): every document's first characters embedded
     probe_chars: int = 600
     translation_neighbours: int = 3  # mutual nearest in other languages ...
     probe_min_cosine: float = 0.3  # ... at this probe cosine or more

@@ -19,6 +19,7 @@ from copytrace.config import ScanConfig
 from copytrace.engines.local import scan
 from copytrace.ingest import read_inputs
 from copytrace.store import Index, StoreError
+from copytrace.store.sqlite import SCHEMA_VERSION
 
 runner = CliRunner()
 VOCAB = [f"w{i}" for i in range(3000)]
@@ -49,6 +50,47 @@ def _from(pair: dict, qid: str) -> tuple:
             pair["similarity"],
             [{"a": p["b"], "b": p["a"], **{k: v for k, v in p.items() if k not in "ab"}}
              if flip else p for p in pair["passages"]])
+
+
+def _fixture_docs(*names: str) -> list[Document]:
+    """Documents of tests/fixtures (written for the tests) by file stem."""
+    from conftest import FIXTURES
+
+    paths = {p.stem: p for p in FIXTURES.rglob("*.txt")}
+    return [Document(n, paths[n].read_text(encoding="utf-8")) for n in names]
+
+
+def test_probes_give_the_index_the_scans_stories_and_translations(tmp_path):
+    # independent reports of one event (same story, no shared text) and a Russian translation
+    # that shares no names with its English original, among unrelated pages
+    from conftest import FIXTURES
+
+    sites = [Document(p.stem, p.read_text(encoding="utf-8"))
+             for p in sorted((FIXTURES / "sites").glob("*.txt"))]
+    docs = sites + _fixture_docs("wildfire_report", "wildfire_second_outlet", "original_en",
+                                 "translation_ru")
+    mine = {"wildfire_report", "wildfire_second_outlet", "original_en", "translation_ru"}
+    # (the scan also finds the shared site chrome of the inkstick pages, which the index,
+    # without boilerplate detection, takes for copied text: only pairs of the four compared)
+    want = {(p.a, p.b): p.relation for p in scan(docs).pairs if {p.a, p.b} & mine}
+    assert want == {("original_en", "translation_ru"): "translation",
+                    ("wildfire_report", "wildfire_second_outlet"): "same-story"}
+    with Index(tmp_path / "ix.db", create=True) as ix:
+        ix.add(docs)
+        got = {(p["a"], p["b"]): p["relation"] for d in mine
+               for p in ix.document(d)["pairs"]}
+        assert got == want
+        assert ix.document("translation_ru")["family"] == "original_en"
+        assert ix.document("wildfire_second_outlet")["story"] == \
+            ix.document("wildfire_report")["story"]
+    # and a query finds them in an index of the rest
+    with Index(tmp_path / "rest.db", create=True) as ix:
+        ix.add([d for d in docs if d.id not in ("translation_ru", "wildfire_second_outlet")])
+        for q, other, rel in (("translation_ru", "original_en", "translation"),
+                              ("wildfire_second_outlet", "wildfire_report", "same-story")):
+            found = {m.pair.b: m.pair.relation for m in ix.query(_fixture_docs(q)[0])}
+            assert found == {other: rel}
+            assert ix.query(_fixture_docs(q)[0], semantic=False) == []
 
 
 @pytest.mark.parametrize("k", range(5))
@@ -91,7 +133,9 @@ def test_adding_links_families_and_deleting_relinks_them(tmp_path):
     r = random.Random(1)
     base = text(300, r)
     w = base.split()
-    with Index(tmp_path / "ix.db", create=True) as ix:
+    # copies only: texts of random made-up words are all alike to the sentence encoder (their
+    # probes meet at cosine ~0.98), so with the sentence stage they would be one story
+    with Index(tmp_path / "ix.db", create=True, config=ScanConfig(semantic=False)) as ix:
         res = ix.add([Document(id="a", text=base, date="2024-01-01"),
                       Document(id="x", text=text(300, r))])
         assert res.added == ["a", "x"] and res.pairs == []
@@ -127,6 +171,12 @@ def test_a_failing_batch_leaves_the_index_unchanged(tmp_path, monkeypatch):
         with pytest.raises(RuntimeError):
             ix.add([Document(id="b", text=t), Document(id="c", text=text(100, r))])
         assert ix.count() == 1 and ix.document("b") is None and ix.integrity() == "ok"
+        # the batch's probes went with it, and the index's in-memory copy of them follows
+        assert ix.store.probe_state() == (1, ix.store.docnums(["a"])["a"])
+        monkeypatch.undo()
+        ix.add([Document(id="b", text=t)])
+        assert ix.family("b")["id"] == "a" and ix.store.probe_state()[0] == 2
+        assert ix.query(Document(id="q", text=t))[0].pair.b in ("a", "b")
 
 
 def test_evict_removes_old_documents(tmp_path):
@@ -198,7 +248,10 @@ for b in range(start, start + 1000):
 @pytest.mark.slow
 def test_sigkill_during_adds_never_corrupts_or_loses_acknowledged_batches(tmp_path):
     path = tmp_path / "ix.db"
-    Index(path, create=True).close()
+    # without probes: loading the sentence encoder takes the writer ~4 s before its first batch,
+    # longer than the kill window (probes are written in the batch's one transaction, like
+    # everything else; the failing-batch test covers them)
+    Index(path, create=True, config=ScanConfig(probes=False)).close()
     r = random.Random(0)
     acked = 0
     start = 0
@@ -233,7 +286,8 @@ def test_a_schema_1_index_is_upgraded_in_place(tmp_path):
         ix.add([d for d in seeds() if d.id[:3] in ("000", "004")])
     db = sqlite3.connect(path)  # turn it into what copytrace 0.1's first index wrote
     db.executescript("DROP INDEX documents_story; ALTER TABLE documents DROP COLUMN story; "
-                     "ALTER TABLE documents DROP COLUMN entities; DROP TABLE vectors;")
+                     "ALTER TABLE documents DROP COLUMN entities; DROP TABLE vectors; "
+                     "DROP TABLE probes;")
     cfg = json.loads(db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()[0])
     del cfg["semantic"]
     db.execute("UPDATE meta SET value = ? WHERE key = 'config'", (json.dumps(cfg),))
@@ -247,7 +301,22 @@ def test_a_schema_1_index_is_upgraded_in_place(tmp_path):
         assert ix.family("001_f4215d2a7ede82ba")["size"] == 2
         assert ix.document("004_22ed28cde7db5cf9")["story"] == "004_22ed28cde7db5cf9"
     assert json.loads(sqlite3.connect(path).execute(
-        "SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]) == 2
+        "SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]) == SCHEMA_VERSION
+
+
+def test_a_schema_2_index_gains_probes_for_the_documents_added_after(tmp_path):
+    path = tmp_path / "v2.db"
+    with Index(path, create=True) as ix:
+        ix.add(_fixture_docs("wildfire_report"))
+    db = sqlite3.connect(path)  # what copytrace wrote before probes
+    db.executescript("DROP TABLE probes; UPDATE meta SET value = '2' WHERE key = 'schema';")
+    db.close()
+    with Index(path) as ix:
+        assert ix.integrity() == "ok"
+        ix.add(_fixture_docs("wildfire_second_outlet"))
+        # the document added before has no probe, so no probe links to it; nothing is lost
+        assert ix.count() == 2
+        assert ix.store.probe_state()[0] == 1
 
 
 @pytest.mark.slow

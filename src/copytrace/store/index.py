@@ -12,13 +12,19 @@ batch touches are formed again by the scan's rules (`cluster.assign_families`,
 `cluster.assign_stories`) from their stored pairs.
 
 With the semantic stage (the default, as for ``scan``; ``index create --no-semantic`` turns it
-off) each document's sentence vectors are stored once it has been compared on its sentences.
+off) each document's sentence vectors are stored once it has been compared on its sentences,
+and every document's probe (`copytrace.semantic`) when it is added: the probe rules
+(`candidates.translation_pairs`, `candidates.story_pairs`) run over the stored probes and the
+batch's for the pairs with a new document (``touching``), and a query is such a batch of one.
+The stored probes are read once per `Index` and kept in memory (2 KiB a document), read again
+only when the store's probes change under it.
 
 Differences from a scan, by design: no corpus-level boilerplate detection (a scan learns it from
 the whole pile); the per-document ``top_k`` limit on name-and-number candidates is applied to
 each new document's candidates only; a family member with no stored pair with its source is not
 aligned with it (its relation is that of its most similar family pair); families and sources
-are chosen from the rounded figures stored with each pair.
+are chosen from the rounded figures stored with each pair; nearest probes are judged when a
+document arrives, and a pair made then stays when later documents would have displaced it.
 
 Return values: `add` and `query` return pairs as `copytrace.document.Pair` (`Match` adds the
 stored document's family and story); `document`, `family` and `story` return the JSON records
@@ -42,7 +48,9 @@ from copytrace.candidates import (KEY_ENTITY, enough_entities, key_kind, keyed_p
                                   shared_key_counts, top_k_pairs)
 from copytrace.config import ScanConfig
 from copytrace.document import Document, Pair, Problem
-from copytrace.pipeline import index_keys, semantic_pair, verify_pairs
+from copytrace.pipeline import (Probes, index_keys, languages, probes, semantic_pair,
+                                story_candidates, story_pair, translation_candidates,
+                                verify_pairs)
 from copytrace.relations import SAME_STORY, joins_family
 from copytrace.semantic import SemanticVerifier
 from copytrace.store.sqlite import SQLiteStore, StoreError, as_document
@@ -92,6 +100,9 @@ class Index:
         self.store = SQLiteStore(path, create=create, config=config)
         self.path = self.store.path
         self.config = self.store.config
+        # the stored probes, in document order, and the store's probe state they reflect
+        self._probes: tuple[np.ndarray, list[str], np.ndarray] | None = None
+        self._probe_state: tuple[int, int] | None = None
 
     @property
     def db(self):
@@ -312,6 +323,97 @@ class Index:
                  for k in sorted(sem.vectors.keys() - known)]
         return found, fresh
 
+    # ---- probes ----------------------------------------------------------------------------
+
+    def _with_probes(self) -> bool:
+        return self.config.semantic and self.config.probes
+
+    def _stored_probes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every stored probe (numbers, languages as an object array, and a float32 buffer
+        whose first rows are their vectors, with room to grow), read again only when the
+        store's probes changed (another writer, a delete, a rolled-back batch). Only non-zero
+        probes are stored: every stored row has one."""
+        from copytrace.fingerprint.embed import DIM
+
+        state = self.store.probe_state()
+        if self._probes is None or state != self._probe_state:
+            nums, langs, vecs = self.store.probes()
+            buf = np.zeros((max(64, 2 * len(vecs)), DIM), np.float32)
+            if vecs:
+                buf[:len(vecs)] = np.frombuffer(b"".join(vecs), np.float32).reshape(-1, DIM)
+            self._probes = (np.array(nums, np.int64), np.array(langs, dtype=object), buf)
+            self._probe_state = state
+        return self._probes
+
+    def _probe_pairs(self, new_nums: list[int], new_langs: list[str], new_vecs: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The scan's probe rules (`candidates.translation_pairs`, `candidates.story_pairs`)
+        over the stored probes and the new ones, for the pairs with a new document: translation
+        candidates and story pairs as (lo, hi) document numbers, and the story pairs' cosines.
+        The new probes go after the stored ones (into the cached buffer's spare rows, so
+        nothing is copied): rows are in the order documents arrived, as a scan's are in
+        reading order (a query counts as the newest)."""
+        nums, langs, buf = self._stored_probes()
+        n, m = len(nums), len(new_nums)
+        if n + m > len(buf):
+            grown = np.zeros((2 * (n + m), buf.shape[1]), np.float32)
+            grown[:n] = buf[:n]
+            buf = grown
+            self._probes = (nums, langs, buf)
+        buf[n:n + m] = new_vecs
+        all_nums = np.concatenate([nums, np.asarray(new_nums, np.int64)])
+        all_langs = np.concatenate([langs, np.array(list(new_langs), dtype=object)])
+        pr = Probes(all_langs, buf[:n + m])
+        touching = np.arange(n, n + m)
+        rows = np.concatenate([np.arange(n), touching[np.asarray(new_vecs).any(axis=1)]])
+        trans = all_nums[translation_candidates(pr, self.config, touching)]
+        near, cos = story_candidates(pr, self.config, touching, rows)
+        near = all_nums[near]
+        trans.sort(axis=1)
+        near.sort(axis=1)
+        return trans, near, cos
+
+    def _with_translations(self, ent: np.ndarray, shared: np.ndarray, trans: np.ndarray,
+                           new_keys: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Name-and-number candidates and translation candidates, united (a pair in both keeps
+        its name-and-number count), in number order."""
+        known = {(a, b) for a, b in ent.tolist()}
+        extra = np.array([p for p in trans.tolist() if tuple(p) not in known],
+                         dtype=np.int64).reshape(-1, 2)
+        if not len(extra):
+            return ent, shared
+        pairs = np.concatenate([ent.reshape(-1, 2), extra])
+        counts = np.concatenate([shared, self._entity_shared(extra, new_keys)])
+        order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+        return pairs[order], counts[order]
+
+    def _entity_shared(self, pairs: np.ndarray, new_keys: dict[int, np.ndarray]) -> np.ndarray:
+        """How many names and numbers each pair of document numbers shares (all of them, as the
+        scan counts for its translation candidates)."""
+        stored = self.store.keys_of(sorted({int(n) for n in pairs.ravel()} - new_keys.keys()))
+        keys = {**stored, **new_keys}
+        ent = {n: k[key_kind(k) == KEY_ENTITY] for n, k in keys.items()}
+        return np.array([len(np.intersect1d(ent[a], ent[b])) for a, b in pairs.tolist()],
+                        dtype=np.int64)
+
+    def _story(self, near: np.ndarray, cos: np.ndarray, related: set[tuple[int, int]],
+               extra: dict[int, Document]) -> list[tuple[int, int, Pair]]:
+        """Same-story pairs of mutual nearest probes that no pair of ``related`` relates
+        (`pipeline.story_pair`)."""
+        todo = [(a, b, c) for (a, b), c in zip(near.tolist(), cos.tolist())
+                if (a, b) not in related]
+        if not todo:
+            return []
+        nums = sorted({n for a, b, _ in todo for n in (a, b)})
+        docs = self._documents(nums, extra)
+        pos = {n: k for k, n in enumerate(nums)}
+        out = []
+        for a, b, c in todo:
+            pair = story_pair(pos[a], pos[b], c, docs, self.config)
+            if pair is not None:
+                out.append((a, b, pair))
+        return out
+
     # ---- queries ---------------------------------------------------------------------------
 
     def query(self, doc: Document, limit: int = 100, semantic: bool = True) -> list[Match]:
@@ -323,9 +425,16 @@ class Index:
         qnum = -1  # below every stored number: the query is always a pair's ``a`` side
         copy, ent, shared = self._candidates(keys, [qnum], entities)
         found = self._verify(copy, {qnum: doc})
+        near = np.empty((0, 2), np.int64)
+        cos = np.empty(0)
+        if semantic and self._with_probes():
+            trans, near, cos = self._probe_pairs([qnum], languages([doc.text]),
+                                                 probes([doc.text], self.config))
+            ent, shared = self._with_translations(ent, shared, trans, {qnum: keys[0]})
         if len(ent) and semantic:
             found += self._semantic(ent, shared, {(a, b) for a, b, _ in found},
                                     {qnum: doc})[0]
+        found += self._story(near, cos, {(a, b) for a, b, _ in found}, {qnum: doc})
         names = self.store.group_ids([b for _, b, _ in found])
         found.sort(key=lambda x: (-x[2].similarity, x[2].b))
         return [Match(p, *names[b]) for _, b, p in found[:limit]]
@@ -346,6 +455,10 @@ class Index:
             batch.append(d)
         keys, lengths, entities = index_keys([d.text for d in batch], self.config) if batch \
             else ([], [], [])
+        probing = self._with_probes() and bool(batch)
+        if probing:  # embedded before the write lock is taken
+            langs = languages([d.text for d in batch])
+            vecs = probes([d.text for d in batch], self.config)
         with self.store.writing():
             taken = self.store.docnums([d.id for d in batch])
             keep = [k for k, d in enumerate(batch) if d.id not in taken]
@@ -363,12 +476,37 @@ class Index:
             if nums:
                 copy, ent, shared = self._candidates(keys, nums, entities)
                 found = self._verify(copy, dict(zip(nums, batch)))
+                near, cos = np.empty((0, 2), np.int64), np.empty(0)
+                if probing:
+                    langs = [langs[k] for k in keep]
+                    vecs = vecs[keep]
+                    trans, near, cos = self._probe_pairs(nums, langs, vecs)
+                    ent, shared = self._with_translations(ent, shared, trans,
+                                                          dict(zip(nums, keys)))
                 if len(ent):
                     more, vectors = self._semantic(
                         ent, shared, {(a, b) for a, b, _ in found}, dict(zip(nums, batch)),
                         threads=os.cpu_count() or 1)
                     found += more
                     self.store.insert_vectors(vectors)
+                found += self._story(near, cos, {(a, b) for a, b, _ in found},
+                                     dict(zip(nums, batch)))
+                if probing:
+                    has = np.asarray(vecs).any(axis=1)  # an empty text has no probe
+                    self.store.insert_probes([(n, lang, v.astype(np.float32).tobytes())
+                                              for n, lang, v, h in zip(nums, langs, vecs, has)
+                                              if h])
+                    # the cache was read in this transaction and the new rows are in its
+                    # buffer: keep them (after a rollback the store's state no longer matches
+                    # and the cache is read again)
+                    old_nums, old_langs, buf = self._probes
+                    n = len(old_nums)
+                    buf[n:n + int(has.sum())] = np.asarray(vecs, np.float32)[has]
+                    self._probes = (np.concatenate([old_nums, np.asarray(nums, np.int64)[has]]),
+                                    np.concatenate([old_langs, np.array(
+                                        [lang for lang, h in zip(langs, has) if h],
+                                        dtype=object)]), buf)
+                    self._probe_state = self.store.probe_state()
             self.store.insert_keys(keys, nums)
             self.store.insert_pairs(found)
             self._relink({n for a, b, _ in found for n in (a, b)})

@@ -29,7 +29,7 @@ import numpy as np
 from copytrace.config import INDEX_FIELDS, ScanConfig
 from copytrace.document import Document, Pair
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS pairs (
 CREATE INDEX IF NOT EXISTS pairs_b ON pairs(b);
 CREATE TABLE IF NOT EXISTS vectors (doc INTEGER PRIMARY KEY, lang TEXT NOT NULL,
                                     spans BLOB NOT NULL, vecs BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS probes (doc INTEGER PRIMARY KEY, lang TEXT NOT NULL,
+                                   vec BLOB NOT NULL);
 """
 
 #: Schema 1 -> 2: stories, name-and-number counts, sentence vectors (its indexes stay without
@@ -69,6 +71,9 @@ ALTER TABLE documents ADD COLUMN story INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE documents ADD COLUMN entities INTEGER NOT NULL DEFAULT 0;
 UPDATE documents SET story = family;
 """
+
+#: Schema 2 -> 3: probes (`copytrace.semantic`), for the documents added from then on.
+_MIGRATE_2 = ""
 
 _CHUNK = 500  # SQL variables per IN (...) list
 _DOC_COLUMNS = ("doc, id, text, url, title, date, source_name, meta, chars, tokens, added, "
@@ -141,6 +146,7 @@ class SQLiteStore:
         stored = json.loads(rows["config"])
         stored.setdefault("semantic", False)  # schema 1 had no semantic stage
         stored.setdefault("dense_below", 0)  # indexes made before short documents' anchors
+        stored.setdefault("probes", True)  # schema 2: its new documents get probes
         #: The settings the index was created with (its keys depend on them).
         self.config = ScanConfig(workers=1,
                                  **{k: v for k, v in stored.items() if k in INDEX_FIELDS})
@@ -152,9 +158,11 @@ class SQLiteStore:
             raise StoreError(f"{self.path} needs an upgrade to schema {SCHEMA_VERSION} and "
                              f"cannot be written ({e})") from None
         try:
-            if json.loads(self.db.execute("SELECT value FROM meta WHERE key = 'schema'")
-                          .fetchone()[0]) == 1:  # not done meanwhile by another process
-                for stmt in (_MIGRATE_1 + _SCHEMA).split(";"):
+            version = json.loads(self.db.execute("SELECT value FROM meta WHERE key = 'schema'")
+                                 .fetchone()[0])
+            if version < SCHEMA_VERSION:  # not done meanwhile by another process
+                steps = (_MIGRATE_1 if version < 2 else "") + _MIGRATE_2 + _SCHEMA
+                for stmt in steps.split(";"):
                     if stmt.strip():
                         self.db.execute(stmt)
                 self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'",
@@ -299,6 +307,7 @@ class SQLiteStore:
                 f"SELECT story FROM documents WHERE doc IN ({marks})", part))
             self.db.execute(f"DELETE FROM keys WHERE doc IN ({marks})", part)
             self.db.execute(f"DELETE FROM vectors WHERE doc IN ({marks})", part)
+            self.db.execute(f"DELETE FROM probes WHERE doc IN ({marks})", part)
             self.db.execute(f"DELETE FROM pairs WHERE a IN ({marks})", part)
             self.db.execute(f"DELETE FROM pairs WHERE b IN ({marks})", part)
             self.db.execute(f"DELETE FROM documents WHERE doc IN ({marks})", part)
@@ -356,6 +365,15 @@ class SQLiteStore:
         return (np.repeat(np.array(found_k, np.int64), lens),
                 np.array([r[0] for d in found_d for r in d], np.int64))
 
+    def keys_of(self, nums: list[int]) -> dict[int, np.ndarray]:
+        """Every stored key of each document of ``nums``, sorted."""
+        out: dict[int, list[int]] = {n: [] for n in nums}
+        for part in _chunks(nums):
+            for key, doc in self.db.execute(
+                    f"SELECT key, doc FROM keys WHERE doc IN ({_marks(part)})", part):
+                out[doc].append(key)
+        return {n: np.unique(np.array(k, dtype=np.int64)) for n, k in out.items()}
+
     # ---- pairs -------------------------------------------------------------------------------
 
     def insert_pairs(self, pairs: list[tuple[int, int, Pair]]) -> None:
@@ -386,3 +404,19 @@ class SQLiteStore:
 
     def insert_vectors(self, rows: list[tuple[int, str, bytes, bytes]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+
+    # ---- probes ------------------------------------------------------------------------------
+
+    def probe_state(self) -> tuple[int, int]:
+        """(count, largest document number) of the stored probes: tells a cached copy whether
+        it is current."""
+        n, top = self.db.execute("SELECT count(*), coalesce(max(doc), -1) FROM probes").fetchone()
+        return int(n), int(top)
+
+    def probes(self) -> tuple[list[int], list[str], list[bytes]]:
+        """Every stored probe, in document order: numbers, languages, float32 vectors."""
+        rows = self.db.execute("SELECT doc, lang, vec FROM probes ORDER BY doc").fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+    def insert_probes(self, rows: list[tuple[int, str, bytes]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO probes VALUES (?, ?, ?)", rows)

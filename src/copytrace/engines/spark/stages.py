@@ -316,7 +316,7 @@ def _probes(run: Run, docs):
     gathered on the driver (2 KiB a document) for the exact nearest-neighbour search, as a
     `pipeline.Probes` in the order of the documents' ``idx`` (which the returned array holds:
     the positions the rules give are mapped back through it); None when probes are off."""
-    if not run.cfg.semantic_params.probes:
+    if not run.cfg.probes:
         return None
     run.batch(64)
     rows = (docs.select("idx", "text").repartition(run.p_docs)
