@@ -143,3 +143,26 @@ def test_independent_reports_of_one_event_are_one_story_not_one_family():
     # dated months apart, they are not one event
     apart = scan(_unrelated() + _wildfire(("2025-01-10", "2025-06-02")))
     assert len({x.story for x in apart.results}) == len(apart.results)
+
+
+def test_sentences_of_documents_in_two_languages_align_at_a_lower_cosine():
+    # four sentence pairs at cosine 0.65: below the floor for a paraphrase in one language,
+    # above the floor for a translation (cross-lingual cosines run lower)
+    from copytrace.fingerprint.embed import DIM, SentenceVectors
+    from copytrace.semantic import SemanticParams, judge
+
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((4, DIM))
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    noise = rng.standard_normal((4, DIM))
+    noise -= (noise * base).sum(axis=1, keepdims=True) * base  # orthogonal to base
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    other = 0.65 * base + np.sqrt(1 - 0.65 ** 2) * noise
+    spans = np.array([[k * 100, k * 100 + 90] for k in range(4)])
+    a = SentenceVectors(spans, base.astype(np.float16))
+    b = SentenceVectors(spans, other.astype(np.float16))
+    p = SemanticParams()
+    assert p.cross_sentence_threshold < 0.65 < p.sentence_threshold
+    assert judge(a, b, "en", "en", p)[1] != "rewrite"
+    assert judge(a, b, "en", "es", p)[1] == "translation"
+    assert judge(a, b, "en", "und", p)[1] != "rewrite"  # undetermined: the stricter floor
