@@ -70,30 +70,6 @@ def test_verbatim_copy_and_truncation():
     assert direction(al, "2024-01-02", "2024-01-01") == "b->a"  # dates win
 
 
-def test_two_windows_of_one_text_are_verbatim_and_a_quoted_paragraph_is_not():
-    rng = random.Random(6)
-    words = prose(rng, 400).split()
-    # two excerpts of one page cut at different points: words 0-300 and 100-400
-    al = align(*tokenize_many([" ".join(words[:300]), " ".join(words[100:])]))
-    assert max(al.containment_ab, al.containment_ba) < 0.95  # neither holds the other
-    assert classify(al) == "verbatim"
-    # the same windows with a few words of chrome at their edges
-    al = align(*tokenize_many(["Skip to content " + " ".join(words[:300]),
-                               " ".join(words[100:]) + " Share this"]))
-    assert classify(al) == "verbatim"
-    # words changed inside the overlap (5 in 200; the density test allows 1 in 100): edited
-    changed = words[100:]
-    for k in (20, 60, 100, 140, 180):
-        changed[k] = "zebra"
-    al = align(*tokenize_many([" ".join(words[:300]), " ".join(changed)]))
-    assert classify(al) == "edited"
-    # a post that quotes a paragraph of the page between its own words: edited, not verbatim
-    own_before, own_after = prose(rng, 120), prose(rng, 120)
-    post = own_before + " " + " ".join(words[:120]) + " " + own_after
-    al = align(*tokenize_many([" ".join(words[:300]), post]))
-    assert classify(al) == "edited"
-
-
 def test_a_shared_quote_is_not_reuse():
     rng = random.Random(9)
     quote = ("whether there is a significant possibility of persecution or torture if an asylum "

@@ -7,13 +7,7 @@ lines up a spun copy with its source through the substituted words.
 Relations:
 - ``verbatim``: the shorter document is (almost) wholly inside the other (containment >= 0.95) and
   its passages agree token for token (density >= 0.99): same text apart from boilerplate,
-  whitespace, punctuation, case and truncation. Or the two are *overlapping windows of one
-  text* (`one_window`): a single passage, token for token, that starts within ``window_edge``
-  (8) tokens of the start of one of them, ends within 8 tokens of the end of one of them and
-  covers at least half of the shorter -- two excerpts of one page cut at different points (a
-  scraper copy starting mid-article, a tag page carrying the lede). On webreuse_dev this names 3
-  more of the 12 labelled verbatim copies `verbatim` in a scan (5 in all) and none of the 76
-  edited ones: every edited member's alignment with its source has density under 0.99.
+  whitespace, punctuation, case and truncation.
 - ``spun``: the skeleton alignment holds substantial reuse (the ``edited`` test below, on skeleton
   passages), and its *anchored* content words (`copytrace.verify.Verifier.evidence`: an exact
   match within two tokens on both sides, on the same diagonal) are the SAME word at least
@@ -65,7 +59,6 @@ class RelateParams:
     min_shared_share: float = 0.4  # ... or this share of the shorter document's words
     verbatim_containment: float = 0.95
     verbatim_density: float = 0.99
-    window_edge: int = 8  # tokens outside the passage at the edges of two windows of one text
     contained: float = 0.8
     contained_margin: float = 0.1
     spun_min_exact: float = 0.2
@@ -104,22 +97,9 @@ def classify(al: Alignment, p: RelateParams = RelateParams()) -> str | None:
     inner = max(al.containment_ab, al.containment_ba)
     if inner < p.min_containment:
         return None
-    if al.density >= p.verbatim_density and (inner >= p.verbatim_containment
-                                            or one_window(al, p.window_edge)):
+    if inner >= p.verbatim_containment and al.density >= p.verbatim_density:
         return VERBATIM
     return EDITED
-
-
-def one_window(al: Alignment, edge: int = 8) -> bool:
-    """The alignment is one passage that starts within ``edge`` tokens of the start of one
-    document, ends within ``edge`` tokens of the end of one, and covers at least half of the
-    shorter: two windows of one text (see module docstring)."""
-    if len(al.spans) != 1:
-        return False
-    a0, a1, b0, b1 = (int(x) for x in al.spans[0])
-    shorter = min(al.tokens_a, al.tokens_b)
-    return (min(a0, b0) <= edge and min(al.tokens_a - a1, al.tokens_b - b1) <= edge
-            and 2 * min(a1 - a0, b1 - b0) >= shorter)
 
 
 def without_shared_quotes(al: Alignment, weak_a: int, weak_b: int) -> Alignment:
