@@ -102,7 +102,7 @@ class Index:
         self.config = self.store.config
         # the stored probes, in document order, and the store's probe state they reflect
         self._probes: tuple[np.ndarray, list[str], np.ndarray] | None = None
-        self._probe_state: tuple[int, int] | None = None
+        self._probe_state: int | None = None
 
     @property
     def db(self):

@@ -308,6 +308,7 @@ class SQLiteStore:
             self.db.execute(f"DELETE FROM keys WHERE doc IN ({marks})", part)
             self.db.execute(f"DELETE FROM vectors WHERE doc IN ({marks})", part)
             self.db.execute(f"DELETE FROM probes WHERE doc IN ({marks})", part)
+            self._probes_changed()
             self.db.execute(f"DELETE FROM pairs WHERE a IN ({marks})", part)
             self.db.execute(f"DELETE FROM pairs WHERE b IN ({marks})", part)
             self.db.execute(f"DELETE FROM documents WHERE doc IN ({marks})", part)
@@ -407,11 +408,18 @@ class SQLiteStore:
 
     # ---- probes ------------------------------------------------------------------------------
 
-    def probe_state(self) -> tuple[int, int]:
-        """(count, largest document number) of the stored probes: tells a cached copy whether
-        it is current."""
-        n, top = self.db.execute("SELECT count(*), coalesce(max(doc), -1) FROM probes").fetchone()
-        return int(n), int(top)
+    def probe_state(self) -> int:
+        """The probes' generation: a number every change to the stored probes raises (in the
+        changing transaction), so a cached copy knows whether it is current."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'probes_generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _probes_changed(self) -> None:
+        self.db.execute("INSERT INTO meta VALUES ('probes_generation', '1') ON CONFLICT(key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def probe_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM probes").fetchone()[0])
 
     def probes(self) -> tuple[list[int], list[str], list[bytes]]:
         """Every stored probe, in document order: numbers, languages, float32 vectors."""
@@ -420,3 +428,4 @@ class SQLiteStore:
 
     def insert_probes(self, rows: list[tuple[int, str, bytes]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO probes VALUES (?, ?, ?)", rows)
+        self._probes_changed()
