@@ -166,3 +166,14 @@ def test_sentences_of_documents_in_two_languages_align_at_a_lower_cosine():
     assert judge(a, b, "en", "en", p)[1] != "rewrite"
     assert judge(a, b, "en", "es", p)[1] == "translation"
     assert judge(a, b, "en", "und", p)[1] != "rewrite"  # undetermined: the stricter floor
+
+
+def test_compare_names_two_reports_of_one_event_same_story_as_a_scan_would():
+    from copytrace.pipeline import compare_two
+
+    a, b = _wildfire()
+    pair, _, _ = compare_two(a, b)
+    assert pair.relation == "same-story" and pair.passages == []
+    assert compare_two(a, b, ScanConfig(probes=False))[0].relation == "none"
+    unrelated = _unrelated()[0]
+    assert compare_two(a, unrelated)[0].relation == "none"

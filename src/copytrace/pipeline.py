@@ -401,8 +401,9 @@ def compare_two(da: Document, db: Document, cfg: ScanConfig | None = None
                 ) -> tuple[Pair, list[float], list[Tokens]]:
     """The relation of two documents, decided as a scan decides it, but without needing the
     pair to be a candidate: aligned on words and skeletons, then (when that finds no copy and
-    the semantic stage is on) on sentences. Returns the pair (relation ``none`` when
-    unrelated), both spun_scores and both token sequences."""
+    the semantic stage is on) on sentences, then by their probes (a scan of just these two).
+    Returns the pair (relation ``none`` when unrelated), both spun_scores and both token
+    sequences."""
     cfg = cfg or ScanConfig()
     docs = [da, db]
     toks = tokenize_many([da.text, db.text])
@@ -415,4 +416,8 @@ def compare_two(da: Document, db: Document, cfg: ScanConfig | None = None
             0, 1, shared, da.date, db.date)
         if rel is not None:
             pair = semantic_pair(0, 1, al, rel, docs, cfg)
+        else:  # two documents are each other's nearest: the probe rule is the cosine floor
+            near, cos = story_candidates(probe_stage([da.text, db.text], cfg), cfg)
+            if len(near) and (story := story_pair(0, 1, float(cos[0]), docs, cfg)) is not None:
+                pair = story
     return pair, spun, toks
