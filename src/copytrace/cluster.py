@@ -120,7 +120,7 @@ def components(n: int, pairs) -> list[list[int]]:
 def family_links(links: Sequence[Link]) -> list[Link]:
     """The links that join families (see module docstring): every copy link, and a link of
     sentence evidence only when it is one of its documents' strongest draw. The Spark engine
-    computes the same rule in DataFrame operations (`engines.spark.stages.families`)."""
+    computes the same rule in DataFrame operations (`engines.spark.stages._family_edges`)."""
     best: dict[int, tuple] = {}
     for e in links:
         if joins_family(e.relation):

@@ -146,7 +146,7 @@ def spin_evidence(texts: list[str], matchable: list[Tokens], cfg: ScanConfig,
         return [None] * len(texts)
     from copytrace.spin import spun_scores
 
-    spans = [(k, min(k + 512, len(texts))) for k in range(0, len(texts), 512)]
+    spans = batches([1] * len(texts), 512)
     progress.start("Spin evidence", len(texts))
     parts = pmap(pool, lambda s: [round(x, 3) for x in spun_scores(
         texts[s[0]:s[1]], matchable[s[0]:s[1]])], spans, progress, weight=lambda s: s[1] - s[0])
@@ -252,7 +252,7 @@ def languages(texts: list[str], progress: Progress = NullProgress(),
     """Each text's language (`copytrace.language.detect`: an ISO code or "und")."""
     from copytrace.language import detect
 
-    spans = [(k, min(k + 256, len(texts))) for k in range(0, len(texts), 256)]
+    spans = batches([1] * len(texts), 256)
     parts = pmap(pool, lambda s: [detect(t) for t in texts[s[0]:s[1]]], spans, progress,
                  weight=lambda s: s[1] - s[0])
     return [lang for part in parts for lang in part]
@@ -264,7 +264,7 @@ def probes(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(
     from copytrace.fingerprint.embed import DIM, probe_vectors, single_blas
 
     chars = cfg.semantic_params.probe_chars
-    spans = [(k, min(k + 16, len(texts))) for k in range(0, len(texts), 16)]
+    spans = batches([1] * len(texts), 16)
     with single_blas():
         parts = pmap(pool, lambda s: probe_vectors(texts[s[0]:s[1]], chars), spans, progress,
                      weight=lambda s: s[1] - s[0])

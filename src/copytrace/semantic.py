@@ -186,12 +186,16 @@ def align_sentences(a: SentenceVectors, b: SentenceVectors,
                              quoted)
 
 
+def languages_differ(lang_a: str, lang_b: str) -> bool:
+    """Both languages are known and not the same (a translation, not a rewrite)."""
+    return lang_a != lang_b and "und" not in (lang_a, lang_b)
+
+
 def classify(al: SemanticAlignment, lang_a: str, lang_b: str,
              p: SemanticParams = SemanticParams()) -> str | None:
     """'rewrite', 'translation', 'same-story' or None (see module docstring)."""
     if al.unquoted >= p.min_aligned and al.unquoted_share >= p.min_share:
-        differ = lang_a != lang_b and "und" not in (lang_a, lang_b)
-        return TRANSLATION if differ else REWRITE
+        return TRANSLATION if languages_differ(lang_a, lang_b) else REWRITE
     if al.document_cosine >= p.story_threshold:
         return SAME_STORY
     return None
@@ -236,7 +240,7 @@ def judge(va: SentenceVectors, vb: SentenceVectors, lang_a: str, lang_b: str,
           p: SemanticParams, shared: int | None = None, date_a: str | None = None,
           date_b: str | None = None) -> tuple[SemanticAlignment, str | None]:
     """Sentence alignment and relation of two embedded documents (`SemanticVerifier.verify`)."""
-    if lang_a != lang_b and "und" not in (lang_a, lang_b):
+    if languages_differ(lang_a, lang_b):
         p = dataclasses.replace(p, sentence_threshold=p.cross_sentence_threshold)
     al = align_sentences(va, vb, p)
     rel = classify(al, lang_a, lang_b, p)

@@ -101,7 +101,7 @@ class Index:
         self.path = self.store.path
         self.config = self.store.config
         # the stored probes, in document order, and the store's probe state they reflect
-        self._probes: tuple[np.ndarray, list[str], np.ndarray] | None = None
+        self._probes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._probe_state: int | None = None
 
     @property
@@ -373,6 +373,22 @@ class Index:
         near.sort(axis=1)
         return trans, near, cos
 
+    def _keep_probes(self, nums: list[int], langs: list[str], vecs: np.ndarray) -> None:
+        """Store the batch's non-zero probes (an empty text has none) and add them to the
+        cache, which `_probe_pairs` read in this transaction (after a rollback the store's
+        generation no longer matches and the cache is read again)."""
+        has = np.asarray(vecs).any(axis=1)
+        keep = np.flatnonzero(has)
+        self.store.insert_probes([(nums[k], langs[k], vecs[k].astype(np.float32).tobytes())
+                                  for k in keep.tolist()])
+        old_nums, old_langs, buf = self._probes
+        n = len(old_nums)
+        buf[n:n + len(keep)] = np.asarray(vecs, np.float32)[keep]
+        self._probes = (np.concatenate([old_nums, np.asarray(nums, np.int64)[keep]]),
+                        np.concatenate([old_langs, np.array([langs[k] for k in keep.tolist()],
+                                                            dtype=object)]), buf)
+        self._probe_state = self.store.probe_state()
+
     def _with_translations(self, ent: np.ndarray, shared: np.ndarray, trans: np.ndarray,
                            new_keys: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Name-and-number candidates and translation candidates, united (a pair in both keeps
@@ -492,21 +508,7 @@ class Index:
                 found += self._story(near, cos, {(a, b) for a, b, _ in found},
                                      dict(zip(nums, batch)))
                 if probing:
-                    has = np.asarray(vecs).any(axis=1)  # an empty text has no probe
-                    self.store.insert_probes([(n, lang, v.astype(np.float32).tobytes())
-                                              for n, lang, v, h in zip(nums, langs, vecs, has)
-                                              if h])
-                    # the cache was read in this transaction and the new rows are in its
-                    # buffer: keep them (after a rollback the store's state no longer matches
-                    # and the cache is read again)
-                    old_nums, old_langs, buf = self._probes
-                    n = len(old_nums)
-                    buf[n:n + int(has.sum())] = np.asarray(vecs, np.float32)[has]
-                    self._probes = (np.concatenate([old_nums, np.asarray(nums, np.int64)[has]]),
-                                    np.concatenate([old_langs, np.array(
-                                        [lang for lang, h in zip(langs, has) if h],
-                                        dtype=object)]), buf)
-                    self._probe_state = self.store.probe_state()
+                    self._keep_probes(nums, langs, vecs)
             self.store.insert_keys(keys, nums)
             self.store.insert_pairs(found)
             self._relink({n for a, b, _ in found for n in (a, b)})
