@@ -14,6 +14,7 @@ runner = CliRunner()
 DOC_KEYS = {"id", "path", "url", "title", "date", "family", "story", "relation", "source",
             "spun_score", "boilerplate_chars", "chars"}
 PAIR_KEYS = {"a", "b", "relation", "direction", "similarity", "containment_ab", "containment_ba",
+             "exact_share",
              "passages"}
 
 

@@ -61,13 +61,17 @@ def test_the_table_is_consistent():
             assert r.links_story, f"{r.name}: a family lies inside one story"
         if relations.IN_PAIRS in r.used_in:
             assert r.evidence in ("words", "skeletons", "sentences"), r.name
-            assert r.links_story, f"{r.name}: every related pair links a story"
+            # a related pair links a story, unless it is one the sentence stage judges again
+            assert r.links_story or not r.settles, r.name
+            assert r.settles or not (r.joins_family or r.links_story), r.name
         assert r.marks_copy <= r.joins_family
     assert set(relations.FAMILY_RELATIONS) < set(relations.PAIR_RELATIONS)
     assert relations.SAME_STORY in relations.PAIR_RELATIONS
     assert relations.SAME_STORY not in relations.FAMILY_RELATIONS
     assert relations.SOURCE in relations.DOCUMENT_RELATIONS
     assert relations.SOURCE not in relations.PAIR_RELATIONS
+    assert relations.PARTIAL in relations.PAIR_RELATIONS
+    assert relations.PARTIAL not in relations.SETTLING_RELATIONS + relations.STORY_RELATIONS
 
 
 def test_badge_css_and_markdown_cover_every_relation():

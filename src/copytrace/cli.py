@@ -122,13 +122,16 @@ def _read_and_scan(inputs: list[Path], cfg, id_field: str, text_field: str, stri
 
 def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Optional[int],
             rows: Optional[int], boilerplate_min_docs: int, spin: bool = True,
-            spun: bool = True, semantic: bool = True, probes: bool = True):
+            spun: bool = True, semantic: bool = True, probes: bool = True,
+            min_passage_words: int = 40):
+    from copytrace.align import AlignParams
     from copytrace.boilerplate import BoilerplateParams
     from copytrace.config import ScanConfig
 
     cfg = ScanConfig(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows,
                      boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs), spin=spin,
-                     spun=spun, semantic=semantic, probes=probes)
+                     spun=spun, semantic=semantic, probes=probes,
+                     align=AlignParams(solid_words=min_passage_words))
     if workers:
         cfg.workers = workers
     try:
@@ -168,6 +171,10 @@ Probes = typer.Option(True, "--probes/--no-probes",
                       "each): documents that are each other's nearest are the same story, and "
                       "nearest documents in other languages are compared as translations. "
                       "Off: only documents sharing names and numbers are compared by meaning.")
+MinPassage = typer.Option(40, "--min-passage-words", min=8, max=10_000,
+                          help="A passage of at least this many closely matched words is "
+                          "reuse on its own: a pair sharing one but too little to be a copy "
+                          "is reported as 'partial' (in pairs.jsonl, never a family).")
 Strict = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 1).")
 Quiet = typer.Option(False, "--quiet", "-q", help="No progress bars or per-input warnings.")
 
@@ -223,6 +230,7 @@ def scan(
     spun: bool = Spun,
     semantic: bool = Semantic,
     probes: bool = Probes,
+    min_passage_words: int = MinPassage,
     id_field: str = IdField,
     text_field: str = TextField,
     max_report_pairs: int = typer.Option(500, help="Pairs shown in report.html (all are in "
@@ -233,7 +241,8 @@ def scan(
     """Scan a corpus: copy families, stories, aligned passages and sources.
 
     Finds verbatim, edited, spun, rewritten and translated copies,
-    and documents about the same story.
+    documents about the same story, and passages lifted into otherwise
+    different documents (partial).
 
     Writes OUT/documents.jsonl (one line per document),
     OUT/pairs.jsonl (one line per related pair, passages as character offsets),
@@ -243,7 +252,7 @@ def scan(
     Exit code 0: every input read; 2: some inputs skipped; 1: fatal error.
     """
     cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs, spin, spun,
-                  semantic, probes)
+                  semantic, probes, min_passage_words)
     if engine == Engine.spark:
         raise typer.Exit(_scan_spark(inputs, out, cfg, master, conf, work_dir, fmt.value,
                                      id_field, text_field, strict, quiet))
@@ -344,17 +353,24 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print the pair as JSON (pairs.jsonl shape)."),
     id_field: str = IdField,
     text_field: str = TextField,
-    semantic: bool = typer.Option(True, "--semantic/--no-semantic", help="When the texts share "
-                                  "no copied text, compare their sentences' meaning (rewrites, "
-                                  "translations, same story)."),
+    semantic: bool = typer.Option(True, "--semantic/--no-semantic", help="When the texts are "
+                                  "no copies of each other, compare their sentences' meaning "
+                                  "(rewrites, translations, same story). Unlike scan, which "
+                                  "does so only for documents sharing rare names and numbers "
+                                  "or nearest in meaning, compare always runs this stage on "
+                                  "the pair."),
+    min_passage_words: int = MinPassage,
 ) -> None:
-    """Compare two documents: relation, similarity, containment and aligned passages."""
+    """Compare two documents: relation, similarity, containment, exact share and aligned
+    passages, every stage run on the pair."""
+    from copytrace.align import AlignParams
     from copytrace.config import ScanConfig
     from copytrace.pipeline import compare_two
     from copytrace.report.highlight import diff_passage
 
     da, db = _one(a, id_field, text_field), _one(b, id_field, text_field)
-    pair, spun, toks = compare_two(da, db, ScanConfig(semantic=semantic))
+    pair, spun, toks = compare_two(da, db, ScanConfig(
+        semantic=semantic, align=AlignParams(solid_words=min_passage_words)))
     rel = None if pair.relation == NONE else pair.relation
     if as_json:
         sys.stdout.write(json.dumps(pair.to_json(), ensure_ascii=False) + "\n")
@@ -365,7 +381,9 @@ def compare(
     out_console.print(f"[bold]{label}[/]  {arrow}", highlight=False)
     out_console.print(f"similarity {pair.similarity:.2f}   {pair.containment_ab:.0%} of {da.id} "
                       f"is in {db.id}   {pair.containment_ba:.0%} of {db.id} is in {da.id}   "
-                      f"{len(pair.passages)} passage(s)", highlight=False)
+                      f"{len(pair.passages)} passage(s)" + (
+                          f"   {pair.exact_share:.0%} of passage words identical"
+                          if pair.exact_share is not None else ""), highlight=False)
     for k, p in enumerate(pair.passages, 1):
         sa, sb = diff_passage(da.text, p.a, db.text, p.b)
         table = Table(show_header=True, expand=True, title=f"passage {k}", title_justify="left")

@@ -154,8 +154,9 @@ def choose_source(members: Sequence[int], links: Sequence[Link], dates, lengths,
 
 def unpaired_members(members: Sequence[int], src: int, links: Sequence[Link]
                      ) -> list[tuple[int, int]]:
-    """The (lo, hi) row pairs of members and their source with no link of any relation."""
-    known = {(e.a, e.b) for e in links}
+    """The (lo, hi) row pairs of members and their source with no link that joins a family or
+    links a story (a ``partial`` pair does neither)."""
+    known = {(e.a, e.b) for e in links if joins_family(e.relation) or links_story(e.relation)}
     out = []
     for m in members:
         key = (min(m, src), max(m, src))

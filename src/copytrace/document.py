@@ -60,6 +60,9 @@ class Pair:
     similarity: float
     containment_ab: float  # share of a's matchable text found in b
     containment_ba: float  # share of b's matchable text found in a
+    #: share of the words inside the passages that are identical on both sides (1.0: cut and
+    #: paste; lower: revised); None for pairs aligned on sentences, not words
+    exact_share: float | None = None
     passages: list[Passage] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -71,6 +74,7 @@ class Pair:
             "similarity": round(self.similarity, 4),
             "containment_ab": round(self.containment_ab, 4),
             "containment_ba": round(self.containment_ba, 4),
+            "exact_share": None if self.exact_share is None else round(self.exact_share, 4),
             "passages": [p.to_json() for p in self.passages],
         }
 

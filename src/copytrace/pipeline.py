@@ -45,7 +45,7 @@ from copytrace.normalize import Tokens, tokenize_many
 from copytrace.progress import NullProgress, Progress
 from copytrace.quotes import quoted_tokens
 from copytrace.relate import direction
-from copytrace.relations import NONE, SAME_STORY, joins_family
+from copytrace.relations import NONE, SAME_STORY, joins_family, settles
 from copytrace.semantic import SemanticAlignment, SemanticVerifier, days_apart
 from copytrace.verify import Verdict, Verifier
 
@@ -240,11 +240,13 @@ def make_pair(i: int, j: int, v: Verdict, docs: list[Document], cfg: ScanConfig,
     """The `Pair` of documents i and j from their `Verdict` (word and skeleton alignment)."""
     al = v.alignment
     sa, sb = (spun[i], spun[j]) if spun else (None, None)
+    exact = v.spin.identical_share if v.spin is not None else al.exact_share
     return Pair(a=docs[i].id, b=docs[j].id, relation=v.relation or NONE,
                 direction=direction(al, docs[i].date, docs[j].date, cfg.relate, v.relation,
                                     v.spin, sa, sb),
                 similarity=al.similarity, containment_ab=al.containment_ab,
-                containment_ba=al.containment_ba, passages=al.passages)
+                containment_ba=al.containment_ba, exact_share=exact if al.passages else None,
+                passages=al.passages)
 
 
 def languages(texts: list[str], progress: Progress = NullProgress(),
@@ -329,6 +331,21 @@ def story_pair(i: int, j: int, cosine: float, docs: list[Document], cfg: ScanCon
     return semantic_pair(i, j, al, SAME_STORY, docs, cfg)
 
 
+def unsettled(pairs: dict, a, b) -> bool:
+    """Is the pair (a, b) of ``pairs`` (keyed by pair) still to be judged on its sentences: no
+    pair yet, or one whose relation does not settle it (`relations.settles`: ``partial``)?"""
+    pair = pairs.get((a, b))
+    return pair is None or not settles(pair.relation)
+
+
+def settle(found: list[tuple], later: list[tuple]) -> list[tuple]:
+    """``found`` (a, b, pair) triples with ``later`` ones added; a later pair replaces a found
+    pair of the same (a, b) that does not settle it (the sentence stage's verdict on a
+    ``partial`` pair)."""
+    new = {(a, b) for a, b, _ in later}
+    return [x for x in found if (x[0], x[1]) not in new] + list(later)
+
+
 def semantic_pair(i: int, j: int, al, rel: str, docs: list[Document], cfg: ScanConfig) -> Pair:
     """The `Pair` of documents i and j judged on their sentences (relation ``rel``)."""
     if rel == SAME_STORY:  # no copy: only the dates say who was first
@@ -388,7 +405,7 @@ def source_pair(i: int, j: int, verdict: Verdict, docs: list[Document], cfg: Sca
     """A family member and its source that no candidate paired (`cluster.unpaired_members`):
     their copy relation from ``verdict`` (their word and skeleton alignment); else, with the
     sentence stage, a rewrite or translation found on their sentences; else None."""
-    if verdict.relation is not None:
+    if verdict.relation is not None and joins_family(verdict.relation):
         return make_pair(i, j, verdict, docs, cfg, spun)
     if sem is not None and cfg.semantic:
         al, rel = sem.verify(i, j)
@@ -410,7 +427,7 @@ def compare_two(da: Document, db: Document, cfg: ScanConfig | None = None
     spun = spin_evidence([da.text, db.text], toks, cfg)
     verdict, = verifier([da.text, db.text], toks, cfg).verify(np.array([[0, 1]]))
     pair = make_pair(0, 1, verdict, docs, cfg, spun)
-    if verdict.relation is None and cfg.semantic:
+    if (verdict.relation is None or not settles(verdict.relation)) and cfg.semantic:
         shared = len(np.intersect1d(entity_keys(da.text, toks[0]), entity_keys(db.text, toks[1])))
         al, rel = SemanticVerifier([da.text, db.text], cfg.semantic_params).verify(
             0, 1, shared, da.date, db.date)

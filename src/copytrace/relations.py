@@ -13,14 +13,17 @@ one place that forms them (`copytrace.cluster`):
   story too; ``same-story`` links a story and nothing else: independent coverage of one event).
 - ``marks_copy``: a pair of this relation whose direction is known marks its copy side, which is
   then never chosen as its family's source (a machine-spun text is never the original).
+- ``settles``: a pair of this relation is not judged again on its sentences. ``partial`` does
+  not settle a pair: the sentence stage judges it as it judges an unrelated one, and a relation
+  it finds (rewrite, translation, same-story) replaces it.
 - ``evidence``: what the pair's passages are made of: aligned ``words``, aligned ``skeletons``
   (function words, names and numbers, content words masked: `copytrace.fingerprint.skeleton`), or
   aligned ``sentences`` (sentence vectors: `copytrace.semantic`). When a family member has no
   direct pair with its source, its relation is that of its most similar family-joining pair, and
   among equally similar ones, text evidence (words, skeletons) goes before sentence evidence.
 
-Which code DECIDES a relation is elsewhere, one place each: ``verbatim`` and ``edited`` in
-`copytrace.relate.classify`, ``spun`` in `copytrace.relate.is_spun` (called by
+Which code DECIDES a relation is elsewhere, one place each: ``verbatim``, ``edited`` and
+``partial`` in `copytrace.relate.classify`, ``spun`` in `copytrace.relate.is_spun` (called by
 `copytrace.verify.Verifier`), ``rewrite``, ``translation`` and ``same-story`` in
 `copytrace.semantic.classify` / `copytrace.semantic.judge`, ``source`` and ``independent`` in
 `copytrace.cluster`, ``copy`` in the streaming engine (`copytrace.engines.stream`).
@@ -41,6 +44,7 @@ SPUN = "spun"
 REWRITE = "rewrite"
 TRANSLATION = "translation"
 SAME_STORY = "same-story"
+PARTIAL = "partial"
 INDEPENDENT = "independent"
 COPY = "copy"
 NONE = "none"
@@ -60,6 +64,7 @@ class Relation:
     joins_family: bool = False
     links_story: bool = False
     marks_copy: bool = False
+    settles: bool = True
     evidence: str = ""  # "words", "skeletons", "sentences" or "" (not a pair relation)
     color: str = "#6b7280"  # dots and lines in the story picture
     badge: tuple[str, str] = ("#e5e7eb", "#374151")  # badge background and text colour
@@ -95,6 +100,12 @@ TABLE: tuple[Relation, ...] = (
     Relation(SAME_STORY, (IN_PAIRS,),
              "about the same event, with no reuse: links stories, never families",
              links_story=True, evidence="sentences", color="#9ca3af", dashed=True),
+    Relation(PARTIAL, (IN_PAIRS,),
+             "shares at least one solid passage (40 or more words matched closely: a borrowed "
+             "paragraph, a long quotation) but too little of either document to be a copy; "
+             "never joins a family or links a story, and `dedup` keeps both documents",
+             settles=False, evidence="words", color="#a16207", badge=("#fef3c7", "#713f12"),
+             dashed=True),
     Relation(INDEPENDENT, (IN_DOCUMENTS, IN_FAMILIES_FILE),
              "no copy in the corpus: a family of one"),
     Relation(COPY, (IN_FAMILIES_FILE,),
@@ -112,6 +123,8 @@ DOCUMENT_RELATIONS = tuple(r.name for r in TABLE if IN_DOCUMENTS in r.used_in)
 PAIR_RELATIONS = tuple(r.name for r in TABLE if IN_PAIRS in r.used_in)
 #: Relations whose pairs make a family.
 FAMILY_RELATIONS = tuple(r.name for r in TABLE if r.joins_family)
+#: Relations that settle a pair (the sentence stage does not judge it again).
+SETTLING_RELATIONS = tuple(r.name for r in TABLE if r.settles and IN_PAIRS in r.used_in)
 #: Relations whose pairs make a story.
 STORY_RELATIONS = tuple(r.name for r in TABLE if r.links_story)
 
@@ -126,6 +139,10 @@ def links_story(name: str) -> bool:
 
 def marks_copy(name: str) -> bool:
     return BY_NAME[name].marks_copy
+
+
+def settles(name: str) -> bool:
+    return BY_NAME[name].settles
 
 
 def text_evidence(name: str) -> bool:

@@ -16,9 +16,9 @@ import numpy as np
 from copytrace.align import AlignParams, Alignment, GramTable, align_many, aligned_positions
 from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.normalize import Tokens
-from copytrace.relate import (RelateParams, SpinEvidence, classify, is_spun,
+from copytrace.relate import (RelateParams, SpinEvidence, classify, is_copy, is_spun,
                               without_shared_quotes)
-from copytrace.relations import EDITED, SPUN, VERBATIM
+from copytrace.relations import EDITED, PARTIAL, SPUN, VERBATIM
 
 #: Skeleton alignment: long seeds (a skeleton 3-gram like "* of the" is everywhere), chains and
 #: passages of at least a dozen tokens.
@@ -32,7 +32,7 @@ SKIP_DENSITY = 0.97
 @dataclass
 class Verdict:
     alignment: Alignment  # the alignment behind the relation (skeleton alignment for spun pairs)
-    relation: str | None  # None: no reuse worth a family edge
+    relation: str | None  # None: no passage worth reporting
     spin: SpinEvidence | None = None
 
 
@@ -80,9 +80,11 @@ class Verifier:
         out = [Verdict(al, classify(al, self.p.relate))
                for al in align_many(self.tokens, self.table, pairs, self.p.align)]
         for k, (i, j) in enumerate(pairs.tolist()):
-            if out[k].relation is not None and not self._beyond_quotes(
-                    i, j, out[k].alignment, self.table, self.p.align, exact=True):
-                out[k] = Verdict(out[k].alignment, None)
+            al = out[k].alignment
+            if out[k].relation not in (None, PARTIAL) and not self._beyond_quotes(
+                    i, j, al, self.table, self.p.align, exact=True):
+                # a copy only thanks to quotations both carry: what they share is a passage
+                out[k] = Verdict(al, PARTIAL if al.solid else None)
         if self.skel_table is None:
             return out
         # a word alignment that already matches almost every token inside its passages leaves
@@ -94,7 +96,7 @@ class Verifier:
         sub = pairs[todo]
         for k, sal, (i, j) in zip(todo, align_many(self.tokens, self.skel_table, sub,
                                                    self.p.skeleton_align), sub.tolist()):
-            if not sal.passages or classify(sal, self.p.relate) is None or \
+            if not sal.passages or not is_copy(sal, self.p.relate) or \
                     not self._beyond_quotes(i, j, sal, self.skel_table, self.p.skeleton_align,
                                             exact=False):
                 continue
@@ -120,7 +122,7 @@ class Verifier:
         if n_a == 0:
             return True
         n_b = len(np.unique(pos[weak]))
-        return classify(without_shared_quotes(al, n_a, n_b), self.p.relate) is not None
+        return is_copy(without_shared_quotes(al, n_a, n_b), self.p.relate)
 
     def evidence(self, i: int, j: int, skel: Alignment) -> SpinEvidence:
         """Compare the content words that the skeleton alignment of (i, j) pairs up.
@@ -151,9 +153,10 @@ class Verifier:
 
         at = np.flatnonzero(on & self.content[i] & anchored(-1) & anchored(+1))
         same = exact[at]
-        ev = SpinEvidence(len(at), int(same.sum()))
+        ev = SpinEvidence(len(at), int(same.sum()), 0, 0, int(on.sum()), int(exact.sum()))
         if not is_spun(skel, ev, self.p.relate):
             return ev  # the votes only orient spun pairs: skip the phrase lookups
         diff = at[~same]
         va, vb = substitution_votes(ha, hb, diff, pos[diff])
-        return SpinEvidence(len(at), int(same.sum()), va, vb)
+        return SpinEvidence(len(at), int(same.sum()), va, vb, ev.aligned_words,
+                            ev.identical_words)

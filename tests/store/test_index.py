@@ -287,7 +287,7 @@ def test_a_schema_1_index_is_upgraded_in_place(tmp_path):
     db = sqlite3.connect(path)  # turn it into what copytrace 0.1's first index wrote
     db.executescript("DROP INDEX documents_story; ALTER TABLE documents DROP COLUMN story; "
                      "ALTER TABLE documents DROP COLUMN entities; DROP TABLE vectors; "
-                     "DROP TABLE probes;")
+                     "DROP TABLE probes; ALTER TABLE pairs DROP COLUMN exact_share;")
     cfg = json.loads(db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()[0])
     del cfg["semantic"]
     db.execute("UPDATE meta SET value = ? WHERE key = 'config'", (json.dumps(cfg),))
@@ -309,7 +309,8 @@ def test_a_schema_2_index_gains_probes_for_the_documents_added_after(tmp_path):
     with Index(path, create=True) as ix:
         ix.add(_fixture_docs("wildfire_report"))
     db = sqlite3.connect(path)  # what copytrace wrote before probes
-    db.executescript("DROP TABLE probes; UPDATE meta SET value = '2' WHERE key = 'schema';")
+    db.executescript("DROP TABLE probes; ALTER TABLE pairs DROP COLUMN exact_share; "
+                     "UPDATE meta SET value = '2' WHERE key = 'schema';")
     db.close()
     with Index(path) as ix:
         assert ix.integrity() == "ok"
@@ -317,6 +318,24 @@ def test_a_schema_2_index_gains_probes_for_the_documents_added_after(tmp_path):
         # the document added before has no probe, so no probe links to it; nothing is lost
         assert ix.count() == 2
         assert ix.store.probe_count() == 1
+
+
+def test_a_schema_3_index_keeps_its_pairs_and_gains_exact_shares(tmp_path):
+    path = tmp_path / "v3.db"
+    with Index(path, create=True) as ix:
+        ix.add([d for d in seeds() if d.id[:3] in ("000", "001")])
+    db = sqlite3.connect(path)  # what copytrace wrote before exact shares
+    db.executescript("ALTER TABLE pairs DROP COLUMN exact_share; "
+                     "UPDATE meta SET value = '3' WHERE key = 'schema';")
+    db.close()
+    with Index(path) as ix:
+        assert ix.integrity() == "ok"
+        old, = ix.document("001_f4215d2a7ede82ba")["pairs"]
+        assert old["relation"] == "edited" and old["exact_share"] is None  # not known then
+        src = next(d for d in seeds() if d.id.startswith("000"))
+        ix.add([Document("repost", "  ".join(src.text.split()))])
+        new = [p for p in ix.document("repost")["pairs"] if p["relation"] == "verbatim"]
+        assert new and all(0.99 <= p["exact_share"] <= 1.0 for p in new)
 
 
 @pytest.mark.slow

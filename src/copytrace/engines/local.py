@@ -24,11 +24,12 @@ from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.fingerprint.entities import entity_keys
 from copytrace.normalize import Tokens
 from copytrace.pipeline import (Candidates, find_candidates, make_pair, pmap, prepare,
+                                unsettled,
                                 probe_stage, semantic_pair, signatures, source_pair,
                                 spin_evidence, story_candidates, story_pair,
                                 translation_candidates, verifier, worker_pool)
 from copytrace.progress import NullProgress, Progress, StageTimer
-from copytrace.relations import INDEPENDENT, joins_family
+from copytrace.relations import INDEPENDENT, PARTIAL, SAME_STORY
 from copytrace.semantic import SemanticVerifier
 from copytrace.verify import Verifier
 
@@ -103,7 +104,8 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         "families": len({r.family for r in results if r.relation != INDEPENDENT}),
         "stories": len({r.story for r in results}),
         "singleton_stories": sum(1 for c in Counter(r.story for r in results).values() if c == 1),
-        "same_story_pairs": sum(1 for e in links if not joins_family(e.relation)),
+        "same_story_pairs": sum(1 for e in links if e.relation == SAME_STORY),
+        "partial_pairs": sum(1 for p in pairs.values() if p.relation == PARTIAL),
         "bands": bands, "rows": rows, "seconds": timer.rounded(),
     }
     ordered = [pairs[k] for k in sorted(pairs)]
@@ -136,7 +138,7 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
     """Rewrites, translations and same-story pairs among documents that share rare names and
     numbers but no text, or are each other's nearest in another language; then same-story
     pairs of mutual nearest probes not related otherwise (`copytrace.semantic`): adds them to
-    ``pairs`` and ``links``."""
+    ``pairs`` and ``links`` (replacing a pair that does not settle: a ``partial`` one)."""
     from copytrace.fingerprint.embed import single_blas
 
     p = cfg.semantic_params
@@ -148,7 +150,7 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
     for i, j in translation_candidates(pr, cfg).tolist():
         if (i, j) not in n_shared:
             n_shared[(i, j)] = len(np.intersect1d(keys[i], keys[j]))
-    todo = [(i, j) for i, j in sorted(n_shared) if (i, j) not in pairs]
+    todo = [(i, j) for i, j in sorted(n_shared) if unsettled(pairs, i, j)]
     need = sorted({x for pair in todo for x in pair})
     progress.start("Embedding sentences", len(need))
     with single_blas():
@@ -161,6 +163,6 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
             links.append(cluster.Link.of(i, j, pair))
     near, cosines = story_candidates(pr, cfg)
     for (i, j), cos in zip(near.tolist(), cosines.tolist()):
-        if (i, j) not in pairs and (pair := story_pair(i, j, cos, docs, cfg)) is not None:
+        if unsettled(pairs, i, j) and (pair := story_pair(i, j, cos, docs, cfg)) is not None:
             pairs[(i, j)] = pair
             links.append(cluster.Link.of(i, j, pair))

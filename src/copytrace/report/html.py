@@ -169,7 +169,9 @@ def render_report(documents: list[Document], results: list[DocResult], pairs: li
         out.append(f"<h3>{arrow} {_badge(p.relation)}</h3><p class='meta'>similarity "
                    f"{p.similarity:.2f} &middot; {p.containment_ab:.0%} of {_e(p.a)} in {_e(p.b)} "
                    f"&middot; {p.containment_ba:.0%} of {_e(p.b)} in {_e(p.a)} &middot; "
-                   f"{len(p.passages)} passage(s)</p>")
+                   f"{len(p.passages)} passage(s)"
+                   + (f" &middot; {p.exact_share:.0%} of passage words identical"
+                      if p.exact_share is not None else "") + "</p>")
         ta, tb = text_of.get(p.a, ""), text_of.get(p.b, "")
         for k, psg in enumerate(p.passages, 1):
             sa, sb = diff_passage(ta, psg.a, tb, psg.b)

@@ -48,10 +48,10 @@ from copytrace.candidates import (KEY_ENTITY, enough_entities, key_kind, keyed_p
                                   shared_key_counts, top_k_pairs)
 from copytrace.config import ScanConfig
 from copytrace.document import Document, Pair, Problem
-from copytrace.pipeline import (Probes, index_keys, languages, probes, semantic_pair,
+from copytrace.pipeline import (Probes, index_keys, languages, probes, semantic_pair, settle,
                                 story_candidates, story_pair, translation_candidates,
                                 verify_pairs)
-from copytrace.relations import SAME_STORY, joins_family
+from copytrace.relations import SAME_STORY, joins_family, settles
 from copytrace.semantic import SemanticVerifier
 from copytrace.store.sqlite import SQLiteStore, StoreError, as_document
 
@@ -84,11 +84,17 @@ def _links(rows: list[tuple], pos: dict[int, int]) -> list[cluster.Link]:
             for r in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
+def _settled(found: list[tuple[int, int, Pair]]) -> set[tuple[int, int]]:
+    """The pairs of ``found`` that the sentence stage does not judge again
+    (`relations.settles`)."""
+    return {(a, b) for a, b, p in found if settles(p.relation)}
+
+
 def _pair_json(row: tuple, ids: dict[int, str]) -> dict[str, Any]:
-    a, b, rel, way, sim, cab, cba, passages = row
+    a, b, rel, way, sim, cab, cba, passages, exact = row
     return {"a": ids[a], "b": ids[b], "relation": rel, "direction": way,
             "similarity": sim, "containment_ab": cab, "containment_ba": cba,
-            "passages": json.loads(passages)}
+            "exact_share": exact, "passages": json.loads(passages)}
 
 
 class Index:
@@ -448,9 +454,8 @@ class Index:
                                                  probes([doc.text], self.config))
             ent, shared = self._with_translations(ent, shared, trans, {qnum: keys[0]})
         if len(ent) and semantic:
-            found += self._semantic(ent, shared, {(a, b) for a, b, _ in found},
-                                    {qnum: doc})[0]
-        found += self._story(near, cos, {(a, b) for a, b, _ in found}, {qnum: doc})
+            found = settle(found, self._semantic(ent, shared, _settled(found), {qnum: doc})[0])
+        found = settle(found, self._story(near, cos, _settled(found), {qnum: doc}))
         names = self.store.group_ids([b for _, b, _ in found])
         found.sort(key=lambda x: (-x[2].similarity, x[2].b))
         return [Match(p, *names[b]) for _, b, p in found[:limit]]
@@ -501,12 +506,12 @@ class Index:
                                                           dict(zip(nums, keys)))
                 if len(ent):
                     more, vectors = self._semantic(
-                        ent, shared, {(a, b) for a, b, _ in found}, dict(zip(nums, batch)),
+                        ent, shared, _settled(found), dict(zip(nums, batch)),
                         threads=os.cpu_count() or 1)
-                    found += more
+                    found = settle(found, more)
                     self.store.insert_vectors(vectors)
-                found += self._story(near, cos, {(a, b) for a, b, _ in found},
-                                     dict(zip(nums, batch)))
+                found = settle(found, self._story(near, cos, _settled(found),
+                                                  dict(zip(nums, batch))))
                 if probing:
                     self._keep_probes(nums, langs, vecs)
             self.store.insert_keys(keys, nums)

@@ -29,7 +29,7 @@ import numpy as np
 from copytrace.config import INDEX_FIELDS, ScanConfig
 from copytrace.document import Document, Pair
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS pairs (
     relation TEXT NOT NULL, direction TEXT NOT NULL,
     similarity REAL NOT NULL, containment_ab REAL NOT NULL, containment_ba REAL NOT NULL,
     passages TEXT NOT NULL,
+    exact_share REAL,
     PRIMARY KEY (a, b)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pairs_b ON pairs(b);
 CREATE TABLE IF NOT EXISTS vectors (doc INTEGER PRIMARY KEY, lang TEXT NOT NULL,
@@ -74,6 +75,11 @@ UPDATE documents SET story = family;
 
 #: Schema 2 -> 3: probes (`copytrace.semantic`), for the documents added from then on.
 _MIGRATE_2 = ""
+
+#: Schema 3 -> 4: each pair's exact_share (NULL, unknown, for the pairs stored before).
+_MIGRATE_3 = """
+ALTER TABLE pairs ADD COLUMN exact_share REAL;
+"""
 
 _CHUNK = 500  # SQL variables per IN (...) list
 _DOC_COLUMNS = ("doc, id, text, url, title, date, source_name, meta, chars, tokens, added, "
@@ -96,7 +102,8 @@ def _marks(part: list) -> str:
 def pair_row(a: int, b: int, p: Pair) -> tuple:
     """A pair as a ``pairs`` row (figures rounded as the output contract writes them)."""
     return (a, b, p.relation, p.direction, round(p.similarity, 4), round(p.containment_ab, 4),
-            round(p.containment_ba, 4), json.dumps([x.to_json() for x in p.passages]))
+            round(p.containment_ba, 4), json.dumps([x.to_json() for x in p.passages]),
+            None if p.exact_share is None else round(p.exact_share, 4))
 
 
 def as_document(row: tuple) -> Document:
@@ -161,7 +168,8 @@ class SQLiteStore:
             version = json.loads(self.db.execute("SELECT value FROM meta WHERE key = 'schema'")
                                  .fetchone()[0])
             if version < SCHEMA_VERSION:  # not done meanwhile by another process
-                steps = (_MIGRATE_1 if version < 2 else "") + _MIGRATE_2 + _SCHEMA
+                steps = (_MIGRATE_1 if version < 2 else "") + _MIGRATE_2 + \
+                    (_MIGRATE_3 if version < 4 else "") + _SCHEMA
                 for stmt in steps.split(";"):
                     if stmt.strip():
                         self.db.execute(stmt)
@@ -378,7 +386,7 @@ class SQLiteStore:
     # ---- pairs -------------------------------------------------------------------------------
 
     def insert_pairs(self, pairs: list[tuple[int, int, Pair]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        self.db.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [pair_row(a, b, p) for a, b, p in pairs])
 
     def pairs_of(self, nums: list[int]) -> list[tuple]:

@@ -33,7 +33,8 @@ from copytrace.engines.spark.session import SparkOptions, is_uri
 from copytrace.outputs import DOCUMENT_FIELDS, PAIR_FIELDS
 from copytrace.pipeline import Probes, story_candidates, translation_candidates
 from copytrace.progress import Progress
-from copytrace.relations import (FAMILY_RELATIONS, INDEPENDENT, PAIR_RELATIONS, STORY_RELATIONS,
+from copytrace.relations import (FAMILY_RELATIONS, INDEPENDENT, PAIR_RELATIONS,
+                                 SETTLING_RELATIONS, STORY_RELATIONS,
                                  text_evidence)
 
 
@@ -290,7 +291,8 @@ def sentences(run: Run, docs, feats, related):
     across = _translation_pairs(run, pr, feats)
     if across is not None:
         top = top.unionByName(across.join(top.select("a", "b"), ["a", "b"], "left_anti"))
-    todo = top.join(related.select("a", "b"), ["a", "b"], "left_anti")
+    settled = related.where(F.col("relation").isin(list(SETTLING_RELATIONS))).select("a", "b")
+    todo = top.join(settled, ["a", "b"], "left_anti")
     todo = run.save(todo, "entity_pairs")
     need = todo.select(F.col("a").alias("idx")).union(todo.select(F.col("b").alias("idx"))) \
         .distinct()
@@ -304,8 +306,7 @@ def sentences(run: Run, docs, feats, related):
     semantic = run.save(with_sides(todo, vside, ("id", "date", "lang", "spans", "vecs", "quoted",
                                                  "k"))
                         .mapInArrow(tasks.semantic_fn(run.cfg), tasks.PAIR_SCHEMA), "semantic")
-    story = _story_pairs(run, pr, docs, related.select("a", "b").unionByName(
-        semantic.select("a", "b")))
+    story = _story_pairs(run, pr, docs, settled.unionByName(semantic.select("a", "b")))
     if story is None:
         return semantic
     return run.save(semantic.unionByName(story), "semantic_and_story")
@@ -420,10 +421,16 @@ def _family_edges(all_pairs):
             .select("a", "b"))
 
 
+def _replace(pairs, later):
+    """``pairs`` with ``later`` added; a later pair replaces one of the same (a, b) (which can
+    only be a pair that does not settle: `pipeline.settle`)."""
+    return pairs.join(later.select("a", "b"), ["a", "b"], "left_anti").unionByName(later)
+
+
 def families(run: Run, docs, feats, side, related, semantic):
     """Every related pair, and each family member's family, source (``src``) and relation to
     it (`copytrace.cluster`, per family)."""
-    all_pairs = related if semantic is None else related.unionByName(semantic)
+    all_pairs = related if semantic is None else _replace(related, semantic)
     all_pairs = run.save(all_pairs, "pairs_found")
     comp = components(run, _family_edges(all_pairs), "families")
     sources = run.save(_family_rows(run, comp, docs, feats, all_pairs)
@@ -434,7 +441,7 @@ def families(run: Run, docs, feats, side, related, semantic):
     run.batch(run.opts.batch_pairs)
     extra = run.save(with_sides(unpaired, side).mapInArrow(
         tasks.verify_fn(run.cfg, with_source=True), tasks.PAIR_SCHEMA), "source_pairs")
-    all_pairs = run.save(all_pairs.unionByName(extra), "pairs")
+    all_pairs = run.save(_replace(all_pairs, extra), "pairs")
     fam = (_family_rows(run, comp, docs, feats, all_pairs, src)
            .mapInArrow(tasks.relations_fn(), tasks.SOURCES_SCHEMA)
            .select(F.col("x").alias("idx"), "family", "relation", F.col("y").alias("src")))

@@ -28,6 +28,7 @@ from copytrace.outputs import PAIR_FIELDS
 from copytrace.pipeline import (candidate_keys, languages, matchable_tokens, probes,
                                 semantic_pair, source_pair, spin_evidence, story_pair,
                                 verifier, verify_pairs)
+from copytrace.relations import joins_family
 from copytrace.semantic import SemanticVerifier, judge
 
 _U64 = np.uint64
@@ -237,7 +238,7 @@ def entity_top_fn(cfg: ScanConfig, side: str):
 #: A related pair: the output fields (rounded as written) and its unrounded figures, which rank
 #: links and choose sources as the local engine does.
 PAIR_SCHEMA = ("a long, b long, relation string, direction string, similarity double, "
-               "containment_ab double, containment_ba double, "
+               "containment_ab double, containment_ba double, exact_share double, "
                "passages array<struct<a:array<long>,b:array<long>>>, raw_similarity double, "
                "raw_containment_ab double, raw_containment_ba double")
 assert tuple(columns(PAIR_SCHEMA))[:len(PAIR_FIELDS)] == PAIR_FIELDS
@@ -247,7 +248,8 @@ def _pair_row(rows: dict, a: int, b: int, pair) -> None:
     j = pair.to_json()
     for k, v in (("a", a), ("b", b), ("relation", j["relation"]), ("direction", j["direction"]),
                  ("similarity", j["similarity"]), ("containment_ab", j["containment_ab"]),
-                 ("containment_ba", j["containment_ba"]), ("passages", j["passages"]),
+                 ("containment_ba", j["containment_ba"]), ("exact_share", j["exact_share"]),
+                 ("passages", j["passages"]),
                  ("raw_similarity", float(pair.similarity)),
                  ("raw_containment_ab", float(pair.containment_ab)),
                  ("raw_containment_ba", float(pair.containment_ba))):
@@ -287,7 +289,8 @@ def verify_fn(cfg: ScanConfig, with_source: bool = False):
                 verdicts = verifier([x.text for x in docs], matchable, cfg).verify(pairs)
                 for (a, b_), (i, j), v in zip(zip(d["a"], d["b"]), pairs.tolist(), verdicts):
                     sem = SemanticVerifier([docs[i].text, docs[j].text], cfg.semantic_params) \
-                        if v.relation is None and cfg.semantic else None
+                        if not (v.relation and joins_family(v.relation)) and cfg.semantic \
+                        else None
                     # the semantic verifier holds the two texts only: rows 0 and 1
                     pair = source_pair(0, 1, v, [docs[i], docs[j]], cfg, [spun[i], spun[j]],
                                        sem)
