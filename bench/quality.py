@@ -14,7 +14,7 @@ permutations, 5-word shingles, threshold 0.5) in the same run, and reports both.
   each answer against its Wikipedia source (``compare``). Categories cut/light/heavy/non;
   reported: reuse detection (cut+light+heavy vs non), the confusion of truth category and
   relation, and 4-way accuracy of `copytrace.relate.reuse_grade` (relation and exact share ->
-  cut/light/heavy/none).
+  cut/light/heavy/non).
 - ``mrpc``: MRPC train sentence pairs (../shared/data/mrpc). Sentences are too short for copy
   detection, so this measures the sentence channel: copytrace's sentence cosine against the
   baseline's Jaccard, as ROC AUC and as accuracy/F1 at copytrace's fixed threshold (0.72) and at
@@ -179,8 +179,7 @@ def clough() -> dict:
                 "f1": round(2 * p * rc / (p + rc), 4) if p + rc else 0.0}
 
     reuse = {"verbatim", "edited", "spun", "rewrite", "translation", "partial"}
-    right = sum(n for c, grades in graded.items() for g, n in grades.items()
-                if g == ("none" if c == "non" else c))
+    right = sum(n for c, grades in graded.items() for g, n in grades.items() if g == c)
     total = sum(n for rels in confusion.values() for n in rels.values())
     return {"answers": total,
             "copytrace": {"confusion": confusion, "reuse_detection": detection(confusion, reuse),

@@ -265,10 +265,20 @@ def _quality_tables(q: dict) -> list[str]:
                 f"{pan['copytrace']['cases']} cases; a noisy copy: not comparable to published "
                 "PAN scores).", "",
                 "| system | precision | recall | granularity | plagdet |", "|---|---:|---:|---:|---:|"]
-        for sysname in ("copytrace", "datasketch"):
+        labels = {"copytrace": "copytrace: scan's pairs.jsonl (every relation, partial "
+                  "included)",
+                  "copytrace_all_passages": "copytrace: every passage compare finds per pair",
+                  "datasketch": "datasketch (whole documents)"}
+        for sysname, label in labels.items():
+            if sysname not in pan:
+                continue
             r = pan[sysname]
-            out.append(f"| {sysname} | {r['precision']:.3f} | {r['recall']:.3f} | "
+            out.append(f"| {label} | {r['precision']:.3f} | {r['recall']:.3f} | "
                        f"{r['granularity']:.3f} | {r['plagdet']:.3f} |")
+        if "relations" in pan["copytrace"]:
+            out += ["", "Relations of the listed pairs in pairs.jsonl: " + ", ".join(
+                f"{k} {v}" for k, v in sorted(pan["copytrace"]["relations"].items(),
+                                              key=lambda x: -x[1])) + "."]
         out.append("")
     cs = q.get("clough")
     if cs and "copytrace" in cs:
@@ -280,13 +290,21 @@ def _quality_tables(q: dict) -> list[str]:
             r = cs[sysname]["reuse_detection"]
             out.append(f"| {sysname} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} |")
         rels = sorted({rel for rs in c["confusion"].values() for rel in rs})
-        out += ["", f"copytrace relation by truth category (category accuracy "
-                f"{c['category_accuracy']:.3f}: cut → verbatim/edited, light → edited, heavy → "
-                "rewrite, non → none/same-story):", "",
+        out += ["", "copytrace relation by truth category:", "",
                 "| truth | " + " | ".join(rels) + " |", "|---|" + "---:|" * len(rels)]
         for cat in ("cut", "light", "heavy", "non"):
             row = c["confusion"].get(cat, {})
             out.append(f"| {cat} | " + " | ".join(str(row.get(r, 0)) for r in rels) + " |")
+        if "grades" in c:
+            grades = ("cut", "light", "heavy", "non")
+            out += ["", f"4-way grade (`copytrace.relate.reuse_grade`: relation and exact "
+                    f"share -> cut / light / heavy / non) by truth category, accuracy "
+                    f"{c['four_way_accuracy']:.3f}:", "",
+                    "| truth | " + " | ".join(grades) + " |", "|---|" + "---:|" * len(grades)]
+            for cat in ("cut", "light", "heavy", "non"):
+                row = c["grades"].get(cat, {})
+                out.append(f"| {cat} | " + " | ".join(str(row.get(g, 0)) for g in grades)
+                           + " |")
         out.append("")
     mr = q.get("mrpc")
     if mr and "copytrace" in mr:

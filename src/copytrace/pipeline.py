@@ -18,6 +18,8 @@ lives and how it moves:
     translation_candidates  sentence-stage candidates across languages (nearest probes)
     story_candidates mutual nearest probes; story_pair makes one a ``same-story`` `Pair`
     semantic_pair    a pair judged on its sentences, as a `Pair`
+    unsettled/settle which pairs the sentence stage still judges (none yet, or ``partial``) and
+                     its verdicts replacing them
     compare_two      one pair, every stage (``copytrace compare``)
 
 The local engine (`copytrace.engines.local`) runs them in this process on a thread pool; the
@@ -339,9 +341,9 @@ def unsettled(pairs: dict, a, b) -> bool:
 
 
 def settle(found: list[tuple], later: list[tuple]) -> list[tuple]:
-    """``found`` (a, b, pair) triples with ``later`` ones added; a later pair replaces a found
-    pair of the same (a, b) that does not settle it (the sentence stage's verdict on a
-    ``partial`` pair)."""
+    """``found`` (a, b, pair) triples with ``later`` ones added; a later pair replaces the found
+    pair of the same (a, b), which can only be one that does not settle it (the sentence
+    stage's verdict on a ``partial`` pair: it judges only unsettled pairs)."""
     new = {(a, b) for a, b, _ in later}
     return [x for x in found if (x[0], x[1]) not in new] + list(later)
 

@@ -170,20 +170,20 @@ def direction(al: Alignment, date_a: str | None, date_b: str | None,
 
 
 #: `reuse_grade`'s answers, the categories of Clough & Stevenson's corpus of plagiarised answers.
-GRADES = ("cut", "light", "heavy", "none")
+GRADES = ("cut", "light", "heavy", "non")
 
 
-def reuse_grade(relation: str, exact_share: float | None,
+def reuse_grade(relation: str | None, exact_share: float | None,
                 p: RelateParams = RelateParams()) -> str:
     """How a pair's text was reused, as a plagiarism checker grades it: ``cut`` (cut and
     paste), ``light`` (lightly revised: words changed, structure kept), ``heavy`` (rewritten)
-    or ``none``.
+    or ``non`` (no reuse), as that corpus names them.
 
     - a pair aligned on words or skeletons (``verbatim``, ``edited``, ``spun``, ``partial``):
       ``cut`` when at least ``cut_exact_share`` (95%) of its aligned words are identical (at
       most one word in twenty changed; ``verbatim`` always is), else ``light``;
     - ``rewrite`` or ``translation`` (aligned on sentences only): ``heavy``;
-    - anything else (``same-story``, ``none``): ``none``.
+    - anything else (``same-story``, or no relation): ``non``.
 
     On Clough & Stevenson's tasks a-c (57 answers, ``python -m bench --only quality``) this
     grades 44 of 57 as labelled; what it misses is measured there: most heavy revisions keep
@@ -195,4 +195,4 @@ def reuse_grade(relation: str, exact_share: float | None,
         return "heavy"
     if relation in (EDITED, SPUN, PARTIAL) and text_evidence(relation):
         return "cut" if (exact_share or 0.0) >= p.cut_exact_share else "light"
-    return "none"
+    return "non"

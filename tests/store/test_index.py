@@ -338,6 +338,22 @@ def test_a_schema_3_index_keeps_its_pairs_and_gains_exact_shares(tmp_path):
         assert new and all(0.99 <= p["exact_share"] <= 1.0 for p in new)
 
 
+def test_a_lifted_paragraph_is_a_partial_match_and_stored_pair_that_links_nothing(tmp_path):
+    from test_passages import INKSTICK, LIFTED, STRAITS
+
+    essay = Document("essay", INKSTICK.replace("\n\n", f"\n\n{LIFTED}\n\n", 1))
+    with Index(tmp_path / "ix.db", create=True) as ix:
+        ix.add([Document("news", STRAITS)])
+        match, = ix.query(essay)
+        assert match.pair.relation == "partial" and match.pair.exact_share == 1.0
+        assert len(match.pair.passages) == 1 and match.family == "news"
+        ix.add([essay])
+        rec = ix.document("essay")
+        assert [p["relation"] for p in rec["pairs"]] == ["partial"]
+        assert rec["family"] == "essay" and rec["story"] == "essay"
+        assert ix.document("news")["family"] == "news"
+
+
 @pytest.mark.slow
 def test_query_equals_the_scan_on_a_generated_news_corpus(tmp_path):
     """Held-out documents of a corpus of real articles and their copies (the benchmark's

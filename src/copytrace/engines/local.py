@@ -24,10 +24,9 @@ from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.fingerprint.entities import entity_keys
 from copytrace.normalize import Tokens
 from copytrace.pipeline import (Candidates, find_candidates, make_pair, pmap, prepare,
-                                unsettled,
                                 probe_stage, semantic_pair, signatures, source_pair,
                                 spin_evidence, story_candidates, story_pair,
-                                translation_candidates, verifier, worker_pool)
+                                translation_candidates, unsettled, verifier, worker_pool)
 from copytrace.progress import NullProgress, Progress, StageTimer
 from copytrace.relations import INDEPENDENT, PARTIAL, SAME_STORY
 from copytrace.semantic import SemanticVerifier

@@ -89,7 +89,8 @@ async function openQueryPair(m) {
 function showPair(title, pair, a, b) {
   show("pair-view");
   $("pair-title").textContent = title;
-  $("pair-summary").textContent = `${pair.relation}, direction ${pair.direction}, similarity ${pair.similarity.toFixed(2)}, ${pair.passages.length} passage(s)`;
+  const exact = pair.exact_share == null ? "" : `, ${Math.round(pair.exact_share * 100)}% of passage words identical`;
+  $("pair-summary").textContent = `${pair.relation}, direction ${pair.direction}, similarity ${pair.similarity.toFixed(2)}, ${pair.passages.length} passage(s)${exact}`;
   $("left-title").textContent = a.id;
   $("right-title").textContent = b.id;
   const left = pair.passages.map((p) => ({start: p.a[0], end: p.a[1], cls: "shared"}));
