@@ -325,9 +325,9 @@ def _scan_spark(inputs: list[str], out: str, cfg, master: Optional[str], conf: l
 
 
 def _one(path: Path, id_field: str, text_field: str) -> Document:
-    from copytrace.ingest import FieldMap, iter_files, read_file
+    from copytrace.ingest import FieldMap, iter_files, read_file, valid_item
 
-    items = [x for f in iter_files([path]) for x in
+    items = [valid_item(x) for f in iter_files([path]) for x in
              ([f] if isinstance(f, Problem) else read_file(f, FieldMap(id_field, text_field)))]
     docs = [x for x in items if isinstance(x, Document)]
     if not docs:
@@ -613,11 +613,31 @@ def index_add(
     raise typer.Exit(_finish(problems, quiet))
 
 
+class QueryKind(str, Enum):
+    auto = "auto"
+    file = "file"
+    id = "id"
+    text = "text"
+
+
+def _file_or_none(arg: str) -> Path | None:
+    """``arg`` as an existing path, or None when it names none (a pasted text longer than a
+    file name can be is no path either)."""
+    try:
+        p = Path(arg)
+        return p if p.exists() else None
+    except (OSError, ValueError):
+        return None
+
+
 @index_app.command("query")
 def index_query(
     path: Path = IndexPath,
     doc: str = typer.Argument(..., help="A file (its first document), the id of a stored "
-                              "document, or the text itself.", show_default=False),
+                              "document, or the text itself (see --kind).", show_default=False),
+    kind: QueryKind = typer.Option(QueryKind.auto, "--kind", help="What DOC is. auto: a stored "
+                                   "id if there is one, else an existing file, else text (a "
+                                   "folder is refused: name one file)."),
     limit: int = typer.Option(20, "--limit", min=1, help="Most matches to show."),
     as_json: bool = typer.Option(False, "--json", help="One pair per line (pairs.jsonl shape, "
                                  "plus the stored document's family)."),
@@ -625,16 +645,26 @@ def index_query(
     text_field: str = TextField,
 ) -> None:
     """Which stored documents does this document copy, or copy it? (Nothing is added.)"""
+    from copytrace.ingest import valid_item
+
     with _open_index(path) as ix:
-        p = Path(doc)
-        if p.exists():
-            query = _one(p, id_field, text_field)
-        else:
+        if kind in (QueryKind.auto, QueryKind.id):
             stored = ix.pairs_from(doc)
             if stored is not None:  # a stored document: its relations are the stored ones
                 _print_matches(stored[:limit], as_json, doc)
                 return
-            query = Document(id="query", text=doc)
+            if kind == QueryKind.id:
+                _say("error", f"no stored document with id {doc!r}")
+                raise typer.Exit(EXIT_FATAL)
+        p = _file_or_none(doc) if kind in (QueryKind.auto, QueryKind.file) else None
+        if kind == QueryKind.file and p is None:
+            _say("error", f"{doc}: no such file")
+            raise typer.Exit(EXIT_FATAL)
+        if p is not None and p.is_dir():
+            _say("error", f"{doc} is a folder: name one file to query with (or --kind text)")
+            raise typer.Exit(EXIT_FATAL)
+        query = _one(p, id_field, text_field) if p is not None else \
+            valid_item(Document(id="query", text=doc))
         if not query.text.strip():
             _say("error", "empty query text")
             raise typer.Exit(EXIT_FATAL)

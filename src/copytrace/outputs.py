@@ -66,8 +66,12 @@ def replacing(path: Path) -> Iterator[str]:
 
 
 def atomic_write(path: Path, lines: Iterable[str]) -> None:
-    """Write ``lines`` to ``path`` atomically (`replacing`)."""
-    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    """Write ``lines`` to ``path`` atomically (`replacing`), as UTF-8. A lone surrogate (a
+    string that did not come through a reader, `copytrace.ingest.valid_item`) is written as its
+    ``\\udXXX`` escape, which inside a JSON string reads back as the same character, rather
+    than failing the whole write at the end of a scan."""
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n",
+                                      errors="backslashreplace") as fh:
         for line in lines:
             fh.write(line)
         fh.flush()

@@ -9,13 +9,16 @@ reason, and goes on with the next record or file.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from copytrace.document import Document, Problem
 from copytrace.ingest.registry import READERS, SUPPORTED, reader_for
+from copytrace.ingest.text import valid_unicode
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,40 @@ class FieldMap:
     source: str = "source"
 
 
+def _not_regular(p: Path) -> str | None:
+    """Why ``p`` (following symlinks) is not a regular file that can be read, or None. A FIFO
+    would block the reader forever and a device (a link to /dev/zero) never ends."""
+    try:
+        mode = p.stat().st_mode
+    except RuntimeError:  # pragma: no cover - Python < 3.13 raises this for some loops
+        return "a symbolic link loop"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        if e.errno == errno.ENOENT and p.is_symlink():
+            return "a broken symbolic link"
+        return f"cannot be opened ({e.strerror or e})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    return f"{kind}, not a regular file"
+
+
 def iter_files(inputs: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
-    """Files named or found under folders, each once (by resolved path)."""
+    """Files named or found under folders, each once (by resolved path). What cannot be read
+    as a file -- a FIFO, a device, a socket, a broken link or a link loop, a folder that cannot
+    be listed -- is a Problem naming it, and the walk goes on."""
     done: set[Path] = set()
 
     def once(p: Path) -> bool:
-        key = p.resolve()
+        try:
+            key = p.resolve()
+        except (OSError, RuntimeError):
+            key = p.absolute()
         if key in done:
             return False
         done.add(key)
@@ -42,18 +73,32 @@ def iter_files(inputs: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
-            for root, dirs, files in os.walk(p):
+            unlisted: list[OSError] = []
+            for root, dirs, files in os.walk(p, onerror=unlisted.append):
+                for e in unlisted:
+                    yield Problem(str(e.filename or root), "folder cannot be read "
+                                  f"({e.strerror or e}); skipped")
+                unlisted.clear()
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
-                    if not f.startswith(".") and once(Path(root) / f):
-                        yield Path(root) / f
+                    if f.startswith("."):
+                        continue
+                    path = Path(root) / f
+                    why = _not_regular(path)
+                    if why is not None:
+                        yield Problem(str(path), f"{why}; skipped")
+                    elif once(path):
+                        yield path
+            for e in unlisted:
+                yield Problem(str(e.filename or p), "folder cannot be read "
+                              f"({e.strerror or e}); skipped")
         elif p.is_file():
             if once(p):
                 yield p
-        elif not p.exists():
+        elif not p.exists() and not p.is_symlink():
             yield Problem(str(p), "no such file or folder")
         else:
-            yield Problem(str(p), "not a regular file or folder")
+            yield Problem(str(p), _not_regular(p) or "not a regular file or folder")
 
 
 def read_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | Problem]:
@@ -74,6 +119,32 @@ def read_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | 
         yield Problem(str(path), f"could not be read ({type(e).__name__}: {e})")
 
 
+def _valid(value):
+    """A record value with every string made valid Unicode (`text.valid_unicode`)."""
+    if isinstance(value, str):
+        return valid_unicode(value)
+    if isinstance(value, dict):
+        return {valid_unicode(str(k)): _valid(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid(v) for v in value]
+    return value
+
+
+def valid_item(item: Document | Problem) -> Document | Problem:
+    """A Document or Problem whose strings every output can hold: a file name that is not
+    UTF-8 or a lone surrogate in a record would otherwise fail the scan when its results are
+    written, the index when it stores them, the terminal when it prints them."""
+    if isinstance(item, Problem):
+        return Problem(valid_unicode(item.path), valid_unicode(item.reason), item.record)
+    for name in ("id", "text", "path", "url", "title", "date", "source_name"):
+        value = getattr(item, name)
+        if isinstance(value, str):
+            setattr(item, name, valid_unicode(value))
+    if item.meta:
+        item.meta = _valid(item.meta)
+    return item
+
+
 def read_inputs(inputs: Iterable[str | os.PathLike], fields: FieldMap = FieldMap(),
                 on_file: Callable[[], None] | None = None) -> Iterator[Document | Problem]:
     """Every Document (and Problem) from a mix of files and folders, with unique ids.
@@ -86,17 +157,20 @@ def read_inputs(inputs: Iterable[str | os.PathLike], fields: FieldMap = FieldMap
     for item in iter_files(inputs):
         got_all = [item] if isinstance(item, Problem) else read_file(item, fields)
         for got in got_all:
+            got = valid_item(got)
             if isinstance(got, Document) and got.id in seen:
                 if got.meta.get("id_from_name") and isinstance(item, Path):
-                    got.id = str(item.with_suffix("")).replace(os.sep, "/")
+                    got.id = valid_unicode(str(item.with_suffix("")).replace(os.sep, "/"))
                 if got.id in seen:
-                    got = Problem(str(item), f"duplicate id {got.id!r} (first seen in "
-                                  f"{seen[got.id]}); record skipped", got.meta.get("record"))
+                    got = Problem(valid_unicode(str(item)), f"duplicate id {got.id!r} (first "
+                                  f"seen in {seen[got.id]}); record skipped",
+                                  got.meta.get("record"))
             if isinstance(got, Document):
-                seen[got.id] = str(item)
+                seen[got.id] = valid_unicode(str(item))
             yield got
         if on_file:
             on_file()
 
 
-__all__ = ["FieldMap", "read_inputs", "read_file", "iter_files", "READERS", "SUPPORTED"]
+__all__ = ["FieldMap", "read_inputs", "read_file", "iter_files", "valid_item", "READERS",
+           "SUPPORTED"]

@@ -73,15 +73,23 @@ def read_jsonl(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
         return
     n = 0
     empty = True
+    damage = None
     with fh:
         try:
             head = fh.read(65536)
             fh.seek(0)
         except (OSError, EOFError, zlib.error) as e:
-            yield Problem(str(path), f"not a valid gzip file ({e})" if gz
-                          else f"cannot read file: {e}")
-            return
-        if not _utf8_head(head):
+            if not gz:
+                yield Problem(str(path), f"cannot read file: {e}")
+                return
+            # damaged within its first 64 KiB: keep the complete lines before the damage
+            damage, head = e, _gzip_prefix(path, 65536)
+            if not head:
+                yield Problem(str(path), f"not a valid gzip file ({e})")
+                return
+        if damage is not None:
+            lines = head.split(b"\n")[:-1]  # the last line is cut by the damage
+        elif not _utf8_head(head):
             try:
                 lines = decode(_open_maybe_gz(path)).splitlines()
             except BadInput as e:
@@ -111,8 +119,28 @@ def read_jsonl(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
             yield Problem(str(path), f"truncated or corrupt gzip data after record {n} ({e})"
                           if gz else f"read error after record {n} ({e})")
             return
+    if damage is not None:
+        yield Problem(str(path), f"truncated or corrupt gzip data after record {n} ({damage})")
+        return
     if empty:
         yield Problem(str(path), "no records")
+
+
+def _gzip_prefix(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of what a damaged gzip file decompresses to before the damage
+    (reading at most 1 MiB of it)."""
+    with open(path, "rb") as fh:
+        raw = fh.read(1 << 20)
+    inflate = zlib.decompressobj(wbits=31)
+    out = b""
+    try:  # a piece at a time: a corrupt block loses only what follows it
+        for k in range(0, len(raw), 512):
+            out += inflate.decompress(raw[k:k + 512], limit - len(out))
+            if len(out) >= limit or inflate.eof:
+                break
+    except zlib.error:
+        pass
+    return out
 
 
 def _utf8_head(head: bytes) -> bool:

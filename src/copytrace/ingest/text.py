@@ -17,6 +17,42 @@ class BadInput(ValueError):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """The encoding of text that is not UTF-8: charset-normalizer's best guess, except that
+    Windows-1252 (the web's "Latin-1") wins whenever it reads the bytes as cleanly as the best
+    guess. Single-byte code pages differ only in their upper half, so on Western text the
+    detector often ties Windows-1250 with 1252 and picked 1250 ("très" read as "trčs", "ñ" as
+    "ń"); on a few bytes it guessed UTF-16 or Chinese."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data[:1_000_000]))
+    if not matches:
+        if _reads_as_western(data):
+            return "cp1252"
+        raise BadInput("not valid UTF-8 and no text encoding could be detected")
+    best = min(m.chaos for m in matches)
+    tied = [m.encoding for m in matches if m.chaos <= best + 0.01]
+    for enc in _WESTERN:
+        if enc in tied:
+            return "cp1252" if enc == "latin_1" else enc
+    if len(data) < 64 and _reads_as_western(data) and not any(
+            m.encoding.startswith(("cp125", "iso8859", "mac_", "koi8", "cp8")) for m in matches
+            if m.chaos <= best + 0.01):
+        return "cp1252"  # too few bytes for a multi-byte guess to mean anything
+    return tied[0]
+
+
+def _reads_as_western(data: bytes) -> bool:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return not _CONTROL.search(text)
+
+
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), else the encoding charset-normalizer finds; refuse binary."""
     if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -24,19 +60,32 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[:1_000_000]).best()
-        if best is None or best.encoding is None:
-            raise BadInput("not valid UTF-8 and no text encoding could be detected") from None
+        encoding = _legacy_encoding(data)
         try:
-            text = data.decode(best.encoding)
+            text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
-            raise BadInput(f"not valid UTF-8 and not valid {best.encoding}") from None
+            raise BadInput(f"not valid UTF-8 and not valid {encoding}") from None
     sample = text[:65536]
     if sample and len(_CONTROL.findall(sample)) > 0.01 * len(sample):
         raise BadInput("binary data (control characters), not text")
     return text
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def valid_unicode(s: str) -> str:
+    """``s`` as text every output can hold. Python strings can carry lone surrogates that no
+    UTF-8 file, SQLite database or terminal accepts: a file name that is not UTF-8 (its bytes
+    smuggled in as U+DC80..U+DCFF by the file system decoder) keeps them as ``\\xNN``, so that
+    distinct names stay distinct; any other lone surrogate (a ``"\\ud800"`` escape in a JSON
+    record) becomes U+FFFD, as a decoder replaces a broken byte."""
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}"
+                              if 0xDC80 <= ord(m.group()) <= 0xDCFF else "\ufffd", s)
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y",

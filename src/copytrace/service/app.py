@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from copytrace.document import Document
+from copytrace.ingest import valid_item
 from copytrace.store import Index
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -129,8 +130,8 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.post("/documents", dependencies=[Depends(need_key)])
     def add_documents(body: AddIn) -> dict:
-        docs = [Document(id=d.id, text=d.text, url=d.url, title=d.title, date=d.date,
-                         source_name=d.source) for d in body.documents]
+        docs = [valid_item(Document(id=d.id, text=d.text, url=d.url, title=d.title,
+                                    date=d.date, source_name=d.source)) for d in body.documents]
         with write_lock:
             res = index().add(docs)
         return {"added": res.added,
@@ -139,9 +140,9 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.post("/query")
     def query(body: QueryIn) -> dict:
-        doc = Document(id=body.id, text=body.text, date=body.date)
+        doc = valid_item(Document(id=body.id, text=body.text, date=body.date))
         matches = [m.to_json() for m in index().query(doc, body.limit, semantic=body.semantic)]
-        return {"id": body.id, "matches": matches, "suspicious": _suspicious(body.text)}
+        return {"id": doc.id, "matches": matches, "suspicious": _suspicious(doc.text)}
 
     @app.get("/documents/{doc_id:path}")
     def get_document(doc_id: str) -> dict:

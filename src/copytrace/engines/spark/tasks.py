@@ -7,7 +7,6 @@ strings are the Spark schemas of their outputs.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,7 +21,8 @@ from copytrace.config import ScanConfig
 from copytrace.document import Document
 from copytrace.engines.spark.arrow import batch, columns, list_col, lists, runs, whole
 from copytrace.fingerprint.embed import SentenceVectors, single_blas
-from copytrace.ingest import read_file
+from copytrace.ingest import read_file, valid_item
+from copytrace.ingest.text import valid_unicode
 from copytrace.normalize import tokenize_many
 from copytrace.outputs import PAIR_FIELDS
 from copytrace.pipeline import (candidate_keys, languages, matchable_tokens, probes,
@@ -32,7 +32,6 @@ from copytrace.relations import joins_family
 from copytrace.semantic import SemanticVerifier, judge
 
 _U64 = np.uint64
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def prepared(texts: list[str], boiler: np.ndarray):
@@ -75,10 +74,10 @@ def read_fn(fields):
                 pos = 0
                 try:
                     for got in read_file(local, fields):
-                        where = shown if got.path == str(local) else got.path
+                        where = valid_unicode(shown if got.path == str(local) else got.path)
+                        got = valid_item(got)  # as read_inputs does for the local engine
                         if isinstance(got, Document):
-                            text = _SURROGATE.sub("\ufffd", got.text)
-                            vals = (rank, pos, got.id, text, where, got.url, got.title, got.date,
+                            vals = (rank, pos, got.id, got.text, where, got.url, got.title, got.date,
                                     bool(got.meta.get("id_from_name")), got.meta.get("record"),
                                     None)
                             pos += 1
