@@ -175,8 +175,18 @@ MinPassage = typer.Option(40, "--min-passage-words", min=8, max=10_000,
                           help="A passage of at least this many closely matched words is "
                           "reuse on its own: a pair sharing one but too little to be a copy "
                           "is reported as 'partial' (in pairs.jsonl, never a family).")
+MaxDoc = typer.Option(64.0, "--max-doc-mb", min=0.001, metavar="MB",
+                      help="Skip (and list in skipped.jsonl) any document, record or web page "
+                      "larger than this: one input never takes more memory than this.")
 Strict = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 1).")
 Quiet = typer.Option(False, "--quiet", "-q", help="No progress bars or per-input warnings.")
+
+
+def _limit(max_doc_mb: float) -> None:
+    """The largest document the readers accept (`copytrace.ingest.text.set_max_doc_mb`)."""
+    from copytrace.ingest.text import set_max_doc_mb
+
+    set_max_doc_mb(max_doc_mb)
 
 
 def _finish(problems: list[Problem], quiet: bool) -> int:
@@ -235,6 +245,7 @@ def scan(
     text_field: str = TextField,
     max_report_pairs: int = typer.Option(500, help="Pairs shown in report.html (all are in "
                                          "pairs.jsonl)."),
+    max_doc_mb: float = MaxDoc,
     strict: bool = Strict,
     quiet: bool = Quiet,
 ) -> None:
@@ -253,6 +264,7 @@ def scan(
     """
     cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs, spin, spun,
                   semantic, probes, min_passage_words)
+    _limit(max_doc_mb)
     if engine == Engine.spark:
         raise typer.Exit(_scan_spark(inputs, out, cfg, master, conf, work_dir, fmt.value,
                                      id_field, text_field, strict, quiet))
@@ -360,9 +372,11 @@ def compare(
                                   "or nearest in meaning, compare always runs this stage on "
                                   "the pair."),
     min_passage_words: int = MinPassage,
+    max_doc_mb: float = MaxDoc,
 ) -> None:
     """Compare two documents: relation, similarity, containment, exact share and aligned
     passages, every stage run on the pair."""
+    _limit(max_doc_mb)
     from copytrace.align import AlignParams
     from copytrace.config import ScanConfig
     from copytrace.pipeline import compare_two
@@ -441,6 +455,7 @@ def dedup(
                                   "translation is not a duplicate for most de-duplication)."),
     id_field: str = IdField,
     text_field: str = TextField,
+    max_doc_mb: float = MaxDoc,
     strict: bool = Strict,
     quiet: bool = Quiet,
 ) -> None:
@@ -451,6 +466,7 @@ def dedup(
     With --fast, a streaming pass that holds a few hundred bytes per document instead of its
     text (for millions of documents).
     """
+    _limit(max_doc_mb)
     if out is None and not (fast and families):
         raise typer.BadParameter("give --out (or, with --fast, --families)", param_hint="--out")
     if families and not fast:
@@ -570,12 +586,14 @@ def index_add(
                                    "each batch is added atomically (all of it or none)."),
     id_field: str = IdField,
     text_field: str = TextField,
+    max_doc_mb: float = MaxDoc,
     strict: bool = Strict,
     quiet: bool = Quiet,
 ) -> None:
     """Add documents: each is matched against the index and linked into its family."""
     from copytrace.ingest import FieldMap, read_inputs
 
+    _limit(max_doc_mb)
     problems: list[Problem] = []
     added = related = 0
     with _open_index(path) as ix:

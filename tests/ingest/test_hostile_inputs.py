@@ -189,3 +189,50 @@ def test_index_query_says_what_its_argument_is(tmp_path):
     res = runner.invoke(app, ["index", "query", db, "000_dbaf505c44bd813c", "--kind", "text",
                               "--json"])  # the words themselves, not the stored document
     assert res.exit_code == 0 and res.output.strip() == ""
+
+
+def _peak_rss_mb_of(code: str) -> tuple[float, str]:
+    """Run ``code`` in a child Python; its peak resident memory in MB and its stdout."""
+    import resource  # noqa: F401 (POSIX)
+
+    wrapped = code + "\nimport resource; print('PEAK', resource.getrusage(resource.RUSAGE_SELF)" \
+        ".ru_maxrss / 1024)"
+    res = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True,
+                         timeout=600)
+    assert res.returncode == 0, res.stderr
+    peak = float(res.stdout.rsplit("PEAK", 1)[1])
+    return peak, res.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB is Linux's")
+@pytest.mark.parametrize("name", ["bomb.jsonl.gz", "bomb.csv.gz", "bomb.jsonl"])
+def test_a_compressed_bomb_is_read_in_bounded_memory(tmp_path, name):
+    # a few MB on disk, one 512 MiB record (before: memory grew with the record, 6-10 GB for
+    # 2 GiB); the record is skipped with a reason, the record after it is read
+    import gzip
+
+    path = tmp_path / name
+    opener = gzip.open if name.endswith(".gz") else open
+    filler = b"a" * (1 << 20)
+    with opener(path, "wb") as fh:
+        if ".csv" in name:
+            fh.write(b"id,text\nbig,\"")
+            for _ in range(512):
+                fh.write(filler)
+            fh.write(b"\"\n")
+        else:
+            fh.write(b'{"id": "big", "text": "')
+            for _ in range(512):
+                fh.write(filler)
+            fh.write(b'"}\n{"id": "after", "text": "' + TEXT.encode() + b'"}\n')
+    peak, out = _peak_rss_mb_of(
+        "from copytrace.ingest import read_inputs\n"
+        "from copytrace.ingest.text import set_max_doc_mb\n"
+        "set_max_doc_mb(16)\n"
+        f"for x in read_inputs([{str(path)!r}]):\n"
+        "    print(type(x).__name__, getattr(x, 'id', None) or x.reason)\n")
+    assert "larger than the 16 MB limit" in out, out
+    if ".csv" not in name:
+        assert "Document after" in out, out
+    assert peak < 400, f"peak {peak:.0f} MB"  # the interpreter and libraries take ~150 MB

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import sys
 import zlib
@@ -12,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from copytrace.document import Document, Problem
-from copytrace.ingest.text import BadInput, decode, parse_date
+from copytrace.ingest.text import (BadInput, max_doc_bytes, parse_date, stream_encoding,
+                                    too_big)
 
 if TYPE_CHECKING:
     from copytrace.ingest import FieldMap
@@ -37,6 +37,8 @@ def make_record(rec: Any, path: Path, n: int, fields: FieldMap) -> Document | Pr
         return Problem(str(path), f"field {fields.text!r} is a {type(text).__name__}, not text", n)
     if not text.strip():
         return Problem(str(path), "empty text", n)
+    if (why := too_big(len(text))) is not None:  # characters: at least as many bytes
+        return Problem(str(path), why, n)
     raw_id = rec.get(fields.id)
     doc_id = _opt_str(raw_id) if not isinstance(raw_id, (dict, list)) else None
     if doc_id is None:
@@ -50,21 +52,13 @@ def make_record(rec: Any, path: Path, n: int, fields: FieldMap) -> Document | Pr
     )
 
 
-def _open_maybe_gz(path: Path) -> bytes:
-    data = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, gzip.BadGzipFile) as e:
-            raise BadInput(f"not a valid gzip file ({e})") from None
-    return data
-
-
 def read_jsonl(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
-    """One record per line, read as a stream (a file of any size costs one line of memory).
+    """One record per line, read as a stream: a file of any size, compressed or not, costs at
+    most one line of memory, and a line over the document limit (`text.max_doc_bytes`) is
+    skipped without being held.
 
-    UTF-8 files stream line by line; a file whose first 64 KiB are not UTF-8 is small legacy
-    data by experience and is decoded whole with encoding detection, as a text file is."""
+    The first 64 KiB say the encoding: UTF-8, else the encoding detected in them (legacy data),
+    which then decodes every line."""
     gz = path.name.lower().endswith(".gz")
     try:
         fh = gzip.open(path, "rb") if gz else open(path, "rb")
@@ -87,25 +81,26 @@ def read_jsonl(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
             if not head:
                 yield Problem(str(path), f"not a valid gzip file ({e})")
                 return
-        if damage is not None:
-            lines = head.split(b"\n")[:-1]  # the last line is cut by the damage
-        elif not _utf8_head(head):
-            try:
-                lines = decode(_open_maybe_gz(path)).splitlines()
-            except BadInput as e:
-                yield Problem(str(path), str(e))
-                return
-        else:
-            lines = fh
+        try:
+            encoding = stream_encoding(head)
+        except BadInput as e:
+            yield Problem(str(path), str(e))
+            return
+        lines = (x + b"\n" for x in head.split(b"\n")[:-1]) if damage is not None \
+            else _capped_lines(fh, max_doc_bytes())
         try:
             for n, line in enumerate(lines, start=1):
-                if isinstance(line, bytes):
-                    try:
-                        line = line.decode("utf-8-sig" if n == 1 else "utf-8")
-                    except UnicodeDecodeError:
-                        empty = False
-                        yield Problem(str(path), "not valid UTF-8", n)
-                        continue
+                if line is None:
+                    empty = False
+                    yield Problem(str(path), too_big(max_doc_bytes() + 1), n)
+                    continue
+                try:
+                    line = line.decode("utf-8-sig" if n == 1 and encoding == "utf-8"
+                                       else encoding)
+                except UnicodeDecodeError:
+                    empty = False
+                    yield Problem(str(path), f"not valid {encoding}", n)
+                    continue
                 if not line.strip():
                     continue
                 empty = False
@@ -126,6 +121,23 @@ def read_jsonl(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
         yield Problem(str(path), "no records")
 
 
+def _capped_lines(fh, cap: int) -> Iterator[bytes | None]:
+    """The lines of a binary stream; a line longer than ``cap`` bytes is read through without
+    being kept and given as None."""
+    while True:
+        line = fh.readline(cap + 1)
+        if not line:
+            return
+        if len(line) > cap and not line.endswith(b"\n"):
+            while True:
+                rest = fh.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+        else:
+            yield line
+
+
 def _gzip_prefix(path: Path, limit: int) -> bytes:
     """Up to ``limit`` bytes of what a damaged gzip file decompresses to before the damage
     (reading at most 1 MiB of it)."""
@@ -143,45 +155,62 @@ def _gzip_prefix(path: Path, limit: int) -> bytes:
     return out
 
 
-def _utf8_head(head: bytes) -> bool:
-    """The first bytes of a file are UTF-8 text (a character cut at the end is allowed)."""
-    if b"\x00" in head:
-        return False
-    for cut in range(4):
-        try:
-            head[: len(head) - cut].decode("utf-8")
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
-
-
 def read_csv(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
+    """One record per row, read as a stream (UTF-8, else the encoding detected in the first
+    64 KiB); a cell over the document limit stops the file with a reason."""
+    gz = path.name.lower().endswith(".gz")
+    raw = None
     try:
-        text = decode(_open_maybe_gz(path))
-    except BadInput as e:
-        yield Problem(str(path), str(e))
+        raw = gzip.open(path, "rb") if gz else open(path, "rb")
+        head = raw.read(65536)
+        raw.seek(0)
+        encoding = stream_encoding(head)
+    except (OSError, EOFError, zlib.error, BadInput) as e:
+        if raw is not None:
+            raw.close()
+        if isinstance(e, BadInput):
+            yield Problem(str(path), str(e))
+            return
+        yield Problem(str(path), f"not a valid gzip file ({e})" if gz
+                      else f"cannot read file: {e}")
         return
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        if not reader.fieldnames:
-            yield Problem(str(path), "no header row")
-            return
-        if fields.text not in reader.fieldnames:
-            yield Problem(str(path), f"no column {fields.text!r} in header "
-                          f"{reader.fieldnames[:8]} (use --text-field to name another)")
-            return
+    csv.field_size_limit(min(sys.maxsize, max_doc_bytes()))
+
+    class TooLong(Exception):
+        pass
+
+    def text_lines():  # physical lines, each at most the document limit: bounded memory
+        for k, line in enumerate(_capped_lines(raw, max_doc_bytes())):
+            if line is None:
+                raise TooLong
+            yield line.decode(encoding if k or encoding != "utf-8" else "utf-8-sig",
+                              errors="replace")
+
+    with raw:
+        reader = csv.DictReader(text_lines())
         n = 0
-        for n, row in enumerate(reader, start=1):
-            if None in row:  # more cells than header columns
-                yield Problem(str(path), "row has more cells than the header", n)
-                continue
-            yield make_record(row, path, n, fields)
-        if n == 0:
-            yield Problem(str(path), "no records")
-    except csv.Error as e:
-        yield Problem(str(path), f"malformed CSV ({e})", reader.line_num)
+        try:
+            if not reader.fieldnames:
+                yield Problem(str(path), "no header row")
+                return
+            if fields.text not in reader.fieldnames:
+                yield Problem(str(path), f"no column {fields.text!r} in header "
+                              f"{reader.fieldnames[:8]} (use --text-field to name another)")
+                return
+            for n, row in enumerate(reader, start=1):
+                if None in row:  # more cells than header columns
+                    yield Problem(str(path), "row has more cells than the header", n)
+                    continue
+                yield make_record(row, path, n, fields)
+            if n == 0:
+                yield Problem(str(path), "no records")
+        except (csv.Error, TooLong) as e:
+            why = too_big(max_doc_bytes() + 1) if isinstance(e, TooLong) or \
+                "field larger" in str(e) else f"malformed CSV ({e})"
+            yield Problem(str(path), f"{why}; the rows after it are not read", n + 1)
+        except (OSError, EOFError, zlib.error) as e:
+            yield Problem(str(path), f"truncated or corrupt gzip data after record {n} ({e})"
+                          if gz else f"read error after record {n} ({e})")
 
 
 def read_parquet(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:

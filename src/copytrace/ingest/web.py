@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from copytrace.document import Document, Problem
-from copytrace.ingest.text import BadInput, decode, parse_date
+from copytrace.ingest.text import BadInput, decode, max_doc_bytes, parse_date, too_big
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 logging.getLogger("htmldate").setLevel(logging.CRITICAL)
@@ -30,6 +30,9 @@ def extract_html(html: str, url: str | None = None) -> dict | None:
 
 
 def read_html(path: Path) -> Iterator[Document | Problem]:
+    if (why := too_big(path.stat().st_size)) is not None:
+        yield Problem(str(path), why)
+        return
     try:
         html = decode(path.read_bytes())
     except BadInput as e:
@@ -64,7 +67,14 @@ def read_warc(path: Path) -> Iterator[Document | Problem]:
                 if "html" not in ctype.lower():
                     continue
                 found = True
-                payload = record.content_stream().read()
+                declared = int(record.rec_headers.get_header("Content-Length") or 0)
+                if (why := too_big(declared)) is not None:
+                    yield Problem(str(path), f"{uri}: {why}", n)
+                    continue  # the iterator skips the unread payload
+                payload = record.content_stream().read(max_doc_bytes() + 1)
+                if (why := too_big(len(payload))) is not None:
+                    yield Problem(str(path), f"{uri}: {why}", n)
+                    continue
                 if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than declared
                     yield Problem(str(path), f"{uri}: record is truncated (file cut short?)", n)
                     continue
