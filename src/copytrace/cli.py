@@ -268,16 +268,17 @@ def scan(
     if engine == Engine.spark:
         raise typer.Exit(_scan_spark(inputs, out, cfg, master, conf, work_dir, fmt.value,
                                      id_field, text_field, strict, quiet))
-    from copytrace.outputs import write_scan
+    from copytrace.outputs import output_set, write_scan
     from copytrace.report.html import write_report
 
     out_dir = Path(out)
     docs, problems, result = _read_and_scan([Path(p) for p in inputs], cfg, id_field,
                                             text_field, strict, quiet)
-    try:
-        write_scan(out_dir, result.results, result.pairs, problems, result.stats, fmt.value)
-        write_report(out_dir / "report.html", result.documents, result.results, result.pairs,
-                     problems, result.stats, max_pairs=max_report_pairs)
+    try:  # all files or none: a failure part-way leaves the previous set as it was
+        with output_set(out_dir) as stage:
+            write_scan(stage, result.results, result.pairs, problems, result.stats, fmt.value)
+            write_report(stage / "report.html", result.documents, result.results,
+                         result.pairs, problems, result.stats, max_pairs=max_report_pairs)
     except OSError as e:
         _say("error", f"cannot write to {out}: {e.strerror or e}")
         raise typer.Exit(EXIT_FATAL) from None

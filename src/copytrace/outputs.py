@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -63,6 +64,23 @@ def replacing(path: Path) -> Iterator[str]:
         except OSError:
             pass
         raise
+
+
+@contextmanager
+def output_set(folder: Path) -> Iterator[Path]:
+    """A staging folder inside ``folder`` to write a whole set of output files into; when the
+    block ends without an error they are moved into ``folder`` (renames within one file
+    system: nothing left to fail for want of space), and when it raises ``folder`` is left as
+    it was. So a failure part-way through (a full disk, an error in the report) never leaves
+    new ``documents.jsonl`` beside an old ``report.html``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".copytrace-writing-", dir=folder))
+    try:
+        yield stage
+        for f in sorted(stage.iterdir()):
+            os.replace(f, folder / f.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def atomic_write(path: Path, lines: Iterable[str]) -> None:

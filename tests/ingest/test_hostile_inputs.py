@@ -236,3 +236,27 @@ def test_a_compressed_bomb_is_read_in_bounded_memory(tmp_path, name):
     if ".csv" not in name:
         assert "Document after" in out, out
     assert peak < 400, f"peak {peak:.0f} MB"  # the interpreter and libraries take ~150 MB
+
+
+def test_a_scan_that_fails_while_writing_leaves_the_previous_output_set(tmp_path, monkeypatch):
+    import errno
+
+    import copytrace.report.html as html
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["scan", str(src), "--out", str(out), "-q",
+                               "--no-semantic"]).exit_code == 0
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    (src / "b.txt").write_text(OTHER, encoding="utf-8")
+
+    def disk_full(*args, **kwargs):  # the report is written after documents.jsonl and pairs
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(html, "atomic_write", disk_full)
+    res = runner.invoke(app, ["scan", str(src), "--out", str(out), "-q", "--no-semantic"])
+    assert res.exit_code == 1 and "No space left on device" in res.output
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before  # nothing new, no debris
