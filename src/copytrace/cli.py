@@ -758,14 +758,24 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, help="Server processes (queries are "
                                 "CPU-bound: one per core serves the most; writes queue on the "
                                 "index's lock)."),
+    allowed_host: list[str] = typer.Option([], "--allowed-host", metavar="NAME",
+                                           help="A Host header to answer (repeatable). On a "
+                                           "loopback address only localhost names are "
+                                           "answered besides these (no DNS rebinding from a "
+                                           "web page); on another address, only these when "
+                                           "given, else any."),
 ) -> None:
-    """Serve an index over HTTP, with a web page at / (paste a document, see its matches)."""
+    """Serve an index over HTTP, with a web page at / (paste a document, see its matches).
+
+    Reads (queries, documents, families, stories) need no key. Without --api-key, writes
+    (adding and deleting documents) are open to anyone who can reach the address."""
     from copytrace.service.server import ServeError
     from copytrace.service.server import serve as run_service
 
     _open_index(path).close()  # a clear error before the server starts
     try:
-        run_service(path, host, port, api_key, int(max_body_mb * 2**20), workers)
+        run_service(path, host, port, api_key, int(max_body_mb * 2**20), workers,
+                    allowed_host)
     except ServeError as e:
         _say("error", e)
         raise typer.Exit(EXIT_FATAL) from None

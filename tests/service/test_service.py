@@ -105,3 +105,47 @@ def test_serve_with_two_worker_processes(tmp_path):
     finally:
         proc.terminate()
     assert proc.wait(20) is not None  # the workers stop with it
+
+
+def test_hostile_requests_get_4xx_never_500(tmp_path, client):
+    # a lone surrogate in any string field, NaN, a huge offset, a non-ASCII key
+    res = client.post("/query", content=b'{"text": "caf\\ud800 ' + b"word " * 50 + b'", '
+                      b'"id": "q\\udfff"}', headers={"Content-Type": "application/json"})
+    assert res.status_code == 422  # not text: refused, naming the fields (it was a 500)
+    assert {tuple(e["loc"]) for e in res.json()["detail"]} == {("body", "text"), ("body", "id")}
+    res = client.post("/documents", content=b'{"documents": [{"id": "s", "text": "'
+                      + b"word " * 50 + b'", "title": "\\udc80"}]}',
+                      headers={"Content-Type": "application/json", "X-API-Key": "s3cret"})
+    assert res.status_code == 200 and res.json()["added"] == ["s"]  # repaired, stored
+    assert client.get("/documents/s").json()["title"] == "\\x80"
+    res = client.post("/query", content=b'{"text": "x", "limit": NaN}',
+                      headers={"Content-Type": "application/json"})
+    assert res.status_code == 422
+    res = client.post("/query", json={"text": "x", "limit": "y" * 100_000})
+    assert res.status_code == 422 and len(res.content) < 2_000  # the input is not echoed
+    for what in ("families", "stories"):
+        assert client.get(f"/{what}?offset={2**63}").status_code == 422
+    res = client.post("/documents", json={"documents": [{"id": "z", "text": "word " * 50}]},
+                      headers={"X-API-Key": "clé".encode()})
+    assert res.status_code == 401
+    # a chunked body over the limit is 413, as a declared one is
+    res = client.post("/query", content=iter([b'{"text": "', b"word " * 50_000, b'"}']),
+                      headers={"Content-Type": "application/json"})
+    assert res.status_code == 413
+
+
+def test_a_non_ascii_api_key_works_and_the_host_is_checked_on_loopback(tmp_path):
+    from copytrace.service.app import allowed_hosts_for
+
+    path = tmp_path / "ix.db"
+    Index(path, create=True).close()
+    app = create_app(path, api_key="clé-ü", allowed_hosts=allowed_hosts_for("127.0.0.1"))
+    local = TestClient(app, base_url="http://127.0.0.1:8000")
+    body = {"documents": [{"id": "d", "text": "word " * 50}]}
+    res = local.post("/documents", json=body, headers={"X-API-Key": "clé-ü".encode()})
+    assert res.status_code == 200, res.text
+    assert local.get("/health").status_code == 200
+    rebound = TestClient(app, base_url="http://evil.example:8000")  # DNS rebinding
+    assert rebound.get("/health").status_code == 400
+    assert allowed_hosts_for("0.0.0.0") is None
+    assert allowed_hosts_for("0.0.0.0", ["index.example"]) == ["index.example"]

@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from copytrace.document import Document
 from copytrace.ingest import valid_item
+from copytrace.ingest.text import valid_unicode
 from copytrace.store import Index
 
+MAX_OFFSET = 2**31  # a page offset beyond any index (SQLite integers stop at 2**63)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 
@@ -55,7 +58,9 @@ class _TooLarge(Exception):
 
 
 class BodyLimit:
-    """413 for request bodies over ``max_body`` bytes, declared or streamed."""
+    """413 for request bodies over ``max_body`` bytes, declared or streamed (chunked): the body
+    is read before the application sees it (at most ``max_body`` bytes held), so an oversized
+    stream is refused as such rather than as a body the application failed to parse."""
 
     def __init__(self, app, max_body: int):
         self.app = app
@@ -67,29 +72,22 @@ class BodyLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return await self._reject(send)
-        seen = 0
-        started = False
-
-        async def limited_receive():
-            nonlocal seen
+        held, seen = [], 0
+        while True:
             msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > self.max_body:
-                    raise _TooLarge
-            return msg
+            held.append(msg)
+            if msg["type"] != "http.request":
+                break
+            seen += len(msg.get("body", b""))
+            if seen > self.max_body:
+                return await self._reject(send)
+            if not msg.get("more_body", False):
+                break
 
-        async def tracking_send(msg):
-            nonlocal started
-            if msg["type"] == "http.response.start":
-                started = True
-            await send(msg)
+        async def replay():
+            return held.pop(0) if held else await receive()
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._reject(send)
+        await self.app(scope, replay, send)
 
     async def _reject(self, send):
         body = (b'{"detail": "request body too large (limit %d bytes)"}' % self.max_body)
@@ -99,8 +97,21 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 * 2**20
-               ) -> FastAPI:
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def allowed_hosts_for(bind: str, extra: list[str] | None = None) -> list[str] | None:
+    """The Host headers a service bound to ``bind`` answers: on a loopback address only the
+    loopback names (a web page elsewhere that rebinds its own domain name to 127.0.0.1 cannot
+    reach the index from the user's browser) plus ``extra``; on any other address ``extra``,
+    or every host when none is given (None)."""
+    if bind in LOOPBACK_HOSTS or bind.startswith("127."):
+        return list(LOOPBACK_HOSTS) + [bind] + list(extra or [])
+    return list(extra) if extra else None
+
+
+def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 * 2**20,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
     Index(path).close()  # fail now, with the store's message, if it is not an index
     local = threading.local()
     write_lock = threading.Lock()  # one writer per process; other processes queue in SQLite
@@ -111,14 +122,29 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
             ix = local.index = Index(path)
         return ix
 
+    wanted = api_key.encode("utf-8") if api_key else b""
+
     def need_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
-        if api_key and not (x_api_key and hmac.compare_digest(x_api_key, api_key)):
+        # header values arrive as Latin-1 text: their raw bytes are what the client sent (a
+        # key with non-ASCII characters is sent as UTF-8)
+        given = x_api_key.encode("latin-1", "replace") if x_api_key else b""
+        if api_key and not (given and hmac.compare_digest(given, wanted)):
             raise HTTPException(401, "this index needs an API key for writes "
                                 "(header X-API-Key)")
 
     app = FastAPI(title="copytrace", version=_version(),
                   description="Is this document a copy of anything in the index, and of what? "
                               "Pairs follow copytrace's output contract (pairs.jsonl).")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request, exc):
+        # where and why, never the input itself: a 9 MB body must not come back as a 9 MB
+        # error, and an input JSON cannot encode (NaN, a lone surrogate) must not become a 500
+        detail = [{"loc": [valid_unicode(str(x)) if isinstance(x, str) else x
+                           for x in e.get("loc", ())],
+                   "msg": valid_unicode(str(e.get("msg", ""))), "type": e.get("type", "")}
+                  for e in exc.errors()[:20]]
+        return JSONResponse({"detail": detail}, 422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request, exc):  # pragma: no cover - a bug, not a user mistake
@@ -162,7 +188,7 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.get("/families")
     def list_families(limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict:
         return {"families": index().families(limit, offset)}
 
     @app.get("/families/{doc_id:path}")
@@ -174,7 +200,7 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.get("/stories")
     def list_stories(limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict:
         return {"stories": index().stories(limit, offset)}
 
     @app.get("/stories/{doc_id:path}")
@@ -203,6 +229,10 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
     def app_css() -> Response:
         return static("app.css", "text/css; charset=utf-8")
 
+    if allowed_hosts:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return BodyLimit(app, max_body)  # type: ignore[return-value]
 
 

@@ -16,18 +16,23 @@ class ServeError(Exception):
 
 
 def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8000,
-          api_key: str | None = None, max_body: int = 10 * 2**20, workers: int = 1) -> None:
-    """Serve the index at ``path`` until interrupted."""
+          api_key: str | None = None, max_body: int = 10 * 2**20, workers: int = 1,
+          allowed_hosts: list[str] | None = None) -> None:
+    """Serve the index at ``path`` until interrupted; ``allowed_hosts``: Host headers to
+    answer besides the loopback names (`app.allowed_hosts_for`)."""
     import uvicorn
 
-    from copytrace.service.app import create_app
+    from copytrace.service.app import allowed_hosts_for, create_app
+
+    hosts = allowed_hosts_for(host, allowed_hosts)
+
+    def make():
+        return create_app(path, api_key=api_key, max_body=max_body, allowed_hosts=hosts)
 
     if workers == 1:
-        uvicorn.run(create_app(path, api_key=api_key, max_body=max_body), host=host, port=port,
-                    log_level="warning")
+        uvicorn.run(make(), host=host, port=port, log_level="warning")
         return
-    _serve_forked(lambda: create_app(path, api_key=api_key, max_body=max_body), host, port,
-                  workers)
+    _serve_forked(make, host, port, workers)
 
 
 def _serve_forked(make_app, host: str, port: int, workers: int) -> None:
