@@ -149,3 +149,11 @@ def test_a_non_ascii_api_key_works_and_the_host_is_checked_on_loopback(tmp_path)
     assert rebound.get("/health").status_code == 400
     assert allowed_hosts_for("0.0.0.0") is None
     assert allowed_hosts_for("0.0.0.0", ["index.example"]) == ["index.example"]
+
+
+def test_the_api_docs_page_needs_no_network(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and "POST /query" in page.text and "/openapi.json" in page.text
+    assert "http" not in page.text.replace("/openapi.json", "")  # no CDN, no outside request
+    assert "<script" not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]

@@ -132,7 +132,9 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
             raise HTTPException(401, "this index needs an API key for writes "
                                 "(header X-API-Key)")
 
-    app = FastAPI(title="copytrace", version=_version(),
+    # no Swagger UI or ReDoc: they load their scripts from a CDN (a blank page offline, and a
+    # request to a third party); /docs is a self-contained page made from the schema instead
+    app = FastAPI(title="copytrace", version=_version(), docs_url=None, redoc_url=None,
                   description="Is this document a copy of anything in the index, and of what? "
                               "Pairs follow copytrace's output contract (pairs.jsonl).")
 
@@ -217,6 +219,12 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
                         headers={"Content-Security-Policy": CSP,
                                  "X-Content-Type-Options": "nosniff"})
 
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return Response(_docs_page(app.openapi()), media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": CSP,
+                                 "X-Content-Type-Options": "nosniff"})
+
     @app.get("/", include_in_schema=False)
     def home() -> Response:
         return static("index.html", "text/html; charset=utf-8")
@@ -234,6 +242,43 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return BodyLimit(app, max_body)  # type: ignore[return-value]
+
+
+def _docs_page(schema: dict) -> bytes:
+    """The API described from its OpenAPI schema as one HTML page (no scripts, no network)."""
+    from html import escape
+
+    def ref(obj: dict) -> str:
+        name = (obj.get("$ref") or "").rsplit("/", 1)[-1]
+        return escape(name or obj.get("type", ""))
+
+    rows = []
+    for route, methods in schema.get("paths", {}).items():
+        for method, op in methods.items():
+            params = ", ".join(f"{escape(p['name'])} ({escape(p['in'])})"
+                               for p in op.get("parameters", []))
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            body_s = ref(body.get("schema", {})) if body else ""
+            rows.append(f"<tr><td><code>{escape(method.upper())} {escape(route)}</code></td>"
+                        f"<td>{escape(op.get('summary', ''))}</td><td>{params}</td>"
+                        f"<td>{body_s}</td></tr>")
+    models = []
+    for name, model in schema.get("components", {}).get("schemas", {}).items():
+        fields = ", ".join(f"{escape(k)}{'' if k in model.get('required', []) else '?'}"
+                           for k in model.get("properties", {}))
+        models.append(f"<tr><td><code>{escape(name)}</code></td><td>{fields}</td></tr>")
+    info = schema.get("info", {})
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{escape(info.get('title', ''))} API</title>"
+            "<link rel='stylesheet' href='/static/app.css'></head><body><main>"
+            f"<h1>{escape(info.get('title', ''))} API {escape(info.get('version', ''))}</h1>"
+            f"<p>{escape(info.get('description', ''))} The machine-readable schema is "
+            "<a href='/openapi.json'>/openapi.json</a>.</p>"
+            "<table><thead><tr><th>endpoint</th><th>what</th><th>parameters</th>"
+            "<th>JSON body</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            "<h2>Bodies</h2><table><thead><tr><th>schema</th><th>fields (? optional)</th></tr>"
+            "</thead><tbody>" + "".join(models) + "</tbody></table></main></body></html>"
+            ).encode("utf-8")
 
 
 def _suspicious(text: str) -> list[dict]:
