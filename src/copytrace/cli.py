@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -567,6 +568,25 @@ def _open_index(path: Path, create: bool = False, **kw):
         raise typer.Exit(EXIT_FATAL) from None
 
 
+@contextmanager
+def _index_errors(path: Path, doing: str):
+    """An index that fails while in use (locked, read-only, full disk, damaged) ends the
+    command with one line saying so and exit code 1, never a traceback."""
+    import sqlite3
+
+    from copytrace.store import StoreError
+    from copytrace.store.sqlite import sqlite_problem
+
+    try:
+        yield
+    except StoreError as e:
+        _say("error", e)
+        raise typer.Exit(EXIT_FATAL) from None
+    except sqlite3.Error as e:
+        _say("error", sqlite_problem(e, path, doing))
+        raise typer.Exit(EXIT_FATAL) from None
+
+
 @index_app.command("create")
 def index_create(path: Path = IndexPath, threshold: float = Threshold,
                  num_perm: int = NumPerm, semantic: bool = Semantic,
@@ -597,7 +617,7 @@ def index_add(
     _limit(max_doc_mb)
     problems: list[Problem] = []
     added = related = 0
-    with _open_index(path) as ix:
+    with _open_index(path) as ix, _index_errors(path, "add documents"):
         batch: list[Document] = []
 
         def flush() -> None:
@@ -666,7 +686,7 @@ def index_query(
     """Which stored documents does this document copy, or copy it? (Nothing is added.)"""
     from copytrace.ingest import valid_item
 
-    with _open_index(path) as ix:
+    with _open_index(path) as ix, _index_errors(path, "query"):
         if kind in (QueryKind.auto, QueryKind.id):
             stored = ix.pairs_from(doc)
             if stored is not None:  # a stored document: its relations are the stored ones
@@ -715,7 +735,7 @@ def index_delete(path: Path = IndexPath,
                  ids: list[str] = typer.Argument(..., help="Document ids.", show_default=False)
                  ) -> None:
     """Delete documents (their families are re-linked without them)."""
-    with _open_index(path) as ix:
+    with _open_index(path) as ix, _index_errors(path, "delete documents"):
         gone = ix.delete(ids)
     missing = [i for i in ids if i not in set(gone)]
     out_console.print(f"{len(gone)} deleted", highlight=False)
@@ -726,11 +746,19 @@ def index_delete(path: Path = IndexPath,
 
 @index_app.command("stats")
 def index_stats(path: Path = IndexPath) -> None:
-    """Counts, size and settings of an index (JSON)."""
+    """Counts, size and settings of an index, and its integrity check (JSON; exit 1 when the
+    file is damaged)."""
+    import sqlite3
+
     with _open_index(path) as ix:
-        stats = ix.stats()
+        try:
+            stats = ix.stats()
+        except sqlite3.DatabaseError as e:  # a damaged page: the integrity check says where
+            stats = {"error": str(e)}
         stats["integrity"] = ix.integrity()
     sys.stdout.write(json.dumps(stats, indent=1) + "\n")
+    if stats["integrity"] != "ok":
+        raise typer.Exit(EXIT_FATAL)
 
 
 @index_app.command("evict")
@@ -739,7 +767,7 @@ def index_evict(path: Path = IndexPath,
                                                  "documents added more than DAYS days ago.",
                                                  metavar="DAYS")) -> None:
     """Delete documents added more than DAYS days ago."""
-    with _open_index(path) as ix:
+    with _open_index(path) as ix, _index_errors(path, "evict documents"):
         gone = ix.evict(older_than)
     out_console.print(f"{len(gone)} evicted", highlight=False)
 

@@ -1,5 +1,7 @@
 """The HTTP service: endpoints, API key, size limit, validation errors, escaping."""
 
+import sqlite3
+
 import pytest
 from conftest import SEEDS
 
@@ -157,3 +159,22 @@ def test_the_api_docs_page_needs_no_network(client):
     assert "http" not in page.text.replace("/openapi.json", "")  # no CDN, no outside request
     assert "<script" not in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_a_full_disk_is_507_and_a_locked_index_503(client, monkeypatch):
+    from copytrace.store import StoreError
+
+    def full(self, docs):
+        raise StoreError("no space left for ix.db (the disk is full)", "full")
+
+    monkeypatch.setattr(Index, "add", full)
+    body = {"documents": [{"id": "n", "text": "word " * 50}]}
+    res = client.post("/documents", json=body, headers={"X-API-Key": "s3cret"})
+    assert res.status_code == 507 and "disk is full" in res.json()["detail"]
+
+    def locked(self, *a, **k):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Index, "query", locked)
+    res = client.post("/query", json={"text": "word " * 50})
+    assert res.status_code == 503 and "locked" in res.json()["detail"]

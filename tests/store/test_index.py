@@ -382,3 +382,61 @@ def test_query_equals_the_scan_on_a_generated_news_corpus(tmp_path):
             compared += 1
             related += bool(want)
     assert compared == 20 and related >= 5  # the comparison covered related documents
+
+
+def test_index_failures_are_one_clear_line_and_lose_nothing(tmp_path, monkeypatch):
+    from copytrace.store.sqlite import sqlite_problem
+
+    db = tmp_path / "ix.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", "create", str(db), "--no-semantic"]).exit_code == 0
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps({"id": "kept", "text": "word " * 60}) + "\n", encoding="utf-8")
+    assert runner.invoke(app, ["index", "add", str(db), str(first)]).exit_code == 0
+    # the disk fills up while a batch commits: SQLite ends the transaction itself and the
+    # rollback that follows fails ("cannot rollback - no transaction is active")
+    real = sqlite3.Connection.execute
+
+    class Full(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("database or disk is full")
+            return real(self, sql, *args)
+
+    import copytrace.store.sqlite as store_sqlite
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(store_sqlite.sqlite3, "connect",
+                        lambda *a, **k: connect(*a, factory=Full, **k))
+    second = tmp_path / "second.jsonl"
+    second.write_text(json.dumps({"id": "lost", "text": "other " * 60}) + "\n",
+                      encoding="utf-8")
+    res = runner.invoke(app, ["index", "add", str(db), str(second)])
+    assert res.exit_code == 1 and "disk is full" in res.output and "Traceback" not in res.output
+    monkeypatch.undo()
+    with Index(db) as ix:
+        assert ix.count() == 1 and ix.document("kept") is not None and ix.integrity() == "ok"
+    # the other kinds, as SQLite words them
+    for message, kind in (("database is locked", "locked"),
+                          ("attempt to write a readonly database", "readonly"),
+                          ("database disk image is malformed", "damaged")):
+        err = sqlite_problem(sqlite3.OperationalError(message), db, "add documents")
+        assert err.kind == kind and str(db) in str(err)
+
+
+def test_stats_reports_a_damaged_index_as_its_integrity_result(tmp_path):
+    db = tmp_path / "ix.db"
+    with Index(db, create=True) as ix:
+        ix.add([Document(f"d{k}", f"document number {k} " + "filler words " * 400)
+                for k in range(40)])
+    with sqlite3.connect(db) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = bytearray(db.read_bytes())
+    page = 4096
+    for k in range(3 * page, min(len(raw), 12 * page)):  # scribble over pages past the header
+        raw[k] = 0xA5
+    db.write_bytes(bytes(raw))
+    res = CliRunner().invoke(app, ["index", "stats", str(db)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    out = json.loads(res.output)
+    assert out["integrity"] != "ok"

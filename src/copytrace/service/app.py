@@ -11,6 +11,7 @@ inline script.
 from __future__ import annotations
 
 import hmac
+import sqlite3
 import threading
 from importlib import resources
 from pathlib import Path
@@ -24,7 +25,8 @@ from pydantic import BaseModel, Field
 from copytrace.document import Document
 from copytrace.ingest import valid_item
 from copytrace.ingest.text import valid_unicode
-from copytrace.store import Index
+from copytrace.store import Index, StoreError
+from copytrace.store.sqlite import sqlite_problem
 
 MAX_OFFSET = 2**31  # a page offset beyond any index (SQLite integers stop at 2**63)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -147,6 +149,15 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
                    "msg": valid_unicode(str(e.get("msg", ""))), "type": e.get("type", "")}
                   for e in exc.errors()[:20]]
         return JSONResponse({"detail": detail}, 422)
+
+    @app.exception_handler(StoreError)
+    async def _store(request, exc):  # a full disk is 507; locked, read-only, damaged 503
+        return JSONResponse({"detail": str(exc)}, 507 if exc.kind == "full" else 503)
+
+    @app.exception_handler(sqlite3.Error)
+    async def _sqlite(request, exc):
+        err = sqlite_problem(exc, Path(path), "answer")
+        return JSONResponse({"detail": str(err)}, 507 if err.kind == "full" else 503)
 
     @app.exception_handler(Exception)
     async def _unexpected(request, exc):  # pragma: no cover - a bug, not a user mistake

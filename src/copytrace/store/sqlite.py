@@ -87,7 +87,33 @@ _DOC_COLUMNS = ("doc, id, text, url, title, date, source_name, meta, chars, toke
 
 
 class StoreError(Exception):
-    """A user-facing problem with an index (missing, not an index, newer schema...)."""
+    """A user-facing problem with an index (missing, not an index, newer schema, locked, read
+    only, out of space, damaged...). ``kind``: ``locked``, ``readonly``, ``full``, ``damaged``
+    or ``other`` (the service answers 503, or 507 for ``full``)."""
+
+    def __init__(self, message: str, kind: str = "other"):
+        super().__init__(message)
+        self.kind = kind
+
+
+def sqlite_problem(e: BaseException, path: Path, doing: str) -> StoreError:
+    """An SQLite error as one line a user can act on (the cause SQLite chains, not the
+    rollback that failed after it)."""
+    causes = [e] + [c for c in (e.__cause__, e.__context__) if c is not None]
+    text = " / ".join(str(c) for c in causes).lower()
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path} is locked by another writer (waited 60 s); nothing was "
+                          f"written: try again later", "locked")
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return StoreError(f"{path} is read-only (file or folder permissions, or a read-only "
+                          f"mount): cannot {doing}; nothing stored was changed", "readonly")
+    if "full" in text or "no space" in text:
+        return StoreError(f"no space left for {path} (the disk is full): could not {doing}; "
+                          f"nothing stored before was lost", "full")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return StoreError(f"{path} is damaged ({e}): restore a copy, or build it again "
+                          f"(copytrace index create, then add the documents)", "damaged")
+    return StoreError(f"{path}: could not {doing} ({e})")
 
 
 def _chunks(seq: list, n: int = _CHUNK):
@@ -185,13 +211,22 @@ class SQLiteStore:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """One write transaction: all of the block's changes, or (on any error) none."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """One write transaction: all of the block's changes, or (on any error) none. SQLite
+        errors come out as `StoreError` in words (`sqlite_problem`)."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise sqlite_problem(e, self.path, "start writing") from None
         try:
             yield
             self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
+        except BaseException as e:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite rolled back already (a full disk ends the transaction itself)
+            if isinstance(e, sqlite3.Error):
+                raise sqlite_problem(e, self.path, "write this batch") from None
             raise
 
     # ---- counts ------------------------------------------------------------------------------
@@ -217,7 +252,11 @@ class SQLiteStore:
                                                    for f in INDEX_FIELDS}}
 
     def integrity(self) -> str:
-        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+        try:
+            rows = self.db.execute("PRAGMA integrity_check").fetchall()
+        except sqlite3.DatabaseError as e:
+            return f"damaged ({e})"
+        return "; ".join(str(r[0]) for r in rows[:5])
 
     # ---- documents -------------------------------------------------------------------------
 
