@@ -1,8 +1,11 @@
 """The HTTP service: endpoints, API key, size limit, validation errors, escaping."""
 
+import json
 import sqlite3
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import SEEDS
 
 pytest.importorskip("httpx", reason="the service tests need httpx (pip install -e '.[test]')")
@@ -178,3 +181,33 @@ def test_a_full_disk_is_507_and_a_locked_index_503(client, monkeypatch):
     monkeypatch.setattr(Index, "query", locked)
     res = client.post("/query", json={"text": "word " * 50})
     assert res.status_code == 503 and "locked" in res.json()["detail"]
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+_fields = st.fixed_dictionaries({}, optional={
+    "text": _json | st.text(), "id": _json | st.text(max_size=20), "date": _json,
+    "limit": _json | st.integers(), "semantic": _json, "documents": st.lists(
+        st.fixed_dictionaries({}, optional={"id": _json, "text": _json | st.text(),
+                                            "url": _json, "title": _json, "date": _json,
+                                            "source": _json}), max_size=3) | _json})
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=_fields | _json, raw=st.binary(max_size=64), where=st.sampled_from(
+    ["/query", "/documents"]), params=st.dictionaries(st.sampled_from(["limit", "offset"]),
+                                                     st.text(max_size=12), max_size=2))
+def test_no_request_gets_a_500(client, body, raw, where, params):
+    # generated JSON (wrong types, NaN, nesting, odd strings) and raw bytes at the write and
+    # query endpoints, generated paging at the list endpoints: 4xx or 2xx, never 5xx
+    key = {"X-API-Key": "s3cret"}
+    res = client.post(where, content=json.dumps(body).encode(), headers={
+        "Content-Type": "application/json", **key})
+    assert res.status_code < 500, (res.status_code, res.text[:200])
+    res = client.post(where, content=raw, headers={"Content-Type": "application/json", **key})
+    assert res.status_code < 500, (res.status_code, res.text[:200])
+    for path in ("/families", "/stories"):
+        res = client.get(path, params=params)
+        assert res.status_code < 500, (path, params, res.status_code)

@@ -168,7 +168,9 @@ class SQLiteStore:
                                     [(k, json.dumps(v)) for k, v in meta.items()])
             rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path} is not a copytrace index ({e})") from None
+            if "not a database" in str(e) or "malformed" in str(e):
+                raise StoreError(f"{self.path} is not a copytrace index ({e})") from None
+            raise sqlite_problem(e, self.path, "open it") from None  # read-only, locked...
         if "schema" not in rows:
             raise StoreError(f"{self.path} is not a copytrace index (no schema record)")
         if json.loads(rows["schema"]) > SCHEMA_VERSION:
