@@ -260,3 +260,12 @@ def test_a_scan_that_fails_while_writing_leaves_the_previous_output_set(tmp_path
     res = runner.invoke(app, ["scan", str(src), "--out", str(out), "-q", "--no-semantic"])
     assert res.exit_code == 1 and "No space left on device" in res.output
     assert {f.name: f.read_bytes() for f in out.iterdir()} == before  # nothing new, no debris
+
+
+def test_a_utf16_jsonl_with_its_bom_is_read(tmp_path):
+    path = tmp_path / "u16.jsonl"
+    path.write_bytes("".join(json.dumps({"id": f"r{k}", "text": "Grüße aus Köln, très bien."},
+                                        ensure_ascii=False) + "\n" for k in range(3))
+                     .encode("utf-16"))
+    docs = list(read_inputs([path]))
+    assert [d.id for d in docs] == ["r0", "r1", "r2"] and docs[0].text.startswith("Grüße")

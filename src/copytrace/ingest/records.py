@@ -86,8 +86,19 @@ def read_jsonl(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
         except BadInput as e:
             yield Problem(str(path), str(e))
             return
-        lines = (x + b"\n" for x in head.split(b"\n")[:-1]) if damage is not None \
-            else _capped_lines(fh, max_doc_bytes())
+        if encoding.replace("-", "_").startswith(("utf_16", "utf_32")):
+            # two- or four-byte units cannot be split at a newline byte: decoded whole, which
+            # the document limit bounds (such files are rare and small)
+            whole = fh.read(max_doc_bytes() + 1) if damage is None else head
+            if (why := too_big(len(whole))) is not None:
+                yield Problem(str(path), why)
+                return
+            lines = (x.encode("utf-8") for x in whole.decode(encoding, "replace").splitlines())
+            encoding = "utf-8"
+        elif damage is not None:
+            lines = (x + b"\n" for x in head.split(b"\n")[:-1])
+        else:
+            lines = _capped_lines(fh, max_doc_bytes())
         try:
             for n, line in enumerate(lines, start=1):
                 if line is None:
