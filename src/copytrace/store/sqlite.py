@@ -96,23 +96,30 @@ class StoreError(Exception):
         self.kind = kind
 
 
+#: What SQLite's words mean for a user: (words in the message, kind, what to say).
+_PROBLEMS = (
+    (("locked", "busy"), "locked",
+     "{path} is locked by another writer (waited 60 s); nothing was written: try again later"),
+    (("readonly", "read-only", "read only"), "readonly",
+     "{path} is read-only (file or folder permissions, or a read-only mount): cannot {doing}; "
+     "nothing stored was changed"),
+    (("full", "no space"), "full",
+     "no space left for {path} (the disk is full): could not {doing}; nothing stored before "
+     "was lost"),
+    (("malformed", "not a database", "corrupt"), "damaged",
+     "{path} is damaged ({error}): restore a copy, or build it again (copytrace index create, "
+     "then add the documents)"),
+)
+
+
 def sqlite_problem(e: BaseException, path: Path, doing: str) -> StoreError:
-    """An SQLite error as one line a user can act on (the cause SQLite chains, not the
-    rollback that failed after it)."""
+    """An SQLite error as one line a user can act on, read from the error and the errors it
+    chains (a full disk's cause, not the rollback that failed after it)."""
     causes = [e] + [c for c in (e.__cause__, e.__context__) if c is not None]
     text = " / ".join(str(c) for c in causes).lower()
-    if "locked" in text or "busy" in text:
-        return StoreError(f"{path} is locked by another writer (waited 60 s); nothing was "
-                          f"written: try again later", "locked")
-    if "readonly" in text or "read-only" in text or "read only" in text:
-        return StoreError(f"{path} is read-only (file or folder permissions, or a read-only "
-                          f"mount): cannot {doing}; nothing stored was changed", "readonly")
-    if "full" in text or "no space" in text:
-        return StoreError(f"no space left for {path} (the disk is full): could not {doing}; "
-                          f"nothing stored before was lost", "full")
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return StoreError(f"{path} is damaged ({e}): restore a copy, or build it again "
-                          f"(copytrace index create, then add the documents)", "damaged")
+    for words, kind, say in _PROBLEMS:
+        if any(w in text for w in words):
+            return StoreError(say.format(path=path, doing=doing, error=e), kind)
     return StoreError(f"{path}: could not {doing} ({e})")
 
 
