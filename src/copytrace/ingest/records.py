@@ -110,7 +110,8 @@ def read_jsonl(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
                                        else encoding)
                 except UnicodeDecodeError:
                     empty = False
-                    yield Problem(str(path), f"not valid {encoding}", n)
+                    yield Problem(str(path), "not valid " + (
+                        "UTF-8" if encoding == "utf-8" else encoding), n)
                     continue
                 if not line.strip():
                     continue
