@@ -560,8 +560,8 @@ def _align_pairs(gh, gp, goff, pairs, n, max_occ, gap, min_chain, merge_gap, min
         if r > 0:
             stats[t, 0] = _union_len(kept[:, 0], kept[:, 1])
             stats[t, 1] = _union_len(kept[:, 2], kept[:, 3])
-            stats[t, 2] = min(kept[:, 4].sum(), stats[t, 0])
-            stats[t, 3] = min(kept[:, 5].sum(), stats[t, 1])
+            stats[t, 2] = kept[:, 4].sum()  # at most each passage's span, and the spans
+            stats[t, 3] = kept[:, 5].sum()  # are disjoint: never more than the coverage
             stats[t, 4] = _solid(kept, solid_words, solid_density).sum()
             stats[t, 5] = kept[:, 6].sum()
             stats[t, 6] = kept[:, 7].sum()

@@ -54,8 +54,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from copytrace.align import Alignment
-from copytrace.relations import (EDITED, PARTIAL, REWRITE, SPUN, TRANSLATION, VERBATIM,
-                                 text_evidence)
+from copytrace.relations import EDITED, PARTIAL, REWRITE, SPUN, TRANSLATION, VERBATIM
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,6 @@ class SpinEvidence:
 
 def classify(al: Alignment, p: RelateParams = RelateParams()) -> str | None:
     """'verbatim', 'edited', 'partial' or None (no passage worth reporting)."""
-    if not al.passages:
-        return None
     if not is_copy(al, p):
         return PARTIAL if al.solid else None
     if max(al.containment_ab, al.containment_ba) >= p.verbatim_containment \
@@ -193,6 +190,6 @@ def reuse_grade(relation: str | None, exact_share: float | None,
         return "cut"
     if relation in (REWRITE, TRANSLATION):
         return "heavy"
-    if relation in (EDITED, SPUN, PARTIAL) and text_evidence(relation):
+    if relation in (EDITED, SPUN, PARTIAL):
         return "cut" if (exact_share or 0.0) >= p.cut_exact_share else "light"
     return "non"

@@ -73,12 +73,16 @@ def iter_files(inputs: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
-            unlisted: list[OSError] = []
-            for root, dirs, files in os.walk(p, onerror=unlisted.append):
-                for e in unlisted:
-                    yield Problem(str(e.filename or root), "folder cannot be read "
+            unlisted: list[OSError] = []  # os.walk's errors: folders it could not list
+
+            def unreadable() -> Iterator[Problem]:
+                while unlisted:
+                    e = unlisted.pop(0)
+                    yield Problem(str(e.filename or p), "folder cannot be read "
                                   f"({e.strerror or e}); skipped")
-                unlisted.clear()
+
+            for root, dirs, files in os.walk(p, onerror=unlisted.append):
+                yield from unreadable()
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
                     if f.startswith("."):
@@ -89,9 +93,7 @@ def iter_files(inputs: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
                         yield Problem(str(path), f"{why}; skipped")
                     elif once(path):
                         yield path
-            for e in unlisted:
-                yield Problem(str(e.filename or p), "folder cannot be read "
-                              f"({e.strerror or e}); skipped")
+            yield from unreadable()
         elif p.is_file():
             if once(p):
                 yield p

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from copytrace.document import Document, Problem
-from copytrace.ingest.text import (BadInput, max_doc_bytes, parse_date, stream_encoding,
-                                    too_big)
+from copytrace.ingest.text import (BadInput, max_doc_bytes, over_limit, parse_date,
+                                    stream_encoding, too_big)
 
 if TYPE_CHECKING:
     from copytrace.ingest import FieldMap
@@ -103,7 +103,7 @@ def read_jsonl(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
             for n, line in enumerate(lines, start=1):
                 if line is None:
                     empty = False
-                    yield Problem(str(path), too_big(max_doc_bytes() + 1), n)
+                    yield Problem(str(path), over_limit(), n)
                     continue
                 try:
                     line = line.decode("utf-8-sig" if n == 1 and encoding == "utf-8"
@@ -171,34 +171,35 @@ def read_csv(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
     """One record per row, read as a stream (UTF-8, else the encoding detected in the first
     64 KiB); a cell over the document limit stops the file with a reason."""
     gz = path.name.lower().endswith(".gz")
-    raw = None
     try:
         raw = gzip.open(path, "rb") if gz else open(path, "rb")
-        head = raw.read(65536)
-        raw.seek(0)
-        encoding = stream_encoding(head)
-    except (OSError, EOFError, zlib.error, BadInput) as e:
-        if raw is not None:
-            raw.close()
-        if isinstance(e, BadInput):
+    except OSError as e:
+        yield Problem(str(path), f"cannot read file: {e.strerror or e}")
+        return
+    with raw:
+        try:
+            head = raw.read(65536)
+            raw.seek(0)
+            encoding = stream_encoding(head)
+        except BadInput as e:
             yield Problem(str(path), str(e))
             return
-        yield Problem(str(path), f"not a valid gzip file ({e})" if gz
-                      else f"cannot read file: {e}")
-        return
-    csv.field_size_limit(min(sys.maxsize, max_doc_bytes()))
+        except (OSError, EOFError, zlib.error) as e:
+            yield Problem(str(path), f"not a valid gzip file ({e})" if gz
+                          else f"cannot read file: {e}")
+            return
+        csv.field_size_limit(min(sys.maxsize, max_doc_bytes()))
 
-    class TooLong(Exception):
-        pass
+        class TooLong(Exception):
+            pass
 
-    def text_lines():  # physical lines, each at most the document limit: bounded memory
-        for k, line in enumerate(_capped_lines(raw, max_doc_bytes())):
-            if line is None:
-                raise TooLong
-            yield line.decode(encoding if k or encoding != "utf-8" else "utf-8-sig",
-                              errors="replace")
+        def text_lines():  # physical lines, each at most the document limit: bounded memory
+            for k, line in enumerate(_capped_lines(raw, max_doc_bytes())):
+                if line is None:
+                    raise TooLong
+                yield line.decode(encoding if k or encoding != "utf-8" else "utf-8-sig",
+                                  errors="replace")
 
-    with raw:
         reader = csv.DictReader(text_lines())
         n = 0
         try:
@@ -217,8 +218,8 @@ def read_csv(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
             if n == 0:
                 yield Problem(str(path), "no records")
         except (csv.Error, TooLong) as e:
-            why = too_big(max_doc_bytes() + 1) if isinstance(e, TooLong) or \
-                "field larger" in str(e) else f"malformed CSV ({e})"
+            why = over_limit() if isinstance(e, TooLong) or "field larger" in str(e) \
+                else f"malformed CSV ({e})"
             yield Problem(str(path), f"{why}; the rows after it are not read", n + 1)
         except (OSError, EOFError, zlib.error) as e:
             yield Problem(str(path), f"truncated or corrupt gzip data after record {n} ({e})"

@@ -30,11 +30,15 @@ def max_doc_bytes() -> int:
 
 def too_big(size: int) -> str | None:
     """The reason a document of ``size`` bytes is skipped, or None."""
-    limit = max_doc_bytes()
-    if size <= limit:
-        return None
-    return (f"document of {size / (1 << 20):,.1f} MB is larger than the "
-            f"{limit / (1 << 20):g} MB limit (--max-doc-mb); skipped")
+    return None if size <= max_doc_bytes() else over_limit(size)
+
+
+def over_limit(size: int | None = None) -> str:
+    """The reason a document over the limit is skipped (``size`` in bytes, when known: a line
+    read through without being kept has none)."""
+    what = "document" if size is None else f"document of {size / (1 << 20):,.1f} MB"
+    return f"{what} is larger than the {max_doc_bytes() / (1 << 20):g} MB limit " \
+        "(--max-doc-mb); skipped"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
@@ -76,12 +80,23 @@ def _reads_as_western(data: bytes) -> bool:
     return not _CONTROL.search(text)
 
 
+def _refuse_nul(head: bytes) -> None:
+    """Binary data: NUL bytes that are no UTF-16 text (which starts with its byte order mark)."""
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BadInput("binary data (NUL bytes), not text")
+
+
+def _refuse_control(sample: str) -> None:
+    """Binary data read as text: more than 1 character in 100 a control character."""
+    if sample and len(_CONTROL.findall(sample)) > 0.01 * len(sample):
+        raise BadInput("binary data (control characters), not text")
+
+
 def stream_encoding(head: bytes) -> str:
     """The encoding to read a record file in, from its first bytes: ``utf-8`` (a character
     cut at the end of ``head`` allowed), else the legacy encoding detected in them
     (`legacy_encoding`). Binary data is refused as `decode` refuses it."""
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise BadInput("binary data (NUL bytes), not text")
+    _refuse_nul(head)
     for cut in range(4):
         try:
             head[: len(head) - cut].decode("utf-8")
@@ -89,16 +104,13 @@ def stream_encoding(head: bytes) -> str:
         except UnicodeDecodeError:
             continue
     encoding = legacy_encoding(head)
-    sample = head.decode(encoding, errors="replace")
-    if sample and len(_CONTROL.findall(sample)) > 0.01 * len(sample):
-        raise BadInput("binary data (control characters), not text")
+    _refuse_control(head.decode(encoding, errors="replace"))
     return encoding
 
 
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), else the encoding charset-normalizer finds; refuse binary."""
-    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise BadInput("binary data (NUL bytes), not text")
+    _refuse_nul(data[:65536])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -107,9 +119,7 @@ def decode(data: bytes) -> str:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             raise BadInput(f"not valid UTF-8 and not valid {encoding}") from None
-    sample = text[:65536]
-    if sample and len(_CONTROL.findall(sample)) > 0.01 * len(sample):
-        raise BadInput("binary data (control characters), not text")
+    _refuse_control(text[:65536])
     return text
 
 

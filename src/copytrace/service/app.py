@@ -55,10 +55,6 @@ class QueryIn(BaseModel):
                            "same-story documents (sentence encoder); false: copies only, faster.")
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     """413 for request bodies over ``max_body`` bytes, declared or streamed (chunked): the body
     is read before the application sees it (at most ``max_body`` bytes held), so an oversized
@@ -156,8 +152,7 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.exception_handler(sqlite3.Error)
     async def _sqlite(request, exc):
-        err = sqlite_problem(exc, Path(path), "answer")
-        return JSONResponse({"detail": str(err)}, 507 if err.kind == "full" else 503)
+        return await _store(request, sqlite_problem(exc, Path(path), "answer"))
 
     @app.exception_handler(Exception)
     async def _unexpected(request, exc):  # pragma: no cover - a bug, not a user mistake
