@@ -37,6 +37,8 @@ def make_record(rec: Any, path: Path, n: int, fields: FieldMap) -> Document | Pr
         return Problem(str(path), f"field {fields.text!r} is a {type(text).__name__}, not text", n)
     if not text.strip():
         return Problem(str(path), "empty text", n)
+    if "\x00" in text:  # damage (a NUL inside a JSON string is escaped, never raw)
+        return Problem(str(path), "binary data (NUL bytes) in the text", n)
     if (why := too_big(len(text))) is not None:  # characters: at least as many bytes
         return Problem(str(path), why, n)
     raw_id = rec.get(fields.id)
@@ -226,27 +228,79 @@ def read_csv(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
                           if gz else f"read error after record {n} ({e})")
 
 
+def _parquet_row(batch, k: int) -> dict | None:
+    try:
+        return batch.slice(k, 1).to_pylist()[0]
+    except UnicodeDecodeError:
+        return None
+
+
+#: A parquet row group whose text column inflates more than this many times (after the
+#: encoding, which already folds repeated values into a dictionary) is a decompression bomb:
+#: real text compresses 3-5 times; a 17 KB file holding one 512 MiB cell of one repeated
+#: letter took 2.6 GB to read before this check.
+BOMB_RATIO = 100
+
+
 def read_parquet(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
+    """One record per row, a row group at a time. Memory: a batch of rows, and never a row
+    group that is over the document limit *and* a decompression bomb (`BOMB_RATIO`): its rows
+    are skipped with a reason. A text cell over the limit is skipped by its length before it
+    is turned into a Python string."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
         pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
+        names = pf.schema_arrow.names
+        meta = pf.metadata
+        leaf = next((i for i in range(meta.num_columns)
+                     if meta.schema.column(i).path == fields.text), None)
+    except (pa.ArrowException, OSError, ValueError) as e:
         yield Problem(str(path), f"not a valid parquet file ({e})")
         return
-    names = pf.schema_arrow.names
     if fields.text not in names:
         yield Problem(str(path), f"no column {fields.text!r} in {names[:8]} "
                       f"(use --text-field to name another)")
         return
     n = 0
     try:
-        for batch in pf.iter_batches(batch_size=4096):
-            for rec in batch.to_pylist():
-                n += 1
-                yield make_record(rec, path, n, fields)
-    except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
+        for group in range(meta.num_row_groups):
+            rows_in_group = meta.row_group(group).num_rows
+            if leaf is not None:
+                chunk = meta.row_group(group).column(leaf)
+                inflated = chunk.total_uncompressed_size
+                if inflated > max_doc_bytes() and \
+                        inflated > BOMB_RATIO * max(1, chunk.total_compressed_size):
+                    yield Problem(str(path), f"rows {n + 1}-{n + rows_in_group}: their text "
+                                  f"inflates from {chunk.total_compressed_size:,} bytes to "
+                                  f"{inflated / (1 << 20):,.0f} MB (a decompression bomb?); "
+                                  "skipped", n + 1)
+                    n += rows_in_group
+                    continue
+            for batch in pf.iter_batches(batch_size=1024, row_groups=[group]):
+                text = batch.column(fields.text)
+                sizes = pc.binary_length(text).to_pylist() \
+                    if pa.types.is_string(text.type) or pa.types.is_large_string(text.type) \
+                    or pa.types.is_binary(text.type) else [None] * batch.num_rows
+                over = {k: why for k, size in enumerate(sizes)
+                        if size is not None and (why := too_big(size)) is not None}
+                kept = batch if not over else batch.take(
+                    [k for k in range(batch.num_rows) if k not in over])
+                try:
+                    rows = iter(kept.to_pylist())
+                except UnicodeDecodeError:  # a damaged string: only the rows holding one lost
+                    rows = iter([_parquet_row(kept, k) for k in range(kept.num_rows)])
+                for k in range(batch.num_rows):
+                    n += 1
+                    if k in over:
+                        yield Problem(str(path), over[k], n)
+                        continue
+                    rec = next(rows)
+                    yield make_record(rec, path, n, fields) if rec is not None else \
+                        Problem(str(path), "damaged record (a string that is not UTF-8)", n)
+    except (pa.ArrowInvalid, pa.ArrowException, OSError, ValueError) as e:
         yield Problem(str(path), f"corrupt parquet data after record {n} ({e})")
     if n == 0:
         yield Problem(str(path), "no records")

@@ -95,17 +95,43 @@ def _refuse_control(sample: str) -> None:
 def stream_encoding(head: bytes) -> str:
     """The encoding to read a record file in, from its first bytes: ``utf-8`` (a character
     cut at the end of ``head`` allowed), else the legacy encoding detected in them
-    (`legacy_encoding`). Binary data is refused as `decode` refuses it."""
-    _refuse_nul(head)
+    (`legacy_encoding`).
+
+    A record file is read record by record, so damage is judged by the line: the file is
+    refused as binary only when most of its head lies in lines holding NUL bytes or control
+    characters (binary formats are full of them); a few such lines are damage to the records
+    that hold them, which the reader skips one by one, keeping the rest (a run of zeroed or
+    random bytes inside one jsonl record used to lose the whole file). For the same reason a
+    head whose valid multi-byte UTF-8 characters outnumber its invalid bytes is UTF-8 with
+    damage, not a legacy encoding (which would garble every other non-ASCII record)."""
+    if _mostly_damaged(head.split(b"\n"), lambda line: b"\x00" in line) \
+            and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BadInput("binary data (NUL bytes), not text")
     for cut in range(4):
         try:
             head[: len(head) - cut].decode("utf-8")
             return "utf-8"
         except UnicodeDecodeError:
             continue
-    encoding = legacy_encoding(head)
-    _refuse_control(head.decode(encoding, errors="replace"))
+    loose = head.decode("utf-8", errors="replace")
+    broken = loose.count("\ufffd")
+    if sum(1 for c in loose if c > "\x7f") - broken >= broken:
+        return "utf-8"
+    try:
+        encoding = legacy_encoding(head)
+    except BadInput:
+        if _mostly_damaged(loose.split("\n"), lambda line: "\ufffd" in line):
+            raise
+        return "utf-8"  # mostly clean lines: the few broken ones are skipped one by one
+    if _mostly_damaged(head.decode(encoding, errors="replace").split("\n"), _CONTROL.search):
+        raise BadInput("binary data (control characters), not text")
     return encoding
+
+
+def _mostly_damaged(lines, damaged) -> bool:
+    """Whether the lines for which ``damaged`` holds are over half of all, by length."""
+    total = sum(len(x) + 1 for x in lines)
+    return sum(len(x) + 1 for x in lines if damaged(x)) * 2 > total
 
 
 def decode(data: bytes) -> str:

@@ -53,11 +53,16 @@ def read_warc(path: Path) -> Iterator[Document | Problem]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
+    class QuietIterator(ArchiveIterator):
+        INC_RECORD = ""  # warcio writes this warning, with raw bytes, to stderr; counted below
+
     n = 0
     found = False
+    records = None
     with path.open("rb") as fh:
         try:
-            for record in ArchiveIterator(fh):
+            records = QuietIterator(fh)
+            for record in records:
                 if record.rec_type != "response":
                     continue
                 n += 1
@@ -98,5 +103,15 @@ def read_warc(path: Path) -> Iterator[Document | Problem]:
         except (OSError, EOFError, ValueError) as e:
             yield Problem(str(path), f"corrupt WARC data after record {n} ({e})")
             return
+        except (AttributeError, TypeError, KeyError, IndexError) as e:
+            # warcio's parser on damaged headers (a response without a target URI raises
+            # AttributeError inside warcio): the records before it are kept
+            yield Problem(str(path), f"corrupt WARC record after record {n} "
+                          f"({type(e).__name__} in warcio: {e})")
+            return
+    if records is not None and records.err_count:
+        yield Problem(str(path), f"{records.err_count} WARC record(s) not followed by a blank "
+                      "line (a wrong Content-Length?): the documents read around them may be "
+                      "cut or hold bytes of the next record")
     if not found:
         yield Problem(str(path), "no HTML responses in the WARC file")

@@ -148,7 +148,7 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.exception_handler(StoreError)
     async def _store(request, exc):  # a full disk is 507; locked, read-only, damaged 503
-        return JSONResponse({"detail": str(exc)}, 507 if exc.kind == "full" else 503)
+        return JSONResponse({"detail": str(exc)}, 507 if exc.kind in ("full", "io") else 503)
 
     @app.exception_handler(sqlite3.Error)
     async def _sqlite(request, exc):

@@ -17,8 +17,10 @@ database lock.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,8 +90,9 @@ _DOC_COLUMNS = ("doc, id, text, url, title, date, source_name, meta, chars, toke
 
 class StoreError(Exception):
     """A user-facing problem with an index (missing, not an index, newer schema, locked, read
-    only, out of space, damaged...). ``kind``: ``locked``, ``readonly``, ``full``, ``damaged``
-    or ``other`` (the service answers 503, or 507 for ``full``)."""
+    only, out of space, damaged...). ``kind``: ``locked``, ``readonly``, ``full``, ``io`` (the
+    file system refused a write), ``damaged`` or ``other`` (the service answers 507 for
+    ``full`` and ``io``, else 503)."""
 
     def __init__(self, message: str, kind: str = "other"):
         super().__init__(message)
@@ -106,6 +109,10 @@ _PROBLEMS = (
     (("full", "no space"), "full",
      "no space left for {path} (the disk is full): could not {doing}; nothing stored before "
      "was lost"),
+    (("disk i/o error", "ioerr"), "io",
+     "{path}: the file system refused a write or read (disk I/O error: a full disk, a file-size "
+     "limit, a failing device or a lost network mount): could not {doing}; nothing stored "
+     "before was lost"),
     (("malformed", "not a database", "corrupt"), "damaged",
      "{path} is damaged ({error}): restore a copy, or build it again (copytrace index create, "
      "then add the documents)"),
@@ -158,13 +165,14 @@ class SQLiteStore:
         elif not self.path.is_file():
             raise StoreError(f"no index at {self.path} (create one with: copytrace index create "
                              f"{self.path})")
+        #: Opened read-only because its folder cannot be written (`_open_read_only`).
+        self.read_only = False
         try:
-            self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None,
-                                      check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("PRAGMA busy_timeout=60000")
-            self.db.execute("PRAGMA cache_size=-131072")  # 128 MiB of pages per connection
+            try:
+                self.db = self._connect()
+            except sqlite3.OperationalError as e:
+                if create or not self._open_read_only(e):
+                    raise
             if create:
                 self.db.executescript(_SCHEMA)
                 cfg = config or ScanConfig()
@@ -192,6 +200,35 @@ class SQLiteStore:
         #: The settings the index was created with (its keys depend on them).
         self.config = ScanConfig(workers=1,
                                  **{k: v for k, v in stored.items() if k in INDEX_FIELDS})
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+                             check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA busy_timeout=60000")
+            db.execute("PRAGMA cache_size=-131072")  # 128 MiB of pages per connection
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def _open_read_only(self, error: sqlite3.OperationalError) -> bool:
+        """Open an index that lies in a folder this process cannot write (a read-only mount,
+        an archive shared read-only): SQLite's write-ahead log needs its ``-shm`` file beside
+        the database even to read, and there it cannot be made. With no log left behind (a
+        closed index has none) the file alone is the whole index, so it is opened as an
+        immutable, read-only file: queries and stats work; a write is refused as read-only."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        if os.access(self.path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size) \
+                or not os.access(self.path, os.R_OK):
+            return False
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro&immutable=1"
+        self.db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA cache_size=-131072")
+        self.read_only = True
+        return True
 
     def _migrate(self) -> None:
         try:
@@ -257,7 +294,8 @@ class SQLiteStore:
                 "pairs": q("SELECT count(*) FROM pairs").fetchone()[0],
                 "keys": q("SELECT count(*) FROM keys").fetchone()[0],
                 "oldest_added": docs[1], "newest_added": docs[2], "bytes": size,
-                "path": str(self.path), "config": {f: getattr(self.config, f)
+                "path": str(self.path), "read_only": self.read_only,
+                "config": {f: getattr(self.config, f)
                                                    for f in INDEX_FIELDS}}
 
     def integrity(self) -> str:
