@@ -124,6 +124,25 @@ def test_bad_inputs_are_skipped_and_reported_like_the_local_engine(session, tmp_
     assert docs == want_docs and [d["id"] for d in docs] == ["001_f4215d2a7ede82ba", "r1"]
 
 
+def test_the_document_limit_reaches_the_executors(session, tmp_path):
+    # --max-doc-mb is set on the driver; the readers run in executor processes
+    from copytrace.ingest.text import max_doc_bytes, set_max_doc_mb
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "records.jsonl").write_text(
+        '{"id": "small", "text": "A short record about a port strike."}\n'
+        '{"id": "large", "text": "' + "word " * 400 + '"}\n', encoding="utf-8")
+    before = max_doc_bytes()
+    set_max_doc_mb(1 / 1024)  # 1 KiB
+    try:
+        docs, _, skipped, _ = _spark(session, [folder], tmp_path / "out")
+    finally:
+        set_max_doc_mb(before / (1 << 20))
+    assert [d["id"] for d in docs] == ["small"]
+    assert len(skipped) == 1 and "limit (--max-doc-mb)" in skipped[0]["reason"]
+
+
 def test_uris_are_listed_and_read_through_spark(session, tmp_path):
     """A URI (here file://) is listed by Spark and its files' bytes reach the readers through
     Spark: the same documents, with the URI as their path."""

@@ -22,7 +22,7 @@ from copytrace.document import Document
 from copytrace.engines.spark.arrow import batch, columns, list_col, lists, runs, whole
 from copytrace.fingerprint.embed import SentenceVectors, single_blas
 from copytrace.ingest import read_file, valid_item
-from copytrace.ingest.text import valid_unicode
+from copytrace.ingest.text import max_doc_bytes, set_max_doc_mb, valid_unicode
 from copytrace.normalize import tokenize_many
 from copytrace.outputs import PAIR_FIELDS
 from copytrace.pipeline import (candidate_keys, languages, matchable_tokens, probes,
@@ -48,10 +48,14 @@ READ_SCHEMA = ("rank int, pos long, id string, text string, path string, url str
                "title string, date string, from_name boolean, record long, reason string")
 
 
-def read_fn(fields):
-    """Read files (rank, path[, content]) with the local readers: documents and problems."""
+def read_fn(fields, max_bytes: int | None = None):
+    """Read files (rank, path[, content]) with the local readers: documents and problems.
+    ``max_bytes``: the document limit (`--max-doc-mb`) set on the driver, which executors,
+    other processes, would not see otherwise (default: the driver's limit now)."""
+    max_bytes = max_doc_bytes() if max_bytes is None else max_bytes
 
     def run(batches):
+        set_max_doc_mb(max_bytes / (1 << 20))
         cols = columns(READ_SCHEMA)
         rows = {c: [] for c in cols}
 
