@@ -183,6 +183,24 @@ def test_a_full_disk_is_507_and_a_locked_index_503(client, monkeypatch):
     assert res.status_code == 503 and "locked" in res.json()["detail"]
 
 
+def test_a_damaged_index_is_503_with_the_reason_never_500(client, tmp_path):
+    # real damage: pages of the file overwritten (not a simulated error)
+    path = tmp_path / "ix.db"
+    client.close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[4096 * 3:4096 * 3 + 4000] = b"Z" * 4000
+    path.write_bytes(bytes(data))
+    damaged = TestClient(create_app(path, api_key="s3cret"), raise_server_exceptions=False)
+    answers = [damaged.get(u) for u in ("/families", "/stories", "/documents/000_dbaf505c44bd813c")]
+    answers.append(damaged.post("/query", json={"text": seed_text("000")}))
+    answers.append(damaged.post("/documents", json={"documents": [{"id": "n", "text": "w " * 60}]},
+                                headers={"X-API-Key": "s3cret"}))
+    assert all(r.status_code in (200, 503) for r in answers), [r.status_code for r in answers]
+    assert any(r.status_code == 503 and "is damaged" in r.json()["detail"] for r in answers)
+
+
 _json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
                      lambda inner: st.lists(inner, max_size=4)
                      | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
