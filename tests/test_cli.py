@@ -124,4 +124,5 @@ def test_installed_command_runs_as_a_subprocess(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "copytrace", "scan", str(SEEDS), "--out",
                            str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "copy families" in proc.stdout and "Aligning" in proc.stderr
+    assert "5 documents, 1 copy family, 1 story of 2+ documents" in proc.stdout  # plurals
+    assert "Aligning" in proc.stderr

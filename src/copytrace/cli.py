@@ -20,6 +20,7 @@ from copytrace import __version__
 from copytrace.document import Document, Problem
 from copytrace.ingest.registry import help_list
 from copytrace.dedup import PREFER
+from copytrace.outputs import counted
 from copytrace.relations import NONE
 
 app = typer.Typer(
@@ -193,7 +194,7 @@ def _limit(max_doc_mb: float) -> None:
 def _finish(problems: list[Problem], quiet: bool) -> int:
     if problems:
         if not quiet:
-            err.print(f"[yellow]{len(problems)} input(s) skipped[/] (listed above and in the "
+            err.print(f"[yellow]{counted(len(problems), 'input')} skipped[/] (listed above and in the "
                       "output).", markup=True, highlight=False)
         return EXIT_SKIPPED
     return EXIT_OK
@@ -290,9 +291,10 @@ def scan(
 
 def _summary(s: dict, out: str) -> None:
     out_console.print(
-        f"{s['documents']} documents, {s['families']} copy families, "
-        f"{s['stories'] - s['singleton_stories']} stories of 2+ documents, "
-        f"{s['related_pairs']} related pairs ({s['candidate_pairs']} candidates checked) in "
+        f"{counted(s['documents'], 'document')}, {counted(s['families'], 'copy family')}, "
+        f"{counted(s['stories'] - s['singleton_stories'], 'story')} of 2+ documents, "
+        f"{counted(s['related_pairs'], 'related pair')} "
+        f"({counted(s['candidate_pairs'], 'candidate')} checked) in "
         f"{s['seconds']['total']:.1f} s -> {out}/", highlight=False)
 
 
@@ -397,7 +399,7 @@ def compare(
     out_console.print(f"[bold]{label}[/]  {arrow}", highlight=False)
     out_console.print(f"similarity {pair.similarity:.2f}   {pair.containment_ab:.0%} of {da.id} "
                       f"is in {db.id}   {pair.containment_ba:.0%} of {db.id} is in {da.id}   "
-                      f"{len(pair.passages)} passage(s)" + (
+                      f"{counted(len(pair.passages), 'passage')}" + (
                           f"   {pair.exact_share:.0%} of passage words identical"
                           if pair.exact_share is not None else ""), highlight=False)
     for k, p in enumerate(pair.passages, 1):
@@ -416,8 +418,9 @@ def compare(
         shown = ", ".join(f"[magenta]{escape(p.phrase)}[/] ({escape(p.original)}?)"
                           for p in phrases[:20])
         more = f" and {len(phrases) - 20} more" if len(phrases) > 20 else ""
-        out_console.print(f"spun_score {score:.2f} for {escape(doc.id)}: {len(phrases)} "
-                          f"suspicious phrase(s): {shown}{more}", highlight=False)
+        out_console.print(f"spun_score {score:.2f} for {escape(doc.id)}: "
+                          f"{counted(len(phrases), 'suspicious phrase')}: {shown}{more}",
+                          highlight=False)
 
 
 class Keep(str, Enum):
@@ -545,8 +548,8 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
     if not quiet:
         removed = res.copies if keep is Keep.one else 0
         where = f" to {out}" if out is not None else ""
-        out_console.print(f"{n} documents read, {res.families} copy families, {removed} copies "
-                          f"removed, {n - removed} written{where} in "
+        out_console.print(f"{counted(n, 'document')} read, {counted(res.families, 'copy family')}, "
+                          f"{counted(removed, 'copy', 'copies')} removed, {n - removed:,} written{where} in "
                           f"{time.perf_counter() - t0:.1f} s", highlight=False)
     raise typer.Exit(_finish(problems, quiet))
 
@@ -630,7 +633,7 @@ def index_add(
                 if not quiet:
                     _say("skipped", p)
             if not quiet:
-                out_console.print(f"batch committed: {added} documents added so far",
+                out_console.print(f"batch committed: {counted(added, 'document')} added so far",
                                   highlight=False)
             batch.clear()
 
@@ -647,8 +650,8 @@ def index_add(
             flush()
         total = ix.count()
     if not quiet:
-        out_console.print(f"{added} documents added ({related} related pairs found); the index "
-                          f"holds {total}", highlight=False)
+        out_console.print(f"{counted(added, 'document')} added ({counted(related, 'related pair')} "
+                          f"found); the index holds {total:,}", highlight=False)
     raise typer.Exit(_finish(problems, quiet))
 
 
@@ -795,15 +798,26 @@ def serve(
 ) -> None:
     """Serve an index over HTTP, with a web page at / (paste a document, see its matches).
 
-    Reads (queries, documents, families, stories) need no key. Without --api-key, writes
-    (adding and deleting documents) are open to anyone who can reach the address."""
+    Reads (queries, documents, families, stories) need no key. Writes (adding and deleting
+    documents) need --api-key's value when it is set; without it they are open on a loopback
+    address (this machine only) and off on any other."""
     from copytrace.service.server import ServeError
     from copytrace.service.server import serve as run_service
 
-    _open_index(path).close()  # a clear error before the server starts
+    with _open_index(path) as ix:  # a clear error before the server starts
+        count = ix.count()
+
+    def listening(url: str, writes: bool) -> None:
+        rule = ("need the header X-API-Key" if api_key else
+                "open to anyone who can reach this address" if writes else
+                "off (this address is reachable from the network: start with --api-key)")
+        out_console.print(f"Serving {path} ({counted(count, 'document')}) at {url}\n"
+                          f"  web page: {url}   API: {url}docs   writes: {rule}\n"
+                          "  Ctrl+C stops.", highlight=False, soft_wrap=True)
+
     try:
         run_service(path, host, port, api_key, int(max_body_mb * 2**20), workers,
-                    allowed_host)
+                    allowed_host, on_listen=listening)
     except ServeError as e:
         _say("error", e)
         raise typer.Exit(EXIT_FATAL) from None

@@ -39,6 +39,20 @@ SKIPPED_FIELDS = ("path", "record", "reason")
 FORMATS = ("jsonl", "parquet")
 
 
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it takes: "1 copy family", "3 copy families",
+    "0 stories" (every count a user reads goes through here)."""
+    if n == 1:
+        return f"{n:,} {noun}"
+    if plural is None:
+        head, _, last = noun.rpartition(" ")
+        word = last + ("es" if last.endswith(("s", "sh", "ch", "x")) else "s")
+        if last.endswith("y") and last[-2:-1] not in "aeiou":
+            word = last[:-1] + "ies"
+        plural = f"{head} {word}" if head else word
+    return f"{n:,} {plural}"
+
 def problem_record(p: Problem) -> dict[str, Any]:
     """A skipped input as a skipped.jsonl record."""
     return {f: getattr(p, f) for f in SKIPPED_FIELDS}

@@ -112,6 +112,33 @@ def test_serve_with_two_worker_processes(tmp_path):
     assert proc.wait(20) is not None  # the workers stop with it
 
 
+def test_serve_says_where_it_listens_and_what_writes_need(tmp_path):
+    import subprocess
+    import sys
+    import urllib.request
+
+    path = tmp_path / "ix.db"
+    Index(path, create=True).close()
+    proc = subprocess.Popen([sys.executable, "-m", "copytrace", "serve", str(path), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()  # printed once the port is bound: the real port
+        assert first.startswith(f"Serving {path} (0 documents) at http://127.0.0.1:"), first
+        url = first.split(" at ", 1)[1].strip()
+        with urllib.request.urlopen(url + "health", timeout=10) as r:
+            assert r.status == 200
+        assert "writes: open to anyone who can reach this address" in proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    # on a network address without a key, writes are off (reads still answer)
+    app = create_app(path, writes=False)
+    remote = TestClient(app)
+    res = remote.post("/documents", json={"documents": [{"id": "d", "text": "word " * 50}]})
+    assert res.status_code == 403 and "--api-key" in res.json()["detail"]
+    assert remote.get("/health").status_code == 200
+
+
 def test_hostile_requests_get_4xx_never_500(tmp_path, client):
     # a lone surrogate in any string field, NaN, a huge offset, a non-ASCII key
     res = client.post("/query", content=b'{"text": "caf\\ud800 ' + b"word " * 50 + b'", '

@@ -80,7 +80,7 @@ def test_a_write_the_file_system_refuses_mid_batch_loses_nothing(seeded):
     after = _stats(seeded)
     assert after["integrity"] == "ok"
     # every acknowledged batch is there, and nothing of the refused one
-    said = [json.loads(x.split("so far", 1)[0].rsplit(":", 1)[1].split()[0])
+    said = [int(x.split("so far", 1)[0].rsplit(":", 1)[1].split()[0].replace(",", ""))
             for x in res.stdout.splitlines() if x.startswith("batch committed")]
     assert after["documents"] == before["documents"] + (said[-1] if said else 0), res.stdout
     # the index is usable once there is room again: the rest is added

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.report.highlight import Segment, diff_passage
-from copytrace.outputs import atomic_write
+from copytrace.outputs import atomic_write, counted
 from copytrace.relations import SOURCE, badge_css
 from copytrace.report.story_svg import legend, story_svg
 
@@ -131,9 +131,11 @@ def render_report(documents: list[Document], results: list[DocResult], pairs: li
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<title>copytrace report</title><style>{CSS}</style></head><body>",
         "<header><h1>copytrace report</h1>",
-        f"<p>{len(results)} documents &middot; {len(fams)} copy families &middot; "
-        f"{singles} documents without copies &middot; {len(pairs)} related pairs"
-        f"{' &middot; ' + str(len(problems)) + ' inputs skipped' if problems else ''}</p></header>",
+        f"<p>{counted(len(results), 'document')} &middot; {counted(len(fams), 'copy family')} "
+        f"&middot; {counted(singles, 'document')} without copies &middot; "
+        f"{counted(len(pairs), 'related pair')}"
+        f"{' &middot; ' + counted(len(problems), 'input') + ' skipped' if problems else ''}"
+        "</p></header>",
         "<main>",
     ]
     if problems:
@@ -184,7 +186,7 @@ def render_report(documents: list[Document], results: list[DocResult], pairs: li
         out.append("<p>No aligned passages.</p>")
     out.append("</section>")
     secs = stats.get("seconds", {})
-    out.append(f"<p class='meta'>{_e(stats.get('candidate_pairs', 0))} candidate pairs verified "
+    out.append(f"<p class='meta'>{counted(int(stats.get('candidate_pairs', 0)), 'candidate pair')} verified "
                f"in {_e(secs.get('total', '?'))} s (LSH {_e(stats.get('bands'))} bands &times; "
                f"{_e(stats.get('rows'))} rows).</p></main></body></html>")
     return "\n".join(out)

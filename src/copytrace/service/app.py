@@ -98,18 +98,25 @@ class BodyLimit:
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
+def is_loopback(bind: str) -> bool:
+    return bind in LOOPBACK_HOSTS or bind.startswith("127.")
+
+
 def allowed_hosts_for(bind: str, extra: list[str] | None = None) -> list[str] | None:
     """The Host headers a service bound to ``bind`` answers: on a loopback address only the
     loopback names (a web page elsewhere that rebinds its own domain name to 127.0.0.1 cannot
     reach the index from the user's browser) plus ``extra``; on any other address ``extra``,
     or every host when none is given (None)."""
-    if bind in LOOPBACK_HOSTS or bind.startswith("127."):
+    if is_loopback(bind):
         return list(LOOPBACK_HOSTS) + [bind] + list(extra or [])
     return list(extra) if extra else None
 
 
 def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 * 2**20,
-               allowed_hosts: list[str] | None = None) -> FastAPI:
+               allowed_hosts: list[str] | None = None, writes: bool = True) -> FastAPI:
+    """The service's application. ``api_key``: writes need it (header X-API-Key); ``writes``
+    False: writes are refused (403) whatever the key (`server.serve` turns them off on a
+    non-loopback address without a key)."""
     Index(path).close()  # fail now, with the store's message, if it is not an index
     local = threading.local()
     write_lock = threading.Lock()  # one writer per process; other processes queue in SQLite
@@ -126,6 +133,9 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
         # header values arrive as Latin-1 text: their raw bytes are what the client sent (a
         # key with non-ASCII characters is sent as UTF-8)
         given = x_api_key.encode("latin-1", "replace") if x_api_key else b""
+        if not writes:
+            raise HTTPException(403, "writes are off: this service listens beyond this machine "
+                                "and was started without --api-key")
         if api_key and not (given and hmac.compare_digest(given, wanted)):
             raise HTTPException(401, "this index needs an API key for writes "
                                 "(header X-API-Key)")
