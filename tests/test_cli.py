@@ -1,6 +1,7 @@
 """The command line as a user runs it: exit codes, the output contract, the report."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -126,3 +127,22 @@ def test_installed_command_runs_as_a_subprocess(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "5 documents, 1 copy family, 1 story of 2+ documents" in proc.stdout  # plurals
     assert "Aligning" in proc.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["scan"], ["compare"], ["dedup"], ["serve"], ["index"],
+                                     ["index", "create"], ["index", "add"], ["index", "query"],
+                                     ["index", "delete"], ["index", "stats"], ["index", "evict"]])
+def test_help_reads_at_80_columns(command):
+    res = subprocess.run([sys.executable, "-m", "copytrace", *command, "--help"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "COLUMNS": "80"})
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert all(len(x) <= 80 for x in lines), max(lines, key=len)
+    assert "…" not in res.stdout and "<int" not in res.stdout and "<bool>" not in res.stdout
+    assert "{" not in lines[0] and "Usage:" in lines[0]
+    if command == ["scan"]:
+        groups = [x for x in lines if x.endswith(":") and not x.startswith(" ")]
+        assert groups == ["Arguments:", "Output:", "Input:", "Detection:", "Run:", "Spark:",
+                          "Options:"]
+        assert len(lines) < 110

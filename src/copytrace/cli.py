@@ -20,6 +20,7 @@ from copytrace import __version__
 from copytrace.document import Document, Problem
 from copytrace.ingest.registry import help_list
 from copytrace.dedup import PREFER
+from copytrace.cli_help import use_grouped_help
 from copytrace.outputs import counted
 from copytrace.relations import NONE
 
@@ -31,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 out_console = Console()
 err = Console(stderr=True)
@@ -143,45 +145,53 @@ def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Opti
     return cfg
 
 
-InputsArg = typer.Argument(..., help=f"Files and folders to read ({help_list()}); folders are "
+def _grouped(group: str, *args, **kwargs):
+    """An option listed under ``group`` in --help (`copytrace.cli_help`)."""
+    return typer.Option(*args, rich_help_panel=group, **kwargs)
+
+
+InputsArg = typer.Argument(..., metavar="INPUT", help=f"Files and folders to read ({help_list()}); folders are "
                            "walked recursively.", show_default=False)
-IdField = typer.Option("id", "--id-field", help="Record field holding the document id.")
-TextField = typer.Option("text", "--text-field", help="Record field holding the document text.")
-Workers = typer.Option(None, "--workers", "-w", help="Threads to use [default: all cores].")
-Threshold = typer.Option(0.3, "--threshold", min=0.01, max=0.99,
+IdField = _grouped('Input', "id", "--id-field", help="Record field holding the document id.")
+TextField = _grouped('Input', "text", "--text-field",
+                     help="Record field holding the document text.")
+Workers = _grouped('Run', None, "--workers", "-w", help="Threads to use [default: all cores].")
+Threshold = _grouped('Detection', 0.3, "--threshold", min=0.01, max=0.99,
                          help="Target Jaccard similarity (5-word shingles) for candidate search; "
                          "LSH bands and rows are derived from it.")
-NumPerm = typer.Option(128, "--num-perm", min=8, max=1024, help="MinHash functions per signature.")
-Bands = typer.Option(None, "--bands", min=1, help="LSH bands (overrides --threshold; needs --rows).")
-Rows = typer.Option(None, "--rows", min=1, help="LSH rows per band (with --bands).")
-BoilerMin = typer.Option(4, "--boilerplate-min-docs", min=2,
+NumPerm = _grouped('Detection', 128, "--num-perm", min=8, max=1024,
+                   help="MinHash functions per signature.")
+Bands = _grouped('Detection', None, "--bands", min=1,
+                 help="LSH bands (overrides --threshold; needs --rows).")
+Rows = _grouped('Detection', None, "--rows", min=1, help="LSH rows per band (with --bands).")
+BoilerMin = _grouped('Detection', 4, "--boilerplate-min-docs", min=2,
                          help="A line recurring in at least this many otherwise different "
                          "documents is boilerplate.")
-Spin = typer.Option(True, "--spin/--no-spin",
+Spin = _grouped('Detection', True, "--spin/--no-spin",
                     help="Score every document for machine spinning even without its source "
                     "(spun_score; about 0.3 ms per document). --no-spin leaves it null.")
-Spun = typer.Option(True, "--spun/--no-spun",
+Spun = _grouped('Detection', True, "--spun/--no-spun",
                     help="Find spun copies of documents in the corpus (synonym-substituted "
                     "text): align skeletons of function words, names and numbers.")
-Semantic = typer.Option(True, "--semantic/--no-semantic",
+Semantic = _grouped('Detection', True, "--semantic/--no-semantic",
                         help="Find rewrites, translations and documents about the same story "
                         "with a multilingual sentence encoder (about 1 ms per sentence; only "
                         "documents sharing names and numbers with another, or nearest to one "
                         "in another language, have their sentences embedded).")
-Probes = typer.Option(True, "--probes/--no-probes",
+Probes = _grouped('Detection', True, "--probes/--no-probes",
                       help="Embed the first 600 characters of every document (about 8 ms "
                       "each): documents that are each other's nearest are the same story, and "
                       "nearest documents in other languages are compared as translations. "
                       "Off: only documents sharing names and numbers are compared by meaning.")
-MinPassage = typer.Option(40, "--min-passage-words", min=8, max=10_000,
+MinPassage = _grouped('Detection', 40, "--min-passage-words", min=8, max=10_000,
                           help="A passage of at least this many closely matched words is "
                           "reuse on its own: a pair sharing one but too little to be a copy "
                           "is reported as 'partial' (in pairs.jsonl, never a family).")
-MaxDoc = typer.Option(64.0, "--max-doc-mb", min=0.001, metavar="MB",
+MaxDoc = _grouped('Input', 64.0, "--max-doc-mb", min=0.001, metavar="MB",
                       help="Skip (and list in skipped.jsonl) any document, record or web page "
                       "larger than this: one input never takes more memory than this.")
-Strict = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 1).")
-Quiet = typer.Option(False, "--quiet", "-q", help="No progress bars or per-input warnings.")
+Strict = _grouped('Input', False, "--strict", help="Stop at the first unreadable input (exit 1).")
+Quiet = _grouped('Run', False, "--quiet", "-q", help="No progress bars or per-input warnings.")
 
 
 def _limit(max_doc_mb: float) -> None:
@@ -194,8 +204,8 @@ def _limit(max_doc_mb: float) -> None:
 def _finish(problems: list[Problem], quiet: bool) -> int:
     if problems:
         if not quiet:
-            err.print(f"[yellow]{counted(len(problems), 'input')} skipped[/] (listed above and in the "
-                      "output).", markup=True, highlight=False)
+            err.print(f"[yellow]{counted(len(problems), 'input')} skipped[/] (listed above "
+                      "and in the output).", markup=True, highlight=False)
         return EXIT_SKIPPED
     return EXIT_OK
 
@@ -216,23 +226,18 @@ def scan(
         ..., show_default=False, metavar="INPUT",
         help=f"Files and folders to read ({help_list()}); folders are walked recursively. "
         "With --engine spark also URIs Spark can read (hdfs://, s3a://, gs://, file://...)."),
-    out: str = typer.Option(..., "--out", "-o", metavar="DIR", help="Output folder (created if missing; a URI "
-                            "with --engine spark)."),
-    engine: Engine = typer.Option(Engine.local, "--engine", help="local: this process, all "
-                                  "cores. spark: Apache Spark (pip install 'copytrace\\[spark]'), "
-                                  "same stages and same results, for corpora beyond one machine."),
-    master: Optional[str] = typer.Option(None, "--master", metavar="URL", help="Spark master URL (spark://..., "
-                                         "yarn, k8s://..., local[N]) [default: the active "
-                                         "session's, else local[*]]."),
-    conf: list[str] = typer.Option([], "--conf", metavar="KEY=VALUE", help="Spark setting KEY=VALUE (repeatable), "
-                                   "e.g. --conf spark.executor.memory=8g."),
-    work_dir: Optional[str] = typer.Option(None, "--work-dir", metavar="DIR", help="Spark: folder for the "
-                                           "stages' intermediate tables (default: OUT/_work, "
-                                           "removed at the end)."),
-    fmt: Format = typer.Option(Format.jsonl, "--format", help="jsonl, or parquet "
-                               "(documents.parquet and pairs.parquet; with Spark, folders of "
-                               "parquet parts)."),
-    workers: Optional[int] = Workers,
+    out: str = typer.Option(..., "--out", "-o", metavar="DIR", rich_help_panel="Output",
+                            help="Output folder (created if missing; a URI with --engine "
+                            "spark)."),
+    fmt: Format = typer.Option(Format.jsonl, "--format", rich_help_panel="Output",
+                               help="jsonl, or parquet (documents.parquet and pairs.parquet; "
+                               "with Spark, folders of parquet parts)."),
+    max_report_pairs: int = typer.Option(500, rich_help_panel="Output", help="Pairs shown in "
+                                         "report.html (all are in pairs.jsonl)."),
+    id_field: str = IdField,
+    text_field: str = TextField,
+    max_doc_mb: float = MaxDoc,
+    strict: bool = Strict,
     threshold: float = Threshold,
     num_perm: int = NumPerm,
     bands: Optional[int] = Bands,
@@ -243,13 +248,23 @@ def scan(
     semantic: bool = Semantic,
     probes: bool = Probes,
     min_passage_words: int = MinPassage,
-    id_field: str = IdField,
-    text_field: str = TextField,
-    max_report_pairs: int = typer.Option(500, help="Pairs shown in report.html (all are in "
-                                         "pairs.jsonl)."),
-    max_doc_mb: float = MaxDoc,
-    strict: bool = Strict,
+    workers: Optional[int] = Workers,
     quiet: bool = Quiet,
+    engine: Engine = typer.Option(Engine.local, "--engine", rich_help_panel="Spark",
+                                  help="local: this process, all cores. spark: Apache Spark "
+                                  "(pip install 'copytrace[spark]'), same stages and same "
+                                  "results, for corpora beyond one machine."),
+    master: Optional[str] = typer.Option(None, "--master", metavar="URL", rich_help_panel="Spark",
+                                         help="Spark master URL (spark://..., yarn, k8s://..., "
+                                         "local[N]) [default: the active session's, else "
+                                         "local[*]]."),
+    conf: list[str] = typer.Option([], "--conf", metavar="KEY=VALUE", rich_help_panel="Spark",
+                                   help="Spark setting KEY=VALUE (repeatable), e.g. --conf "
+                                   "spark.executor.memory=8g."),
+    work_dir: Optional[str] = typer.Option(None, "--work-dir", metavar="DIR",
+                                           rich_help_panel="Spark", help="Spark: folder for "
+                                           "the stages' intermediate tables (default: "
+                                           "OUT/_work, removed at the end)."),
 ) -> None:
     """Scan a corpus: copy families, stories, aligned passages and sources.
 
@@ -364,8 +379,9 @@ def _rich_segments(text: str, segs) -> Text:
 
 @app.command()
 def compare(
-    a: Path = typer.Argument(..., help="First document (any supported file).", show_default=False),
-    b: Path = typer.Argument(..., help="Second document.", show_default=False),
+    a: Path = typer.Argument(..., metavar="A", help="First document (any supported file).",
+                             show_default=False),
+    b: Path = typer.Argument(..., metavar="B", help="Second document.", show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the pair as JSON (pairs.jsonl shape)."),
     id_field: str = IdField,
     text_field: str = TextField,
@@ -548,17 +564,20 @@ def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers,
     if not quiet:
         removed = res.copies if keep is Keep.one else 0
         where = f" to {out}" if out is not None else ""
-        out_console.print(f"{counted(n, 'document')} read, {counted(res.families, 'copy family')}, "
-                          f"{counted(removed, 'copy', 'copies')} removed, {n - removed:,} written{where} in "
+        out_console.print(f"{counted(n, 'document')} read, "
+                          f"{counted(res.families, 'copy family')}, "
+                          f"{counted(removed, 'copy', 'copies')} removed, "
+                          f"{n - removed:,} written{where} in "
                           f"{time.perf_counter() - t0:.1f} s", highlight=False)
     raise typer.Exit(_finish(problems, quiet))
 
 
 index_app = typer.Typer(help="A persistent index: add documents once, then ask whether a new "
                         "document copies any of them (no rescan of the archive).",
-                        no_args_is_help=True)
+                        no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(index_app, name="index")
-IndexPath = typer.Argument(..., help="The index file (an SQLite database).", show_default=False)
+IndexPath = typer.Argument(..., metavar="INDEX", help="The index file (an SQLite database).",
+                           show_default=False)
 
 
 def _open_index(path: Path, create: bool = False, **kw):
@@ -675,7 +694,7 @@ def _file_or_none(arg: str) -> Path | None:
 @index_app.command("query")
 def index_query(
     path: Path = IndexPath,
-    doc: str = typer.Argument(..., help="A file (its first document), the id of a stored "
+    doc: str = typer.Argument(..., metavar="DOC", help="A file (its first document), the id of a stored "
                               "document, or the text itself (see --kind).", show_default=False),
     kind: QueryKind = typer.Option(QueryKind.auto, "--kind", help="What DOC is. auto: a stored "
                                    "id if there is one, else an existing file, else text (a "
@@ -735,7 +754,8 @@ def _print_matches(matches: list[dict], as_json: bool, qid: str) -> None:
 
 @index_app.command("delete")
 def index_delete(path: Path = IndexPath,
-                 ids: list[str] = typer.Argument(..., help="Document ids.", show_default=False)
+                 ids: list[str] = typer.Argument(..., metavar="ID", help="Document ids.",
+                                                 show_default=False)
                  ) -> None:
     """Delete documents (their families are re-linked without them)."""
     with _open_index(path) as ix, _index_errors(path, "delete documents"):
@@ -833,6 +853,9 @@ def _version(value: bool) -> None:
 def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Show the version and exit.")) -> None:
     """copytrace: text reuse in a pile of documents."""
+
+
+use_grouped_help(app, index_app)
 
 
 def main() -> None:
