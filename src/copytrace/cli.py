@@ -729,10 +729,17 @@ def index_query(
         if not query.text.strip():
             _say("error", "empty query text")
             raise typer.Exit(EXIT_FATAL)
-        _print_matches([m.to_json() for m in ix.query(query, limit)], as_json, query.id)
+        matches = [m.to_json() for m in ix.query(query, limit)]
+        same = {m["b"] for m in matches if m["relation"] == "verbatim"
+                and (ix.document(m["b"]) or {}).get("text") == query.text}
+        _print_matches(matches, as_json, query.id, same)
 
 
-def _print_matches(matches: list[dict], as_json: bool, qid: str) -> None:
+def _print_matches(matches: list[dict], as_json: bool, qid: str,
+                   same_text: set[str] = frozenset()) -> None:
+    """The matches of a query: JSON lines, or one block per match that no terminal width cuts
+    (a nine-column table was cut to "docum…", "relat…" at 80 columns). ``same_text``: stored
+    documents whose text is the query's own (the query is already stored)."""
     if as_json:
         for m in matches:
             sys.stdout.write(json.dumps(m, ensure_ascii=False) + "\n")
@@ -741,15 +748,22 @@ def _print_matches(matches: list[dict], as_json: bool, qid: str) -> None:
         out_console.print(f"no stored document copies, rewrites or covers the same story as "
                           f"{qid}", highlight=False)
         return
-    table = Table(title=f"{len(matches)} match(es) for {qid}", title_justify="left")
-    for col in ("stored document", "relation", "direction", "similarity", "query in it",
-                "it in query", "passages", "family", "story"):
-        table.add_column(col)
-    for m in matches:
-        table.add_row(m["b"], m["relation"], m["direction"], f"{m['similarity']:.2f}",
-                      f"{m['containment_ab']:.0%}", f"{m['containment_ba']:.0%}",
-                      str(len(m["passages"])), m.get("family", ""), m.get("story", ""))
-    out_console.print(table)
+    out_console.print(f"{counted(len(matches), 'match', 'matches')} for {escape(qid)}, best "
+                      "first:", highlight=False, soft_wrap=True)
+    source = {"a->b": "the query is the source", "b->a": "the stored document is the source"}
+    for k, m in enumerate(matches, 1):
+        head = f"{m['relation']}, {source.get(m['direction'], 'direction unknown')}"
+        if m["b"] in same_text:
+            head = "the same text: the query is already stored under this id"
+        facts = [f"similarity {m['similarity']:.2f}"]
+        if m["passages"]:
+            facts += [f"{m['containment_ab']:.0%} of the query is in it",
+                      f"{m['containment_ba']:.0%} of it is in the query",
+                      counted(len(m["passages"]), "passage")]
+        out_console.print(f"{k:>3}. [bold]{escape(m['b'])}[/]  {head}\n"
+                          f"     {' · '.join(facts)}\n"
+                          f"     family {escape(m.get('family') or '-')} · story "
+                          f"{escape(m.get('story') or '-')}", highlight=False, soft_wrap=True)
 
 
 @index_app.command("delete")

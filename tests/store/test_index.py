@@ -216,6 +216,14 @@ def test_cli_index_commands(tmp_path):
     assert {m["b"][:3]: m["relation"] for m in stored} == {k: v for k, v in rel.items()
                                                            if k != "001"}
     assert all(m["a"].startswith("001") for m in stored)
+    # a stored document's matches carry their family and story, as a file query's do
+    by_file = {m["b"]: (m["family"], m["story"]) for m in lines}
+    assert all((m["family"], m["story"]) == by_file[m["b"]] for m in stored)
+    assert all(m["family"] and m["story"] for m in stored)
+    # the human answer: nothing cut at 80 columns, the stored copy of the query named as such
+    res = runner.invoke(app, ["index", "query", str(ix), str(q)], terminal_width=80)
+    assert "…" not in res.stdout and "001_f4215d2a7ede82ba  the same text: the query is " \
+        "already stored" in res.stdout and "000_dbaf505c44bd813c  edited" in res.stdout
     res = runner.invoke(app, ["index", "query", str(ix), "just a few unrelated words"])
     assert res.exit_code == 0 and "no stored document" in res.stdout
     stats = json.loads(runner.invoke(app, ["index", "stats", str(ix)]).stdout)

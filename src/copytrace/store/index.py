@@ -213,12 +213,19 @@ class Index:
         if rec is None:
             return None
         flip = {"a->b": "b->a", "b->a": "a->b"}
-        return [p if p["a"] == doc_id else
+        seen = [p if p["a"] == doc_id else
                 {**p, "a": p["b"], "b": p["a"], "direction": flip.get(p["direction"],
                                                                       p["direction"]),
                  "containment_ab": p["containment_ba"], "containment_ba": p["containment_ab"],
                  "passages": [{"a": x["b"], "b": x["a"]} for x in p["passages"]]}
                 for p in rec["pairs"]]
+        # each other document's family and story, as a query's matches carry them
+        nums = self.store.docnums([p["b"] for p in seen])
+        names = self.store.group_ids(list(nums.values()))
+        seen = [dict(p, family=names[nums[p["b"]]][0], story=names[nums[p["b"]]][1])
+                for p in seen]
+        seen.sort(key=lambda p: (-p["similarity"], p["b"]))
+        return seen
 
     # ---- candidates and verification -------------------------------------------------------
 
