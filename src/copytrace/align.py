@@ -330,12 +330,24 @@ def _passages(si, sj, n, gap, min_chain, merge_gap, min_passage, min_density, bl
 def _with_interval(spans, lo, hi):
     """Disjoint sorted intervals ``spans`` plus [lo, hi) (disjoint from them)."""
     out = np.empty((spans.shape[0] + 1, 2), dtype=np.int64)
-    t = np.searchsorted(spans[:, 0], lo)
-    out[:t] = spans[:t]
+    t = 0
+    while t < spans.shape[0] and spans[t, 0] < lo:
+        t += 1
+    _rows_into(out, 0, spans, 0, t)
     out[t, 0] = lo
     out[t, 1] = hi
-    out[t + 1:] = spans[t:]
+    _rows_into(out, t + 1, spans, t, spans.shape[0] - t)
     return out
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _rows_into(dst, at, src, start, count):
+    """dst[at:at + count] = src[start:start + count], row by row. Kernels copy rows with loops,
+    not slice assignment: a slice assignment compiles numba's shape-mismatch error path (its
+    message formatting alone took ~8 s of a first run's 36 s of compiling)."""
+    for r in range(count):
+        for c in range(src.shape[1]):
+            dst[at + r, c] = src[start + r, c]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -390,8 +402,12 @@ def _align_core(sa, oa, sb, ob, n, max_occ, gap, min_chain, merge_gap, min_passa
             block_a = _with_interval(block_a, a0, a1)
             block_b = _with_interval(block_b, b0, b1)
         both = np.empty((taken.shape[0] + took.sum(), 6), dtype=np.int64)
-        both[:taken.shape[0]] = taken
-        both[taken.shape[0]:] = found[took]
+        _rows_into(both, 0, taken, 0, taken.shape[0])
+        at = taken.shape[0]
+        for r in range(found.shape[0]):
+            if took[r]:
+                _rows_into(both, at, found, r, 1)
+                at += 1
         taken = both
         if not lost:
             break
@@ -401,7 +417,7 @@ def _align_core(sa, oa, sb, ob, n, max_occ, gap, min_chain, merge_gap, min_passa
                 free[s] = False
         si = si[free]
         sj = sj[free]
-    taken = taken[np.argsort(taken[:, 0], kind="mergesort")]
+    taken = taken[np.argsort(np.ascontiguousarray(taken[:, 0]), kind="mergesort")]
     solid = _solid(taken, solid_words, solid_density)
     if not solid.any():
         return _with_exactness(taken, all_i, all_j, n)
@@ -444,7 +460,7 @@ def _with_exactness(psg, si, sj, n):
     min(ga, gb) substituted words (a word changed, a phrase reworded) and the rest inserted or
     dropped (a sentence added is no revision of the words around it)."""
     out = np.zeros((psg.shape[0], 8), dtype=np.int64)
-    out[:, :6] = psg
+    _rows_into(out, 0, psg, 0, psg.shape[0])
     for r in range(psg.shape[0]):
         a0, a1, b0, b1 = psg[r, 0], psg[r, 1], psg[r, 2], psg[r, 3]
         last_i, last_j = np.int64(-1), np.int64(-1)
@@ -558,8 +574,8 @@ def _align_pairs(gh, gp, goff, pairs, n, max_occ, gap, min_chain, merge_gap, min
                            min_density, solid_words, solid_density, reach, shift)
         r = kept.shape[0]
         if r > 0:
-            stats[t, 0] = _union_len(kept[:, 0], kept[:, 1])
-            stats[t, 1] = _union_len(kept[:, 2], kept[:, 3])
+            stats[t, 0] = _union_len(np.ascontiguousarray(kept[:, 0]), kept[:, 1])
+            stats[t, 1] = _union_len(np.ascontiguousarray(kept[:, 2]), kept[:, 3])
             stats[t, 2] = kept[:, 4].sum()  # at most each passage's span, and the spans
             stats[t, 3] = kept[:, 5].sum()  # are disjoint: never more than the coverage
             stats[t, 4] = _solid(kept, solid_words, solid_density).sum()
@@ -568,9 +584,9 @@ def _align_pairs(gh, gp, goff, pairs, n, max_occ, gap, min_chain, merge_gap, min
             if m + r > cap:
                 cap = 2 * (m + r)
                 grown = np.empty((cap, 8), dtype=np.int64)
-                grown[:m] = psg[:m]
+                _rows_into(grown, 0, psg, 0, m)
                 psg = grown
-            psg[m:m + r] = kept
+            _rows_into(psg, m, kept, 0, r)
             m += r
         poff[t + 1] = m
     return stats, poff, psg[:m]
