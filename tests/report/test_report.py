@@ -23,10 +23,10 @@ def test_story_svg_draws_every_document_and_escapes_names():
     svg = story_svg(members, pairs)
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert svg.count("<circle") == 3
-    spun_line, = re.findall(r"<line [^>]*stroke='#7c3aed'[^>]*>", svg)
-    assert "marker-end='url(#arrow-spun)'" in spun_line
-    story_line, = re.findall(r"<line [^>]*stroke-dasharray[^>]*>", svg)
-    assert "marker-end" not in story_line  # no direction between independent documents
+    spun_arrow, = re.findall(r"<path class='copy'[^>]*stroke='#7c3aed'[^>]*>", svg)
+    assert "marker-end='url(#arrow-spun)'" in spun_arrow
+    story_link, = re.findall(r"<path class='link'[^>]*>", svg)
+    assert "stroke-dasharray" in story_link and "marker-end" not in story_link
 
 
 def test_story_svg_scales_to_two_hundred_documents():
@@ -35,10 +35,13 @@ def test_story_svg_scales_to_two_hundred_documents():
     pairs = [Pair("s", f"c{k}", "edited", "a->b", 0.9, 0.9, 0.9) for k in range(150)]
     svg = story_svg(members, pairs)
     xy = re.findall(r"<circle cx='([\d.]+)' cy='([\d.]+)'", svg)
-    assert len(xy) == 200
-    assert len(set(xy)) == 200  # no two dots on top of each other
+    assert len(xy) == 60 + 49  # a column draws 60 documents and counts the rest
+    assert len(set(xy)) == len(xy)  # no two dots on top of each other
+    assert "and 91 more (documents.jsonl)" in svg and ">family of 151</text>" in svg
+    assert ">no copies (49)</text>" in svg
     width = float(re.search(r"width='(\d+)'", svg).group(1))
-    assert width <= 1100
+    height = float(re.search(r"height='(\d+)'", svg).group(1))
+    assert width <= 1100 and height < 61 * 22 + 100
 
 
 def test_report_draws_one_story_for_the_seeds(seed_docs):

@@ -27,9 +27,10 @@ h2{font-size:18px;margin:4px 0 10px}h3{font-size:15px;margin:14px 0 6px}
 table{border-collapse:collapse;width:100%}td,th{padding:4px 8px;border-bottom:1px solid #eef0f3;
 text-align:left;vertical-align:top}th{font-weight:600;color:#4b5563}
 .rel{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:4px 12px;margin-bottom:10px}
 .psg{white-space:pre-wrap;background:#fbfbfc;border:1px solid #eef0f3;border-radius:6px;
-padding:8px 10px;font-size:14px;max-height:420px;overflow:auto}
+padding:8px 10px;font-size:14px}.story-box{overflow-x:auto}
+.spin-text{max-height:420px;overflow:auto}
 mark{background:#fde68a;border-radius:2px}
 mark.spin{background:#ddd6fe;border-bottom:2px solid #7c3aed}
 .orig{color:#5b21b6;font-size:12px}.pos{color:#6b7280;font-size:12px}
@@ -80,16 +81,17 @@ def _story_section(results: list[DocResult], pairs: list[Pair], limit: int) -> l
         if story_of.get(p.a) is not None and story_of.get(p.a) == story_of.get(p.b):
             pairs_of[story_of[p.a]].append(p)
     out = ["<section><h2>Stories</h2><p class='meta'>Documents about the same event, whether "
-           "or not they share text. " + str(len(stories)) + " stories of two or more documents."
+           f"or not they share text. {counted(len(stories), 'story')} of two or more documents."
            "</p>", legend()]
     if len(stories) > limit:
         out.append(f"<p class='meta'>Showing the {limit} largest.</p>")
     for members in stories[:limit]:
         fams = len({m.family for m in members})
         out.append(f"<h3 id='story-{_e(members[0].story)}'>Story {_e(members[0].story)} "
-                   f"<span class='meta'>({len(members)} documents, {fams} "
-                   f"famil{'y' if fams == 1 else 'ies'})</span></h3>")
-        out.append(story_svg(members, pairs_of[members[0].story]))
+                   f"<span class='meta'>({counted(len(members), 'document')}, "
+                   f"{counted(fams, 'family')})</span></h3>")
+        out.append("<div class='story-box'>" + story_svg(members, pairs_of[members[0].story])
+                   + "</div>")
     out.append("</section>")
     return out
 
@@ -111,10 +113,16 @@ def _spin_section(text_of: dict[str, str], results: list[DocResult], limit: int)
         text = text_of.get(r.id, "")
         phrases = suspicious_phrases(text)
         out.append(f"<h3>{_e(r.id)} {_badge(r.relation)} <span class='meta'>spun_score "
-                   f"{r.spun_score:.2f} &middot; {len(phrases)} suspicious phrase(s)</span></h3>"
-                   f"<div class='psg'>{_render_spin(text, phrases)}</div>")
+                   f"{r.spun_score:.2f} &middot; {counted(len(phrases), 'suspicious phrase')}"
+                   "</span></h3>"
+                   f"<div class='psg spin-text'>{_render_spin(text, phrases)}</div>")
     out.append("</section>")
     return out
+
+
+def _arrow(p: Pair) -> str:
+    return {"a->b": f"{_e(p.a)} &rarr; {_e(p.b)}", "b->a": f"{_e(p.b)} &rarr; {_e(p.a)}"}.get(
+        p.direction, f"{_e(p.a)} &harr; {_e(p.b)} (direction unknown)")
 
 
 def render_report(documents: list[Document], results: list[DocResult], pairs: list[Pair],
@@ -124,7 +132,8 @@ def render_report(documents: list[Document], results: list[DocResult], pairs: li
     by_family: dict[str, list[DocResult]] = defaultdict(list)
     for r in results:
         by_family[r.family].append(r)
-    fams = sorted((m for m in by_family.values() if len(m) > 1), key=lambda m: (-len(m), m[0].family))
+    fams = sorted((m for m in by_family.values() if len(m) > 1),
+                  key=lambda m: (-len(m), m[0].family))
     singles = sum(1 for m in by_family.values() if len(m) == 1)
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -160,33 +169,44 @@ def render_report(documents: list[Document], results: list[DocResult], pairs: li
     out.append("</section>")
 
     out += _spin_section(text_of, results, max_spun)
-    out.append("<section><h2>Aligned passages</h2>")
-    if len(pairs) > max_pairs:
-        out.append(f"<p class='meta'>Showing the {max_pairs} most similar of {len(pairs)} pairs; "
-                   "pairs.jsonl has them all.</p>")
-    shown = sorted(pairs, key=lambda p: -p.similarity)[:max_pairs]
-    for p in shown:
-        arrow = {"a->b": f"{_e(p.a)} &rarr; {_e(p.b)}", "b->a": f"{_e(p.b)} &rarr; {_e(p.a)}"}.get(
-            p.direction, f"{_e(p.a)} &harr; {_e(p.b)} (direction unknown)")
-        out.append(f"<h3>{arrow} {_badge(p.relation)}</h3><p class='meta'>similarity "
+    out.append("<section><h2>Aligned passages</h2><p class='meta'>Each passage is one row, "
+               "the two documents side by side; <mark>marked</mark> words are the same in both."
+               "</p>")
+    with_text = [p for p in pairs if p.passages]
+    without = [p for p in pairs if not p.passages]
+    if len(with_text) > max_pairs:
+        out.append(f"<p class='meta'>Showing the {max_pairs} most similar of {len(with_text)} "
+                   "pairs that share passages; pairs.jsonl has them all.</p>")
+    for p in sorted(with_text, key=lambda p: -p.similarity)[:max_pairs]:
+        out.append(f"<h3>{_arrow(p)} {_badge(p.relation)}</h3><p class='meta'>similarity "
                    f"{p.similarity:.2f} &middot; {p.containment_ab:.0%} of {_e(p.a)} in {_e(p.b)} "
                    f"&middot; {p.containment_ba:.0%} of {_e(p.b)} in {_e(p.a)} &middot; "
-                   f"{len(p.passages)} passage(s)"
+                   f"{counted(len(p.passages), 'passage')}"
                    + (f" &middot; {p.exact_share:.0%} of passage words identical"
-                      if p.exact_share is not None else "") + "</p>")
+                      if p.exact_share is not None else "") + "</p><div class='grid'>")
         ta, tb = text_of.get(p.a, ""), text_of.get(p.b, "")
         for k, psg in enumerate(p.passages, 1):
             sa, sb = diff_passage(ta, psg.a, tb, psg.b)
             out.append(
-                f"<div class='grid'><div><div class='pos'>{_e(p.a)} [{psg.a[0]}:{psg.a[1]}] "
-                f"passage {k}</div><div class='psg'>{_render(ta, sa)}</div></div>"
-                f"<div><div class='pos'>{_e(p.b)} [{psg.b[0]}:{psg.b[1]}]</div>"
-                f"<div class='psg'>{_render(tb, sb)}</div></div></div>")
-    if not pairs:
+                f"<div class='pos'>{_e(p.a)} [{psg.a[0]}:{psg.a[1]}] passage {k}</div>"
+                f"<div class='pos'>{_e(p.b)} [{psg.b[0]}:{psg.b[1]}]</div>"
+                f"<div class='psg'>{_render(ta, sa)}</div><div class='psg'>{_render(tb, sb)}</div>")
+        out.append("</div>")
+    if not with_text:
         out.append("<p>No aligned passages.</p>")
     out.append("</section>")
+    if without:  # rewrites, translations, same story: related by meaning, no text in common
+        out.append("<section><h2>Related without shared passages</h2><p class='meta'>Pairs "
+                   "found by meaning (rewrites, translations, the same story): nothing was "
+                   "copied word for word.</p><table><tr><th>pair</th><th>relation</th>"
+                   "<th>similarity</th></tr>")
+        for p in sorted(without, key=lambda p: -p.similarity)[:max_pairs]:
+            out.append(f"<tr><td>{_arrow(p)}</td><td>{_badge(p.relation)}</td>"
+                       f"<td>{p.similarity:.2f}</td></tr>")
+        out.append("</table></section>")
     secs = stats.get("seconds", {})
-    out.append(f"<p class='meta'>{counted(int(stats.get('candidate_pairs', 0)), 'candidate pair')} verified "
+    out.append(f"<p class='meta'>"
+               f"{counted(int(stats.get('candidate_pairs', 0)), 'candidate pair')} verified "
                f"in {_e(secs.get('total', '?'))} s (LSH {_e(stats.get('bands'))} bands &times; "
                f"{_e(stats.get('rows'))} rows).</p></main></body></html>")
     return "\n".join(out)
