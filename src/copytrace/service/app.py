@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hmac
 import sqlite3
+import tempfile
 import threading
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -228,6 +229,42 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
             raise HTTPException(404, f"no document or story {doc_id!r}")
         return story
 
+    @app.post("/read")
+    async def read_upload(request: Request,
+                          name: Annotated[str, Query(min_length=1, max_length=1000)]) -> dict:
+        """A file's documents, read by the same readers as the command line (HTML through
+        trafilatura, jsonl, csv, WARC...), chosen by the ending of ``name``; the body is the
+        file's bytes. Nothing is stored: the page puts the text in its box."""
+        from copytrace.ingest import read_file
+        from copytrace.ingest.registry import BY_SUFFIX, SUPPORTED
+
+        name = valid_unicode(name)
+        endings = [s for s in BY_SUFFIX if name.lower().endswith(s)]
+        if not endings:
+            raise HTTPException(422, f"{name}: unsupported file type (supported: {SUPPORTED})")
+        suffix = max(endings, key=len)
+        data = await request.body()
+        with tempfile.TemporaryDirectory(prefix="copytrace-upload-") as tmp:
+            local = Path(tmp) / ("upload" + suffix)
+            local.write_bytes(data)
+            items = [valid_item(x) for x in read_file(local)]
+        docs = [{"id": name if x.meta.get("id_from_name") else x.id, "text": x.text,
+                 "title": x.title, "url": x.url, "date": x.date}
+                for x in items if isinstance(x, Document)][:100]
+        skipped = [{"record": x.record, "reason": x.reason} for x in items
+                   if not isinstance(x, Document)][:100]
+        return {"documents": docs, "skipped": skipped}
+
+    @app.get("/story-picture/{doc_id:path}", include_in_schema=False)
+    def story_picture(doc_id: str) -> Response:
+        """The story's picture, as report.html draws it (`copytrace.report.story_svg`)."""
+        svg = _story_picture(index(), doc_id)
+        if svg is None:
+            raise HTTPException(404, f"no document or story {doc_id!r}")
+        return Response(svg, media_type="image/svg+xml",
+                        headers={"Content-Security-Policy": CSP,
+                                 "X-Content-Type-Options": "nosniff"})
+
     page = resources.files("copytrace.service") / "static"
 
     def static(name: str, media: str) -> Response:
@@ -295,6 +332,32 @@ def _docs_page(schema: dict) -> bytes:
             "<h2>Bodies</h2><table><thead><tr><th>schema</th><th>fields (? optional)</th></tr>"
             "</thead><tbody>" + "".join(models) + "</tbody></table></main></body></html>"
             ).encode("utf-8")
+
+
+def _story_picture(ix: Index, doc_id: str) -> str | None:
+    """The SVG of the story of ``doc_id`` (a document or story id) from what the index stores:
+    each member's family and relation, the family pairs and the same-story links."""
+    from copytrace.document import DocResult, Pair
+    from copytrace.report.story_svg import story_svg
+
+    story = ix.story(doc_id, max_pairs=300)
+    if story is None:
+        return None
+    members, pairs = [], []
+    for fam in story["families"]:
+        rel = ix.family(fam["id"]) if fam["size"] > 1 else None
+        for m in fam["members"]:
+            members.append(DocResult(
+                id=m["id"], path=None, url=None, title=None, date=m["date"], family=fam["id"],
+                story=story["id"], source=fam["id"], spun_score=None, boilerplate_chars=0,
+                chars=m["chars"], relation=(rel["relations"][m["id"]] if rel else "independent")))
+        for p in (rel["pairs"] if rel else []):
+            pairs.append(Pair(p["a"], p["b"], p["relation"], p["direction"], p["similarity"],
+                              p["containment_ab"], p["containment_ba"]))
+    for p in story["links"]:
+        pairs.append(Pair(p["a"], p["b"], p["relation"], p["direction"], p["similarity"],
+                          p["containment_ab"], p["containment_ba"]))
+    return story_svg(members, pairs)
 
 
 def _suspicious(text: str) -> list[dict]:
