@@ -4,15 +4,27 @@ import pytest
 from copytrace.candidates import candidate_pairs, lsh_params
 
 
-def test_lsh_params_fit_and_threshold_moves_the_curve():
-    for t in (0.2, 0.5, 0.8):
-        b, r = lsh_params(t, 128)
-        assert b * r <= 128
-        midpoint = (1 / b) ** (1 / r)
-        assert abs(midpoint - t) < 0.15
-    assert lsh_params(0.8, 128)[1] > lsh_params(0.2, 128)[1]
+def _brute_force(threshold, num_perm):
+    """The (bands, rows) of least false-positive plus false-negative area under the S-curve
+    1 - (1 - s^r)^b, over every b * r <= num_perm (midpoint rule, finer than the product's)."""
+    s = (np.arange(20_000) + 0.5) / 20_000
+    best = min(((np.where(s < threshold, 1 - (1 - s**r) ** b, (1 - s**r) ** b).mean(), b, r)
+                for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)))
+    return best[1], best[2]
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.2, 0.3, 0.5, 0.8, 0.9])
+def test_lsh_params_are_the_best_banding_by_brute_force(threshold):
+    assert lsh_params(threshold, 128) == _brute_force(threshold, 128)
+    assert lsh_params(threshold, 64) == _brute_force(threshold, 64)
     with pytest.raises(ValueError):
         lsh_params(1.5, 128)
+
+
+def test_lsh_params_agree_with_datasketch_when_it_is_installed():
+    lsh = pytest.importorskip("datasketch.lsh", reason="datasketch (bench extra) not installed")
+    for t in (0.2, 0.3, 0.5, 0.8):
+        assert lsh_params(t, 128) == lsh._optimal_param(t, 128, 0.5, 0.5)
 
 
 def test_identical_signatures_pair_up_and_distinct_do_not():

@@ -39,6 +39,12 @@ def test_scan_writes_the_output_contract(tmp_path):
         assert a[:40] == b[:40]  # both slices start at the same reused sentence
     fam = {d["id"][:3]: d for d in docs}
     assert fam["001"]["date"] == "2023-03-19"
+    # the family's source by its rule, not by name: 001 is dated and 000 is not, so the source
+    # is the member that contains more of the other (README, Cluster)
+    pair = copies[0]
+    of_001_in_000 = pair["containment_ba"] if pair["a"].startswith("000") else pair["containment_ab"]
+    of_000_in_001 = pair["containment_ab"] if pair["a"].startswith("000") else pair["containment_ba"]
+    assert of_001_in_000 > of_000_in_001
     assert fam["000"]["family"] == fam["001"]["family"] == fam["000"]["source"]
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<mark>" in html and "http://" not in html and "https://" not in html

@@ -99,6 +99,14 @@ def test_document_relations_stay_within_the_contract():
 
     res = scan(_unrelated() + _story_docs())
     assert all(r.relation in RELATIONS for r in res.results)
+    got = {r.id: r.relation for r in res.results}
+    want = {"original_en": "source", "rewrite_en": "rewrite", "translation_es": "translation",
+            "translation_de": "translation"}
+    assert got == {k: want.get(k, "independent") for k in got}  # exactly, document by document
+    # the rewrite and the translations are also about the same story as each other: those pairs
+    # are reported, and never become a document's relation
+    assert any(p.relation in ("same-story", "rewrite", "translation") and
+               {p.a, p.b} <= set(want) - {"original_en"} for p in res.pairs)
 
 
 def test_a_translation_in_another_script_is_found_by_its_nearest_probe():

@@ -47,7 +47,7 @@ def test_story_svg_scales_to_two_hundred_documents():
 def test_report_draws_one_story_for_the_seeds(seed_docs):
     res = scan(seed_docs)
     html = render_report(res.documents, res.results, res.pairs, [], res.stats)
-    assert html.count("<svg xmlns='http://www.w3.org/2000/svg' class='story'") == 1
-    start = html.index("<svg xmlns='http://www.w3.org/2000/svg' class='story'")
+    assert html.count("<svg class='story'") == 1
+    start = html.index("<svg class='story'")
     svg = html[start:html.index("</svg>", start)]
     assert svg.count("<circle") == 5 and "stroke-dasharray" in svg

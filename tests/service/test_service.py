@@ -105,8 +105,16 @@ def test_serve_with_two_worker_processes(tmp_path):
     Index(path, create=True).close()
     proc, url = serve(path, workers=2)
     try:
-        with urllib.request.urlopen(url + "/health", timeout=5) as r:
-            assert json.loads(r.read()) == {"status": "ok", "documents": 0}
+        def ask(_):
+            with urllib.request.urlopen(url + "/health", timeout=10) as r:
+                assert json.loads(r.read()) == {"status": "ok", "documents": 0}
+                return r.headers["X-Copytrace-Worker"]
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(8) as pool:  # concurrent connections reach both processes
+            workers = set(pool.map(ask, range(200)))
+        assert len(workers) == 2 and str(proc.pid) not in workers  # two forked workers served
     finally:
         proc.terminate()
     assert proc.wait(20) is not None  # the workers stop with it

@@ -140,8 +140,10 @@ def layout(members: list[DocResult]):
     return shelves, where, bands
 
 
-def story_svg(members: list[DocResult], pairs: list[Pair]) -> str:
-    """The SVG picture of one story (``members``: its documents; ``pairs``: its pairs)."""
+def story_svg(members: list[DocResult], pairs: list[Pair], standalone: bool = False) -> str:
+    """The SVG picture of one story (``members``: its documents; ``pairs``: its pairs);
+    ``standalone``: with its XML namespace, as an SVG file or a parsed fragment needs (inside
+    an HTML page the namespace is implied)."""
     shelves, where, bands = layout(members)
     by_id = {m.id: m for m in members}
     dated = any(m.date for m in members)
@@ -243,8 +245,8 @@ def story_svg(members: list[DocResult], pairs: list[Pair]) -> str:
         f"<marker id='arrow-{rel}' viewBox='0 0 10 10' refX='9' refY='5' markerWidth='6' "
         f"markerHeight='6' orient='auto'><path d='M0,0L10,5L0,10z' fill='{color}'/></marker>"
         for rel, color in COLORS.items()) + "</defs>"
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' class='story' width='{width:.0f}' "
-            f"height='{y0:.0f}' "
+    xmlns = " xmlns='http://www.w3.org/2000/svg'" if standalone else ""
+    return (f"<svg{xmlns} class='story' width='{width:.0f}' height='{y0:.0f}' "
             f"viewBox='0 0 {width:.0f} {y0:.0f}' role='img' aria-label='story of "
             f"{len(members)} documents'>" + defs + "".join(out) + "</svg>")
 

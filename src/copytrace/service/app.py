@@ -11,6 +11,7 @@ inline script.
 from __future__ import annotations
 
 import hmac
+import os
 import sqlite3
 import tempfile
 import threading
@@ -170,7 +171,8 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
         return JSONResponse({"detail": f"internal error ({type(exc).__name__})"}, 500)
 
     @app.get("/health")
-    def health() -> dict:
+    def health(response: Response) -> dict:
+        response.headers["X-Copytrace-Worker"] = str(os.getpid())  # which process answered
         return {"status": "ok", "documents": index().count()}
 
     @app.post("/documents", dependencies=[Depends(need_key)])
@@ -357,7 +359,7 @@ def _story_picture(ix: Index, doc_id: str) -> str | None:
     for p in story["links"]:
         pairs.append(Pair(p["a"], p["b"], p["relation"], p["direction"], p["similarity"],
                           p["containment_ab"], p["containment_ba"]))
-    return story_svg(members, pairs)
+    return story_svg(members, pairs, standalone=True)
 
 
 def _suspicious(text: str) -> list[dict]:
