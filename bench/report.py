@@ -348,8 +348,10 @@ def _spin_table(spin: dict, plot: str | None) -> list[str]:
     if real:
         rel = real["relations"]
         copies = sum(v for k, v in rel.items() if k != "same-story")
-        out += ["", f"Hard negatives: {real['documents']:,} real articles as they come (none "
-                f"spun): {rel.get('spun', 0)} of {copies} copy pairs named `spun` "
+        out += ["", f"Hard negatives: {real['documents']:,} real news articles (none spun; the "
+                "documents of the corpus's known near-duplicate pairs left out, so wire "
+                "re-publications are under-represented): "
+                f"{rel.get('spun', 0)} of {copies} copy pairs named `spun` "
                 f"({', '.join(f'{k} {v}' for k, v in sorted(rel.items()))})."]
     if plot:
         out += ["", f"![family recall against substitution rate]({plot})"]

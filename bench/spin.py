@@ -20,9 +20,10 @@ Systems, on the same corpus:
   threshold 0.5, xxhash), families = connected components of LSH matches whose estimated Jaccard
   reaches the threshold -- what MinHash-only dedup pipelines do.
 
-Hard negatives: ``--real N`` scans N real articles as they come (wire stories and their edited
-re-publications included) and counts how many related pairs copytrace names ``spun``: none of
-them were spun, so each is a false ``spun``.
+Hard negatives: ``--real N`` scans N real news articles (`corpus.load_news`: the documents of
+the corpus's known near-duplicate pairs are left out, so wire stories and their edited
+re-publications are fewer than in a crawl) and counts how many related pairs copytrace names
+``spun``: none of them were spun, so each is a false ``spun``.
 
 Reported per rate and system: family recall (share of true pairs put in one family), pairwise
 precision (share of same-family pairs that are true), and for copytrace the share of true pairs
