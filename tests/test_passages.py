@@ -171,3 +171,20 @@ def test_classify_names_partial_only_with_a_solid_passage():
     short = " ".join(LIFTED.split()[:20])  # a quotation of 20 words is no passage of its own
     al = align(*tokenize_many([INKSTICK + "\n\n" + short, STRAITS]))
     assert al.solid == 0 and classify(al) is None
+
+
+def test_pages_of_one_site_sharing_only_their_footer_are_no_family():
+    # two or three pages of one site: too few for the corpus-level boilerplate stage (4), they
+    # share only the site's closing appeal around different articles (real pages, fixtures)
+    from copytrace.ingest import read_inputs
+
+    pages = [d for d in read_inputs([FIXTURES / "sites"]) if d.id.startswith("inkstick")]
+    for k in (2, 3):
+        res = scan(pages[:k])
+        assert all(r.relation == "independent" for r in res.results), res.results
+        assert res.pairs and all(p.relation == "partial" for p in res.pairs)  # still reported
+    # a copy that keeps the same closing lines is still a copy: it shares its middle too
+    page = pages[0]
+    copy = Document("copy", page.text.replace("\n\n", "\n\nAn added line of our own.\n\n", 1))
+    res = scan([page, copy])
+    assert {r.relation for r in res.results} == {"source", "edited"}

@@ -22,7 +22,7 @@ from copytrace.ingest.registry import help_list
 from copytrace.dedup import PREFER
 from copytrace.cli_help import use_grouped_help
 from copytrace.outputs import counted
-from copytrace.relations import NONE
+from copytrace.relations import NONE, VERBATIM
 
 app = typer.Typer(
     name="copytrace",
@@ -753,7 +753,7 @@ def index_query(
             _say("error", "empty query text")
             raise typer.Exit(EXIT_FATAL)
         matches = [m.to_json() for m in ix.query(query, limit)]
-        same = {m["b"] for m in matches if m["relation"] == "verbatim"
+        same = {m["b"] for m in matches if m["relation"] == VERBATIM
                 and (ix.document(m["b"]) or {}).get("text") == query.text}
         _print_matches(matches, as_json, query.id, same)
 

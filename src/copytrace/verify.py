@@ -17,7 +17,7 @@ from copytrace.align import AlignParams, Alignment, GramTable, align_many, align
 from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.normalize import Tokens
 from copytrace.relate import (RelateParams, SpinEvidence, classify, is_copy, is_spun,
-                              without_shared_quotes)
+                              template_middles_differ, template_only, without_shared_quotes)
 from copytrace.relations import EDITED, PARTIAL, SPUN, VERBATIM
 
 #: Skeleton alignment: long seeds (a skeleton 3-gram like "* of the" is everywhere), chains and
@@ -77,8 +77,13 @@ class Verifier:
 
     def verify(self, pairs: np.ndarray) -> list[Verdict]:
         pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
-        out = [Verdict(al, classify(al, self.p.relate))
-               for al in align_many(self.tokens, self.table, pairs, self.p.align)]
+        # a pair sharing only a page template (`relate.template_only`) is no copy: what it
+        # shares is reported as a passage when it is solid (a footer, or a passage that ends
+        # both documents: on PAN-13 two such cases were real reuse), never as a family
+        out = [Verdict(al, (PARTIAL if al.solid else None) if self._template(i, j, al)
+                       else classify(al, self.p.relate))
+               for al, (i, j) in zip(align_many(self.tokens, self.table, pairs, self.p.align),
+                                     pairs.tolist())]
         for k, (i, j) in enumerate(pairs.tolist()):
             al = out[k].alignment
             if out[k].relation not in (None, PARTIAL) and not self._beyond_quotes(
@@ -97,13 +102,31 @@ class Verifier:
         for k, sal, (i, j) in zip(todo, align_many(self.tokens, self.skel_table, sub,
                                                    self.p.skeleton_align), sub.tolist()):
             if not sal.passages or not is_copy(sal, self.p.relate) or \
-                    not self._beyond_quotes(i, j, sal, self.skel_table, self.p.skeleton_align,
+                    self._template(i, j, sal) or not self._beyond_quotes(i, j, sal, self.skel_table, self.p.skeleton_align,
                                             exact=False):
                 continue
             ev = self.evidence(i, j, sal)
             if is_spun(sal, ev, self.p.relate):
                 out[k] = Verdict(sal, SPUN, ev)
         return out
+
+    def _template(self, i: int, j: int, al: Alignment) -> bool:
+        """Do i and j share only a page template around different texts
+        (`relate.template_only`, `relate.template_middles_differ`)?"""
+        if not template_only(al, self.p.relate):
+            return False
+
+        def middle_words(t: Tokens, lo: np.ndarray, hi: np.ndarray) -> set:
+            inside = np.zeros(len(t), dtype=bool)
+            for s, e in zip(lo.tolist(), hi.tolist()):
+                inside[s:e] = True
+            keep = ~inside & (t.end - t.start >= 4)
+            return set(t.hash[keep].tolist())
+
+        ta, tb = self.tokens[i], self.tokens[j]
+        return template_middles_differ(middle_words(ta, al.spans[:, 0], al.spans[:, 1]),
+                                       middle_words(tb, al.spans[:, 2], al.spans[:, 3]),
+                                       self.p.relate)
 
     def _beyond_quotes(self, i: int, j: int, al: Alignment, table, params, exact: bool) -> bool:
         """Does the pair still pass the gate without the matched tokens that are quoted in

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from copytrace.document import Document
 from copytrace.ingest import valid_item
 from copytrace.ingest.text import valid_unicode
+from copytrace.relations import INDEPENDENT, TABLE, badge_css, text_evidence
 from copytrace.store import Index, StoreError
 from copytrace.store.sqlite import sqlite_problem
 
@@ -292,6 +293,21 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
     def app_css() -> Response:
         return static("app.css", "text/css; charset=utf-8")
 
+    @app.get("/static/relations.css", include_in_schema=False)
+    def relations_css() -> Response:  # the badges' colours, from the relations table
+        return Response(badge_css(".rel.rel-"), media_type="text/css; charset=utf-8",
+                         headers={"Content-Security-Policy": CSP,
+                                  "X-Content-Type-Options": "nosniff"})
+
+    @app.get("/relations")
+    def relations() -> dict:
+        """What each relation name means (copytrace.relations): the page reads its words from
+        here rather than spelling relation names itself."""
+        return {"relations": [{"name": r.name, "description": r.description,
+                               "copies_text": bool(r.evidence) and text_evidence(r.name),
+                               "joins_family": r.joins_family, "links_story": r.links_story}
+                              for r in TABLE]}
+
     if allowed_hosts:
         from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -352,7 +368,7 @@ def _story_picture(ix: Index, doc_id: str) -> str | None:
             members.append(DocResult(
                 id=m["id"], path=None, url=None, title=None, date=m["date"], family=fam["id"],
                 story=story["id"], source=fam["id"], spun_score=None, boilerplate_chars=0,
-                chars=m["chars"], relation=(rel["relations"][m["id"]] if rel else "independent")))
+                chars=m["chars"], relation=(rel["relations"][m["id"]] if rel else INDEPENDENT)))
         for p in (rel["pairs"] if rel else []):
             pairs.append(Pair(p["a"], p["b"], p["relation"], p["direction"], p["similarity"],
                               p["containment_ab"], p["containment_ba"]))

@@ -9,7 +9,10 @@
 const $ = (id) => document.getElementById(id);
 const VIEWS = ["query-view", "families-view", "family-view", "stories-view", "story-view",
                "pair-view", "add-view"];
-const COPY = new Set(["verbatim", "edited", "spun", "partial"]);  // relations that copy words
+// what each relation means, from the server's relations table (GET /relations): the page never
+// spells a relation name itself
+let RELATIONS = {};
+const copiesText = (rel) => Boolean((RELATIONS[rel] || {}).copies_text);
 
 function el(tag, text, attrs) {
   const node = document.createElement(tag);
@@ -154,10 +157,11 @@ function showPair(pair, a, b) {
   const legend = $("pair-legend");
   legend.replaceChildren();
   if (pair.passages.length) {
-    legend.appendChild(el("mark", COPY.has(pair.relation) ? "copied passage" : "shared passage", {class: "shared"}));
+    legend.appendChild(el("mark", copiesText(pair.relation) ? "copied passage" : "shared passage", {class: "shared"}));
     legend.appendChild(document.createTextNode(" "));
   } else {
-    legend.appendChild(document.createTextNode(`No words in common: ${pair.relation === "same-story" ? "two reports of one story" : "related by meaning"}. `));
+    const what = (RELATIONS[pair.relation] || {}).description || "related by meaning";
+    legend.appendChild(document.createTextNode(`No words in common: ${pair.relation}, ${what} `));
   }
   legend.appendChild(el("mark", "suspicious (spun-looking) phrase", {class: "suspicious"}));
   for (const [side, d] of [["left", a], ["right", b]]) {
@@ -223,9 +227,10 @@ async function openFamily(id) {
   $("family-title").textContent = `Family of ${fam.id} (${plural(fam.size, "document")})`;
   const body = $("family-members").querySelector("tbody");
   body.replaceChildren();
-  // in time order: who published first (undated last), the source first among equals
+  // in time order: who published first (undated last), the source (the family's id) first
+  // among equals
   const members = [...fam.members].sort((x, y) => ((x.date || "~") < (y.date || "~") ? -1 : (x.date || "~") > (y.date || "~") ? 1
-    : (x.relation === "source" ? -1 : y.relation === "source" ? 1 : x.id < y.id ? -1 : 1)));
+    : (x.id === fam.id ? -1 : y.id === fam.id ? 1 : x.id < y.id ? -1 : 1)));
   for (const m of members) {
     const tr = el("tr", null, {"data-id": m.id});
     tr.appendChild(el("td", m.date || "undated"));
@@ -237,6 +242,7 @@ async function openFamily(id) {
   const pl = $("family-pairs");
   pl.replaceChildren();
   for (const p of fam.pairs) pl.appendChild(pairItem(p, (q) => `similarity ${q.similarity.toFixed(2)}`));
+  if (!fam.pairs.length) pl.appendChild(el("li", "None: no stored document copies this one."));
 }
 
 async function loadStories() {
@@ -303,7 +309,9 @@ function refreshHealth() {
   api("GET", "/health").then((h) => { $("health").textContent = `${plural(h.documents, "document")} indexed`; }).catch(() => {});
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
+  RELATIONS = Object.fromEntries(((await api("GET", "/relations").catch(() => ({}))).relations || [])
+    .map((r) => [r.name, r]));
   $("query-run").addEventListener("click", runQuery);
   $("query-file").addEventListener("change", (ev) => {
     const f = ev.target.files[0];
