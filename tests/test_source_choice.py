@@ -63,3 +63,18 @@ def test_identical_undated_twins_have_no_direction_and_the_tie_goes_to_the_small
     pair, = pairs
     assert pair.relation == "verbatim" and pair.direction == "unknown"  # rule 5
     assert got["twin-a"].relation == "source" and got["twin-b"].relation == "verbatim"
+
+
+def test_an_excerpt_inside_a_long_article_is_its_verbatim_copy():
+    # 150 words lifted from the middle of a 2,000-word article: all of the excerpt is in the
+    # article, 7% of the article is in the excerpt; the excerpt is the copy (rule 3)
+    article = _article(5, 2000)
+    words = article.split()
+    excerpt = " ".join(words[900:1050])
+    got, pairs = _scan([Document(id="a-excerpt", text=excerpt),
+                        Document(id="z-article", text=article)])
+    pair, = pairs
+    assert pair.relation == "verbatim" and pair.direction == "b->a"  # z-article is the source
+    assert got["z-article"].relation == "source" and got["a-excerpt"].source == "z-article"
+    (a0, a1), (b0, b1) = pair.passages[0].a, pair.passages[0].b
+    assert excerpt[a0:a1] == article[b0:b1] == excerpt  # exactly the lifted words, both sides

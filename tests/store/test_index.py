@@ -157,6 +157,26 @@ def test_adding_links_families_and_deleting_relinks_them(tmp_path):
         assert ix.integrity() == "ok"
 
 
+def test_deleting_the_link_between_two_halves_splits_the_family(tmp_path):
+    # a chain: m shares a's second half and z's first half; a and z share nothing
+    r = random.Random(7)
+    p1, p2, p3, p4 = (text(150, r) for _ in range(4))
+    with Index(tmp_path / "ix.db", create=True, config=ScanConfig(semantic=False)) as ix:
+        ix.add([Document(id="a", text=p1 + " " + p2, date="2024-01-01"),
+                Document(id="m", text=p2 + " " + p3, date="2024-01-02"),
+                Document(id="z", text=p3 + " " + p4, date="2024-01-03")])
+        assert ix.family("z")["size"] == 3 and ix.stats()["families"] == 1
+        assert ix.delete(["m"]) == ["m"]
+        # nothing left joins a and z: two documents without copies, each its own family and
+        # story, and no stored pair between them
+        for doc in ("a", "z"):
+            fam = ix.family(doc)
+            assert fam["id"] == doc and fam["size"] == 1
+            assert ix.document(doc)["relation"] == "independent" and ix.document(doc)["pairs"] == []
+            assert ix.story(doc)["size"] == 1
+        assert ix.stats()["families"] == 0 and ix.integrity() == "ok"
+
+
 def test_a_failing_batch_leaves_the_index_unchanged(tmp_path, monkeypatch):
     r = random.Random(2)
     with Index(tmp_path / "ix.db", create=True) as ix:
