@@ -169,8 +169,9 @@ def _grouped(group: str, *args, **kwargs):
     return typer.Option(*args, rich_help_panel=group, **kwargs)
 
 
-InputsArg = typer.Argument(..., metavar="INPUT", help=f"Files and folders to read ({help_list()}); folders are "
-                           "walked recursively.", show_default=False)
+InputsArg = typer.Argument(..., metavar="INPUT", show_default=False,
+                           help=f"Files and folders to read ({help_list()}); folders are "
+                           "walked recursively.")
 IdField = _grouped('Input', "id", "--id-field", help="Record field holding the document id.")
 TextField = _grouped('Input', "text", "--text-field",
                      help="Record field holding the document text.")
@@ -717,8 +718,9 @@ def _file_or_none(arg: str) -> Path | None:
 @index_app.command("query")
 def index_query(
     path: Path = IndexPath,
-    doc: str = typer.Argument(..., metavar="DOC", help="A file (its first document), the id of a stored "
-                              "document, or the text itself (see --kind).", show_default=False),
+    doc: str = typer.Argument(..., metavar="DOC", show_default=False,
+                              help="A file (its first document), the id of a stored "
+                              "document, or the text itself (see --kind)."),
     kind: QueryKind = typer.Option(QueryKind.auto, "--kind", help="What DOC is. auto: a stored "
                                    "id if there is one, else an existing file, else text (a "
                                    "folder is refused: name one file)."),

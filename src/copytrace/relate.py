@@ -116,7 +116,8 @@ def classify(al: Alignment, p: RelateParams = RelateParams()) -> str | None:
 def template_only(al: Alignment, p: RelateParams = RelateParams()) -> bool:
     """Do the two documents share nothing but a page template: every passage at the head of
     both (a site's navigation) or at the tail of both (its footer, sign-off, newsletter
-    appeal), around middles that share nothing (at least ``template_middle`` of each)?
+    appeal), around middles outside every passage (at least ``template_middle`` of each)?
+    Whether those middles are different texts is `template_middles_differ`.
 
     The corpus-level boilerplate stage finds such lines only when ``min_docs`` (4) pages carry
     them: two or three pages of one site, which a small folder often holds, shared 70 words of

@@ -102,7 +102,8 @@ class Verifier:
         for k, sal, (i, j) in zip(todo, align_many(self.tokens, self.skel_table, sub,
                                                    self.p.skeleton_align), sub.tolist()):
             if not sal.passages or not is_copy(sal, self.p.relate) or \
-                    self._template(i, j, sal) or not self._beyond_quotes(i, j, sal, self.skel_table, self.p.skeleton_align,
+                    self._template(i, j, sal) or \
+                    not self._beyond_quotes(i, j, sal, self.skel_table, self.p.skeleton_align,
                                             exact=False):
                 continue
             ev = self.evidence(i, j, sal)
