@@ -1,7 +1,6 @@
 """The command line as a user runs it: exit codes, the output contract, the report."""
 
 import json
-import os
 import subprocess
 import sys
 
@@ -139,10 +138,9 @@ def test_installed_command_runs_as_a_subprocess(tmp_path):
                                      ["index", "create"], ["index", "add"], ["index", "query"],
                                      ["index", "delete"], ["index", "stats"], ["index", "evict"]])
 def test_help_reads_at_80_columns(command):
-    res = subprocess.run([sys.executable, "-m", "copytrace", *command, "--help"],
-                         capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "COLUMNS": "80"})
-    assert res.returncode == 0, res.stderr
+    res = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "80"},
+                             prog_name="copytrace")
+    assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert all(len(x) <= 80 for x in lines), max(lines, key=len)
     assert "…" not in res.stdout and "<int" not in res.stdout and "<bool>" not in res.stdout

@@ -234,7 +234,7 @@ def test_a_compressed_bomb_is_read_in_bounded_memory(tmp_path, name):
         from warcio.warcwriter import WARCWriter
 
         class Filler(io.RawIOBase):
-            left = 512 << 20
+            left = 128 << 20
 
             def readable(self):
                 return True
@@ -250,7 +250,7 @@ def test_a_compressed_bomb_is_read_in_bounded_memory(tmp_path, name):
             html = [("Content-Type", "text/html")]
             w.write_record(w.create_warc_record(
                 "http://example.org/big", "response", payload=io.BufferedReader(Filler()),
-                length=512 << 20, http_headers=StatusAndHeaders("200 OK", html, "HTTP/1.0")))
+                length=128 << 20, http_headers=StatusAndHeaders("200 OK", html, "HTTP/1.0")))
             w.write_record(w.create_warc_record(
                 "http://example.org/after", "response",
                 payload=io.BytesIO(f"<html><body><article><p>{TEXT}</p></article></body>"
