@@ -86,7 +86,6 @@ from copytrace.normalize import mix64
 
 
 @lru_cache(maxsize=64)
-@lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) with bands * rows <= num_perm minimising FP + FN area around ``threshold``."""
     if not 0.0 < threshold < 1.0:

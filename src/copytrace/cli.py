@@ -172,46 +172,46 @@ def _grouped(group: str, *args, **kwargs):
 InputsArg = typer.Argument(..., metavar="INPUT", show_default=False,
                            help=f"Files and folders to read ({help_list()}); folders are "
                            "walked recursively.")
-IdField = _grouped('Input', "id", "--id-field", help="Record field holding the document id.")
-TextField = _grouped('Input', "text", "--text-field",
+IdField = _grouped("Input", "id", "--id-field", help="Record field holding the document id.")
+TextField = _grouped("Input", "text", "--text-field",
                      help="Record field holding the document text.")
-Workers = _grouped('Run', None, "--workers", "-w", help="Threads to use [default: all cores].")
-Threshold = _grouped('Detection', 0.3, "--threshold", min=0.01, max=0.99,
-                         help="Target Jaccard similarity (5-word shingles) for candidate search; "
-                         "LSH bands and rows are derived from it.")
-NumPerm = _grouped('Detection', 128, "--num-perm", min=8, max=1024,
+Workers = _grouped("Run", None, "--workers", "-w", help="Threads to use [default: all cores].")
+Threshold = _grouped("Detection", 0.3, "--threshold", min=0.01, max=0.99,
+                     help="Target Jaccard similarity (5-word shingles) for candidate search; "
+                     "LSH bands and rows are derived from it.")
+NumPerm = _grouped("Detection", 128, "--num-perm", min=8, max=1024,
                    help="MinHash functions per signature.")
-Bands = _grouped('Detection', None, "--bands", min=1,
+Bands = _grouped("Detection", None, "--bands", min=1,
                  help="LSH bands (overrides --threshold; needs --rows).")
-Rows = _grouped('Detection', None, "--rows", min=1, help="LSH rows per band (with --bands).")
-BoilerMin = _grouped('Detection', 4, "--boilerplate-min-docs", min=2,
-                         help="A line recurring in at least this many otherwise different "
-                         "documents is boilerplate.")
-Spin = _grouped('Detection', True, "--spin/--no-spin",
-                    help="Score every document for machine spinning even without its source "
-                    "(spun_score; about 0.3 ms per document). --no-spin leaves it null.")
-Spun = _grouped('Detection', True, "--spun/--no-spun",
-                    help="Find spun copies of documents in the corpus (synonym-substituted "
-                    "text): align skeletons of function words, names and numbers.")
-Semantic = _grouped('Detection', True, "--semantic/--no-semantic",
-                        help="Find rewrites, translations and documents about the same story "
-                        "with a multilingual sentence encoder (about 1 ms per sentence; only "
-                        "documents sharing names and numbers with another, or nearest to one "
-                        "in another language, have their sentences embedded).")
-Probes = _grouped('Detection', True, "--probes/--no-probes",
-                      help="Embed the first 600 characters of every document (about 8 ms "
-                      "each): documents that are each other's nearest are the same story, and "
-                      "nearest documents in other languages are compared as translations. "
-                      "Off: only documents sharing names and numbers are compared by meaning.")
-MinPassage = _grouped('Detection', 40, "--min-passage-words", min=8, max=10_000,
-                          help="A passage of at least this many closely matched words is "
-                          "reuse on its own: a pair sharing one but too little to be a copy "
-                          "is reported as 'partial' (in pairs.jsonl, never a family).")
-MaxDoc = _grouped('Input', 64.0, "--max-doc-mb", min=0.001, metavar="MB",
-                      help="Skip (and list in skipped.jsonl) any document, record or web page "
-                      "larger than this: one input never takes more memory than this.")
-Strict = _grouped('Input', False, "--strict", help="Stop at the first unreadable input (exit 1).")
-Quiet = _grouped('Run', False, "--quiet", "-q", help="No progress bars or per-input warnings.")
+Rows = _grouped("Detection", None, "--rows", min=1, help="LSH rows per band (with --bands).")
+BoilerMin = _grouped("Detection", 4, "--boilerplate-min-docs", min=2,
+                     help="A line recurring in at least this many otherwise different "
+                     "documents is boilerplate.")
+Spin = _grouped("Detection", True, "--spin/--no-spin",
+                help="Score every document for machine spinning even without its source "
+                "(spun_score; about 0.3 ms per document). --no-spin leaves it null.")
+Spun = _grouped("Detection", True, "--spun/--no-spun",
+                help="Find spun copies of documents in the corpus (synonym-substituted "
+                "text): align skeletons of function words, names and numbers.")
+Semantic = _grouped("Detection", True, "--semantic/--no-semantic",
+                    help="Find rewrites, translations and documents about the same story "
+                    "with a multilingual sentence encoder (about 1 ms per sentence; only "
+                    "documents sharing names and numbers with another, or nearest to one "
+                    "in another language, have their sentences embedded).")
+Probes = _grouped("Detection", True, "--probes/--no-probes",
+                  help="Embed the first 600 characters of every document (about 8 ms "
+                  "each): documents that are each other's nearest are the same story, and "
+                  "nearest documents in other languages are compared as translations. "
+                  "Off: only documents sharing names and numbers are compared by meaning.")
+MinPassage = _grouped("Detection", 40, "--min-passage-words", min=8, max=10_000,
+                      help="A passage of at least this many closely matched words is "
+                      "reuse on its own: a pair sharing one but too little to be a copy "
+                      "is reported as 'partial' (in pairs.jsonl, never a family).")
+MaxDoc = _grouped("Input", 64.0, "--max-doc-mb", min=0.001, metavar="MB",
+                  help="Skip (and list in skipped.jsonl) any document, record or web page "
+                  "larger than this: one input never takes more memory than this.")
+Strict = _grouped("Input", False, "--strict", help="Stop at the first unreadable input (exit 1).")
+Quiet = _grouped("Run", False, "--quiet", "-q", help="No progress bars or per-input warnings.")
 
 
 def _limit(max_doc_mb: float) -> None:

@@ -39,7 +39,6 @@ SKIPPED_FIELDS = ("path", "record", "reason")
 FORMATS = ("jsonl", "parquet")
 
 
-
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``n`` and the noun in the number it takes: "1 copy family", "3 copy families",
     "0 stories" (every count a user reads goes through here)."""
@@ -52,6 +51,7 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
             word = last[:-1] + "ies"
         plural = f"{head} {word}" if head else word
     return f"{n:,} {plural}"
+
 
 def problem_record(p: Problem) -> dict[str, Any]:
     """A skipped input as a skipped.jsonl record."""

@@ -80,9 +80,14 @@ def _reads_as_western(data: bytes) -> bool:
     return not _CONTROL.search(text)
 
 
+def _utf16_mark(head: bytes) -> bool:
+    """Starts with a UTF-16 byte order mark: its NUL bytes are text, not binary data."""
+    return head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
 def _refuse_nul(head: bytes) -> None:
-    """Binary data: NUL bytes that are no UTF-16 text (which starts with its byte order mark)."""
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """Binary data: NUL bytes that are no UTF-16 text (`_utf16_mark`)."""
+    if b"\x00" in head and not _utf16_mark(head):
         raise BadInput("binary data (NUL bytes), not text")
 
 
@@ -105,7 +110,7 @@ def stream_encoding(head: bytes) -> str:
     head whose valid multi-byte UTF-8 characters outnumber its invalid bytes is UTF-8 with
     damage, not a legacy encoding (which would garble every other non-ASCII record)."""
     if _mostly_damaged(head.split(b"\n"), lambda line: b"\x00" in line) \
-            and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            and not _utf16_mark(head):
         raise BadInput("binary data (NUL bytes), not text")
     for cut in range(4):
         try:

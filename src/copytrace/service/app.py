@@ -264,22 +264,16 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
         svg = _story_picture(index(), doc_id)
         if svg is None:
             raise HTTPException(404, f"no document or story {doc_id!r}")
-        return Response(svg, media_type="image/svg+xml",
-                        headers={"Content-Security-Policy": CSP,
-                                 "X-Content-Type-Options": "nosniff"})
+        return _guarded(svg, "image/svg+xml")
 
     page = resources.files("copytrace.service") / "static"
 
     def static(name: str, media: str) -> Response:
-        return Response(page.joinpath(name).read_bytes(), media_type=media,
-                        headers={"Content-Security-Policy": CSP,
-                                 "X-Content-Type-Options": "nosniff"})
+        return _guarded(page.joinpath(name).read_bytes(), media)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> Response:
-        return Response(_docs_page(app.openapi()), media_type="text/html; charset=utf-8",
-                        headers={"Content-Security-Policy": CSP,
-                                 "X-Content-Type-Options": "nosniff"})
+        return _guarded(_docs_page(app.openapi()), "text/html; charset=utf-8")
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:
@@ -295,16 +289,14 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.get("/static/relations.css", include_in_schema=False)
     def relations_css() -> Response:  # the badges' colours, from the relations table
-        return Response(badge_css(".rel.rel-"), media_type="text/css; charset=utf-8",
-                         headers={"Content-Security-Policy": CSP,
-                                  "X-Content-Type-Options": "nosniff"})
+        return _guarded(badge_css(".rel.rel-"), "text/css; charset=utf-8")
 
     @app.get("/relations")
     def relations() -> dict:
         """What each relation name means (copytrace.relations): the page reads its words from
         here rather than spelling relation names itself."""
         return {"relations": [{"name": r.name, "description": r.description,
-                               "copies_text": bool(r.evidence) and text_evidence(r.name),
+                               "copies_text": text_evidence(r.name),
                                "joins_family": r.joins_family, "links_story": r.links_story}
                               for r in TABLE]}
 
@@ -313,6 +305,13 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return BodyLimit(app, max_body)  # type: ignore[return-value]
+
+
+def _guarded(body: str | bytes, media: str) -> Response:
+    """A page, script, style sheet or picture, sent with the page's Content-Security-Policy
+    and without content sniffing."""
+    return Response(body, media_type=media,
+                    headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"})
 
 
 def _docs_page(schema: dict) -> bytes:
@@ -361,6 +360,10 @@ def _story_picture(ix: Index, doc_id: str) -> str | None:
     story = ix.story(doc_id, max_pairs=300)
     if story is None:
         return None
+    def pair(p: dict) -> Pair:  # a stored pair's JSON (`Index` answers) as a Pair
+        return Pair(p["a"], p["b"], p["relation"], p["direction"], p["similarity"],
+                    p["containment_ab"], p["containment_ba"])
+
     members, pairs = [], []
     for fam in story["families"]:
         rel = ix.family(fam["id"]) if fam["size"] > 1 else None
@@ -369,12 +372,8 @@ def _story_picture(ix: Index, doc_id: str) -> str | None:
                 id=m["id"], path=None, url=None, title=None, date=m["date"], family=fam["id"],
                 story=story["id"], source=fam["id"], spun_score=None, boilerplate_chars=0,
                 chars=m["chars"], relation=(rel["relations"][m["id"]] if rel else INDEPENDENT)))
-        for p in (rel["pairs"] if rel else []):
-            pairs.append(Pair(p["a"], p["b"], p["relation"], p["direction"], p["similarity"],
-                              p["containment_ab"], p["containment_ba"]))
-    for p in story["links"]:
-        pairs.append(Pair(p["a"], p["b"], p["relation"], p["direction"], p["similarity"],
-                          p["containment_ab"], p["containment_ba"]))
+        pairs += [pair(p) for p in (rel["pairs"] if rel else [])]
+    pairs += [pair(p) for p in story["links"]]
     return story_svg(members, pairs, standalone=True)
 
 

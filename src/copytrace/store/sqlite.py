@@ -295,8 +295,7 @@ class SQLiteStore:
                 "keys": q("SELECT count(*) FROM keys").fetchone()[0],
                 "oldest_added": docs[1], "newest_added": docs[2], "bytes": size,
                 "path": str(self.path), "read_only": self.read_only,
-                "config": {f: getattr(self.config, f)
-                                                   for f in INDEX_FIELDS}}
+                "config": {f: getattr(self.config, f) for f in INDEX_FIELDS}}
 
     def integrity(self) -> str:
         try:
