@@ -21,11 +21,26 @@ def test_the_earliest_dated_member_is_the_source_when_all_are_dated():
     assert fam.relation == [EDITED, SOURCE, VERBATIM]
 
 
-def test_undated_the_member_containing_the_most_of_the_others_is_the_source():
-    # 1 holds most of 0 and of 2; 0 and 2 hold little of 1
+def test_undated_the_member_holding_most_of_the_others_is_the_source():
+    # 1 holds most of 0 and of 2; 0 and 2 hold little of 1 (equal lengths: 1 shares the most words)
     links = [Link(0, 1, EDITED, similarity=0.5, containment_ab=0.9, containment_ba=0.3),
              Link(1, 2, EDITED, similarity=0.5, containment_ab=0.3, containment_ba=0.95)]
     assert choose_source([0, 1, 2], links, [None] * 3, LENGTHS, IDS) == 1
+
+
+def test_undated_the_source_is_the_text_the_family_reproduces_most_not_a_page_of_snippets():
+    # 0: a 300-word text, copied (250 words) by 1 and 2; 3: a 500-word page sharing 100 words
+    # with 0 and holding five 20-word snippets 4..8 whole. Shares contained would make 3 the
+    # source (0.33 + 5 x 1.0 against 0.96 + 0.96 + 0.2); words shared make 0 the source
+    # (600 words against 200).
+    lengths = [300, 260, 260, 500] + [20] * 5
+    links = [Link(0, k, EDITED, similarity=0.8, containment_ab=250 / 300,
+                  containment_ba=250 / 260) for k in (1, 2)]
+    links.append(Link(0, 3, EDITED, similarity=0.3, containment_ab=100 / 300,
+                      containment_ba=100 / 500))
+    links += [Link(3, k, VERBATIM, similarity=1.0, containment_ab=20 / 500, containment_ba=1.0)
+              for k in range(4, 9)]
+    assert choose_source(list(range(9)), links, [None] * 9, lengths, IDS) == 0
 
 
 def test_a_spun_copy_is_never_the_source_even_when_earliest():

@@ -238,7 +238,8 @@ def _families(rows: np.ndarray, n: int, dates: np.ndarray, chars: np.ndarray, cf
     np.maximum.at(best, b, cont)
     root = _components(n, a, b)
     # source: the earliest when every member is dated, else the longest (most complete), then
-    # the first read -- as the scan chooses when no direction is known
+    # the first read -- the scan weighs the words each member shares with the others
+    # (`cluster.choose_source`); this engine keeps no alignment to count them
     undated = np.bincount(root, weights=dates == _UNDATED, minlength=n)
     order = np.lexsort((np.arange(n), -chars, np.where(undated[root] == 0, dates, 0)))
     first = np.full(n, -1, np.int64)
