@@ -59,6 +59,61 @@ def test_shifted_words_are_not_substitutions():
     assert pair.relation == "edited"
 
 
+# Two spinners' copies of one short paragraph (written for this test; the original is absent,
+# as with the parasite-blog copies of a glossary entry on real pages): 7 of ~20 anchored content
+# words differ between them, fewer than the 8 substitutions a long text must show.
+_SHORT_ONE = ("The city council voted on Tuesday to shut the old harbour span to heavy lorries "
+              "after engineers found deep cracks in two of its steel supports, and the mayor said "
+              "ferries will run every hour.")
+_SHORT_TWO = ("The town council voted on Tuesday to close the old harbour bridge to heavy trucks "
+              "after engineers found profound cracks in two of its metal supports, and the mayor "
+              "said boats will run every hour.")
+
+
+def test_two_spins_of_one_short_paragraph_are_spun_siblings():
+    pair, = scan([Document("one", _SHORT_ONE), Document("two", _SHORT_TWO)]).pairs
+    assert pair.relation == "spun"
+
+
+def test_a_short_paragraph_with_two_words_changed_stays_edited():
+    edited = _SHORT_TWO.replace("town", "city").replace("bridge", "span").replace(
+        "trucks", "lorries").replace("profound", "deep").replace("metal", "steel")
+    pair, = scan([Document("one", _SHORT_ONE), Document("edited", edited)]).pairs
+    assert pair.relation == "edited"  # "shut"/"close" and "ferries"/"boats": 2 of ~20 differ
+
+
+def test_the_substitution_test_needs_both_a_count_and_a_rate():
+    from copytrace.relate import SpinEvidence, substituted_in_place
+
+    def spun(content, subs, related=None):
+        return substituted_in_place(SpinEvidence(content_aligned=content, exact=content - subs,
+                                                 related=subs if related is None else related))
+
+    assert spun(10, 4) and spun(12, 4)  # 4 at 40% / 33%: a short spin
+    assert spun(10, 4, related=2) and not spun(10, 4, related=1)  # half of them synonyms
+    assert not spun(20, 4)  # 4 at 20%: within what human edits of short texts do
+    assert not spun(6, 3)  # 3 is too few whatever the rate
+    assert spun(80, 8) and not spun(100, 7)  # long texts: 8 at 10% or more
+    assert not spun(10, 9)  # 1 word in 10 the same: no shared text, two similar rhythms
+
+
+def test_a_thesaurus_swap_is_related_and_a_template_filled_with_other_facts_is_not():
+    from copytrace.normalize import tokenize_many
+    from copytrace.spin import related_substitutions
+
+    def related(pairs):
+        a, b = zip(*pairs)
+        return related_substitutions(tokenize_many([" ".join(a)])[0].hash,
+                                     tokenize_many([" ".join(b)])[0].hash)
+
+    # two spinners' substitutes for one word ("branch" / "department"), or a synonym swap
+    assert related([("department", "branch"), ("synthetic", "artificial"), ("permit", "allow"),
+                    ("concentrates", "focuses")]) == 4
+    # one report template filled twice: other facts, not synonyms
+    assert related([("copper", "lead"), ("rose", "fell"), ("february", "march"),
+                    ("refineries", "refiners")]) == 0
+
+
 def test_compare_names_the_spun_pair(tmp_path):
     from typer.testing import CliRunner
 

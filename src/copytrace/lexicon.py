@@ -90,6 +90,16 @@ class Lexicon:
         i = np.searchsorted(row, lb)
         return bool(i < len(row) and row[i] == lb)
 
+    def related(self, form_a: int, form_b: int) -> bool:
+        """Are two forms the same word, synonyms, or synonyms of one word (two spinners'
+        substitutes for one original: "department" and "branch", "permit" and "enable")?"""
+        if self.are_synonyms(form_a, form_b):
+            return True
+        la, lb = self.form_lemma[form_a], self.form_lemma[form_b]
+        row_a = self.syn_idx[self.syn_ptr[la]:self.syn_ptr[la + 1]]
+        row_b = self.syn_idx[self.syn_ptr[lb]:self.syn_ptr[lb + 1]]
+        return bool(np.intersect1d(row_a, row_b, assume_unique=True).size)
+
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:

@@ -282,3 +282,13 @@ def substitution_votes(hashes_a: np.ndarray, hashes_b: np.ndarray, pos_a: np.nda
 
     na, nb_ = naturalness(hashes_a, pos_a), naturalness(hashes_b, pos_b)
     return int((na > nb_ + 0.5).sum()), int((nb_ > na + 0.5).sum())
+
+
+def related_substitutions(words_a: np.ndarray, words_b: np.ndarray,
+                          lex: Lexicon | None = None) -> int:
+    """How many of the substituted word pairs (token hashes ``words_a[k]`` for ``words_b[k]``)
+    are dictionary-related (`copytrace.lexicon.Lexicon.related`): what a spinner's thesaurus
+    swaps, unlike a template's "copper" for "lead" or "January" for "February"."""
+    lex = lex or lexicon()
+    fa, fb = lex.forms(words_a), lex.forms(words_b)
+    return sum(a >= 0 and b >= 0 and lex.related(a, b) for a, b in zip(fa.tolist(), fb.tolist()))

@@ -9,7 +9,7 @@ skeleton alignment pairs up are compared: the same word, or a substitute? That i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,7 +17,8 @@ from copytrace.align import AlignParams, Alignment, GramTable, align_many, align
 from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.normalize import Tokens
 from copytrace.relate import (RelateParams, SpinEvidence, classify, is_copy, is_spun,
-                              template_middles_differ, template_only, without_shared_quotes)
+                              short_spin_candidate, template_middles_differ, template_only,
+                              without_shared_quotes)
 from copytrace.relations import EDITED, PARTIAL, SPUN, VERBATIM
 
 #: Skeleton alignment: long seeds (a skeleton 3-gram like "* of the" is everywhere), chains and
@@ -157,7 +158,7 @@ class Verifier:
         partner by an edit (an inserted or deleted word nearby) has no exact neighbours on its
         diagonal and is not counted as a substitution.
         """
-        from copytrace.spin import substitution_votes
+        from copytrace.spin import related_substitutions, substitution_votes
 
         ha, hb = self.tokens[i].hash, self.tokens[j].hash
         pos = aligned_positions(self.skel_table, i, j, skel, len(ha), self.p.skeleton_align)
@@ -177,10 +178,11 @@ class Verifier:
 
         at = np.flatnonzero(on & self.content[i] & anchored(-1) & anchored(+1))
         same = exact[at]
+        diff = at[~same]
         ev = SpinEvidence(len(at), int(same.sum()), 0, 0, int(on.sum()), int(exact.sum()))
+        if short_spin_candidate(ev, self.p.relate):
+            ev = replace(ev, related=related_substitutions(ha[diff], hb[pos[diff]]))
         if not is_spun(skel, ev, self.p.relate):
             return ev  # the votes only orient spun pairs: skip the phrase lookups
-        diff = at[~same]
         va, vb = substitution_votes(ha, hb, diff, pos[diff])
-        return SpinEvidence(len(at), int(same.sum()), va, vb, ev.aligned_words,
-                            ev.identical_words)
+        return replace(ev, votes_a=va, votes_b=vb)
