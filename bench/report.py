@@ -326,8 +326,10 @@ def _spin_table(spin: dict, plot: str | None) -> list[str]:
     out = ["## 5. Spun copies: recall and precision per substitution rate", "",
            f"Command: `{spin['command']}`. {spin['background']:,} unrelated real articles, "
            f"{spin['pairs']} of which get one spun copy (`bench/spinner.py`: the stated share of "
-           "ALL running words replaced by a random one-word synonym; Aiksaurus is independent of "
-           "copytrace's WordNet lexicon, mythes is WordNet-like). " + _machine(spin.get("machine")),
+           "ALL running words replaced by a random synonym, one word or a thesaurus phrase at a "
+           "time, plus function words dropped and added and sentences split; protected words "
+           "from the `stop-words` package; Aiksaurus is independent of copytrace's WordNet "
+           "lexicon, mythes is WordNet-like). " + _machine(spin.get("machine")),
            "",
            "| thesaurus | rate | replaced | copytrace recall | precision | named spun | "
            "direction right | words-only recall | datasketch recall |",

@@ -5,9 +5,12 @@ that share no 8-word run with each other (true negatives, decided without copytr
 ``--pairs`` get one spun copy each, made by bench/spinner.py (Aiksaurus thesaurus, independent of
 the WordNet lexicon copytrace detects with) and, for comparison, with mythes-en-us (LibreOffice's
 thesaurus, largely WordNet: what spinners in the wild resemble, not independent). The rate is
-the share of ALL running words replaced
-(the harsh reading: at 30%, more than half of the content words change; the thesaurus runs out
-of replaceable words a little above 30%, so ``words_replaced`` reports what was achieved).
+the share of ALL running words replaced by synonyms, one word or a phrase at a time (Aiksaurus's
+multi-word entries change lengths: "according to" -> "in keeping with"), on top of which the
+spinner drops and adds function words and splits sentences (`bench.spinner`, ``moves``); its
+protected words come from the ``stop-words`` package, not from copytrace. The harsh reading: at
+30%, more than half of the replaceable words change; the thesaurus runs out of replaceable words
+between 20% and 30%, so ``words_replaced`` reports what was achieved.
 No dates, so direction must come from the text.
 
 Ground truth: each source and its spun copy are one family; nothing else is related.
