@@ -29,6 +29,22 @@ def news_available() -> bool:
     return (NEWS_DIR / "bbc.jsonl.gz").exists()
 
 
+def unseen_by_spin_statistics(doc_id: str) -> bool:
+    """Is this news article one that copytrace's spin evidence never saw: neither counted into
+    the phrase statistics (tools/build_phrases.py ``held_out``, 1 in 10) nor used to calibrate
+    spun_score (tools/calibrate_spin.py ``calibration_half``, half of those)? Spin evidence is
+    judged on these articles only (about 1 in 20)."""
+    import sys
+
+    tools = str(Path(__file__).resolve().parent.parent / "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    from build_phrases import held_out
+    from calibrate_spin import calibration_half
+
+    return held_out(doc_id) and not calibration_half(doc_id)
+
+
 def load_news(files=("bbc", "reuter_50_50", "buzzfeed_webis_2016", "reuters21578"),
               min_words: int = 120, limit: int | None = None) -> list[dict]:
     """Articles from ../shared/data/news, without the documents of known near-duplicate pairs."""

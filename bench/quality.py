@@ -1,7 +1,12 @@
 """Quality benchmarks on public corpora and on a generated corpus with known families.
 
 Every task runs copytrace and a MinHash-only baseline (datasketch at its usual settings: 128
-permutations, 5-word shingles, threshold 0.5) in the same run, and reports both.
+permutations, 5-word shingles, threshold 0.5) in the same run, and reports both. Whole-document
+MinHash cannot find a passage inside a longer text, so PAN-13 and Clough & Stevenson also run
+the field's own baselines (`bench.baselines`): on PAN-13 a seed-and-extend aligner (shared word
+4-grams chained and merged within 250 characters) and difflib's common blocks; on Clough &
+Stevenson the word 3-gram containment of the answer in its source (their own measure) and its
+share in difflib blocks, each with cut-offs fitted on two tasks and applied to the third.
 
 - ``pan13``: PAN-13 text alignment, "no obfuscation" pairs (../shared/data/pan13_noobf, a noisy
   copy). Character-level precision, recall, granularity and plagdet with the official
@@ -50,7 +55,9 @@ from bench.corpus import (
     truncated_copy,
     wrapped_copy,
 )
-from bench.baselines import datasketch_families, jaccard, minhash
+from bench.baselines import (datasketch_families, difflib_coverage, difflib_passages,
+                             fit_cutpoints, jaccard, minhash, ngram_containment,
+                             seed_extend_passages)
 from bench.metrics import ari, pan_measures
 
 DATA = NEWS_DIR.parent
@@ -88,9 +95,9 @@ def pan13(limit: int | None = None) -> dict:
     root = DATA / "pan13_noobf"
     pairs = [line.split() for line in (root / "pairs").read_text().splitlines() if line.strip()]
     pairs = pairs[:limit] if limit else pairs
-    cases, ours, base = [], [], []
+    cases, ours, base, seeded, blocks = [], [], [], [], []
     cfg = ScanConfig(semantic=False, spin=False)
-    t_ours = t_base = 0.0
+    t_ours = t_base = t_seed = t_blocks = 0.0
     for susp, src in pairs:
         key = (susp, src)
         truth = root / "truth" / f"{Path(susp).stem}-{Path(src).stem}.xml"
@@ -110,6 +117,12 @@ def pan13(limit: int | None = None) -> dict:
         if minhash(a).jaccard(minhash(b)) >= 0.5:
             base.append((key, (0, len(a)), (0, len(b))))
         t_base += time.perf_counter() - t
+        t = time.perf_counter()
+        seeded += [(key, pa, pb) for pa, pb in seed_extend_passages(a, b)]
+        t_seed += time.perf_counter() - t
+        t = time.perf_counter()
+        blocks += [(key, pa, pb) for pa, pb in difflib_passages(a, b)]
+        t_blocks += time.perf_counter() - t
     # one scan of the whole corpus, read back from the pairs.jsonl it writes
     docs = [Document(f"susp/{f}", _read(root / "susp" / f)) for f in sorted({p[0] for p in pairs})]
     docs += [Document(f"src/{f}", _read(root / "src" / f)) for f in sorted({p[1] for p in pairs})]
@@ -135,7 +148,13 @@ def pan13(limit: int | None = None) -> dict:
                           "from": "scan of all documents, passages of pairs.jsonl"},
             "copytrace_all_passages": {**pan_measures(cases, ours), "seconds": round(t_ours, 2),
                                        "from": "compare on each listed pair, every passage"},
-            "datasketch": {**pan_measures(cases, base), "seconds": round(t_base, 2)}}
+            "datasketch": {**pan_measures(cases, base), "seconds": round(t_base, 2)},
+            "seed_extend": {**pan_measures(cases, seeded), "seconds": round(t_seed, 2),
+                            "from": "shared word 4-grams chained within 250 characters, 3+ "
+                                    "seeds a passage"},
+            "difflib": {**pan_measures(cases, blocks), "seconds": round(t_blocks, 2),
+                        "from": "SequenceMatcher on words, blocks of 10+ words merged within "
+                                "40 words"}}
 
 
 # ----------------------------------------------------------------------------- Clough-Stevenson
@@ -152,6 +171,7 @@ def clough() -> dict:
     confusion: dict[str, dict[str, int]] = {}
     graded: dict[str, dict[str, int]] = {}
     base_conf: dict[str, dict[str, int]] = {}
+    field: list[tuple[str, str, float, float]] = []  # task, category, 3-gram cont., difflib
     for r in rows:
         if r["Category"] == "orig" or r["Task"] not in src:
             continue
@@ -167,6 +187,8 @@ def clough() -> dict:
         b = "reuse" if j >= 0.5 else "none"
         base_conf.setdefault(r["Category"], {}).setdefault(b, 0)
         base_conf[r["Category"]][b] += 1
+        field.append((r["Task"], r["Category"], ngram_containment(doc.text, src[r["Task"]].text),
+                      difflib_coverage(doc.text, src[r["Task"]].text)))
 
     def detection(conf, positive):
         tp = sum(n for c, rels in conf.items() if c != "non"
@@ -185,7 +207,37 @@ def clough() -> dict:
             "copytrace": {"confusion": confusion, "reuse_detection": detection(confusion, reuse),
                           "grades": graded, "four_way_accuracy": round(right / total, 4)},
             "datasketch": {"confusion": base_conf,
-                           "reuse_detection": detection(base_conf, {"reuse"})}}
+                           "reuse_detection": detection(base_conf, {"reuse"})},
+            **{name: _clough_field(field, k, detection) for k, name in
+               ((2, "trigram_containment"), (3, "difflib_coverage"))}}
+
+
+#: Clough & Stevenson's categories from least to most reuse.
+_GRADES = ("non", "heavy", "light", "cut")
+
+
+def _clough_field(field, col: int, detection) -> dict:
+    """A field baseline on Clough & Stevenson: one score per answer (``field[i][col]``), its
+    cut-offs tuned on two tasks and applied to the third (each task in turn), for reuse
+    detection (one cut-off) and the 4-way grade (three)."""
+    conf: dict[str, dict[str, int]] = {}
+    right = total = 0
+    for task in sorted({f[0] for f in field}):
+        train = [f for f in field if f[0] != task]
+        scores = [f[col] for f in train]
+        binary = fit_cutpoints(scores, [int(f[1] != "non") for f in train], 2)
+        grades = fit_cutpoints(scores, [_GRADES.index(f[1]) for f in train], 4)
+        for f in field:
+            if f[0] != task:
+                continue
+            reuse = "reuse" if f[col] >= binary[0] else "none"
+            conf.setdefault(f[1], {}).setdefault(reuse, 0)
+            conf[f[1]][reuse] += 1
+            right += _GRADES[sum(f[col] >= t for t in grades)] == f[1]
+            total += 1
+    return {"confusion": conf, "reuse_detection": detection(conf, {"reuse"}),
+            "four_way_accuracy": round(right / total, 4),
+            "tuned": "cut-offs fitted on two tasks, applied to the third"}
 
 
 # ----------------------------------------------------------------------------- MRPC

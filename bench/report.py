@@ -268,6 +268,9 @@ def _quality_tables(q: dict) -> list[str]:
         labels = {"copytrace": "copytrace: scan's pairs.jsonl (every relation, partial "
                   "included)",
                   "copytrace_all_passages": "copytrace: every passage compare finds per pair",
+                  "seed_extend": "seed and extend (shared word 4-grams chained and merged "
+                  "within 250 characters)",
+                  "difflib": "difflib (SequenceMatcher on words, blocks of 10+ words)",
                   "datasketch": "datasketch (whole documents)"}
         for sysname, label in labels.items():
             if sysname not in pan:
@@ -285,10 +288,18 @@ def _quality_tables(q: dict) -> list[str]:
         c = cs["copytrace"]
         out += [f"**Clough & Stevenson, tasks a–c** ({cs['answers']} answers against their "
                 "sources). Reuse detection = cut, light and heavy answers vs non.", "",
-                "| system | precision | recall | F1 |", "|---|---:|---:|---:|"]
-        for sysname in ("copytrace", "datasketch"):
+                "Field baselines: Clough & Stevenson's word 3-gram containment of the answer "
+                "in its source, and the share of the answer in difflib blocks of 20+ "
+                "characters, each with cut-offs fitted on two tasks and applied to the third.",
+                "", "| system | precision | recall | F1 | 4-way accuracy |",
+                "|---|---:|---:|---:|---:|"]
+        for sysname in ("copytrace", "trigram_containment", "difflib_coverage", "datasketch"):
+            if sysname not in cs:
+                continue
             r = cs[sysname]["reuse_detection"]
-            out.append(f"| {sysname} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} |")
+            acc = cs[sysname].get("four_way_accuracy")
+            out.append(f"| {sysname} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} "
+                       f"| {_fmt(acc, 3)} |")
         rels = sorted({rel for rs in c["confusion"].values() for rel in rs})
         out += ["", "copytrace relation by truth category:", "",
                 "| truth | " + " | ".join(rels) + " |", "|---|" + "---:|" * len(rels)]

@@ -2,9 +2,12 @@
 
 Corpus per rate (deterministic, seeded): ``--background`` real articles from ../shared/data/news
 that share no 8-word run with each other (true negatives, decided without copytrace), of which
-``--pairs`` get one spun copy each, made by bench/spinner.py (Aiksaurus thesaurus, independent of
-the WordNet lexicon copytrace detects with) and, for comparison, with mythes-en-us (LibreOffice's
-thesaurus, largely WordNet: what spinners in the wild resemble, not independent). The rate is
+``--pairs`` get one spun copy each. The spun articles are ones copytrace's spin evidence never
+saw (neither in its phrase statistics nor in its calibration: `corpus.unseen_by_spin_statistics`;
+the substitution votes that orient a spun pair come from those statistics). The copies are made
+by bench/spinner.py (Aiksaurus thesaurus, independent of the WordNet lexicon copytrace detects
+with) and, for comparison, with mythes-en-us (LibreOffice's thesaurus, largely WordNet: what
+spinners in the wild resemble, not independent). The rate is
 the share of ALL running words replaced by synonyms, one word or a phrase at a time (Aiksaurus's
 multi-word entries change lengths: "according to" -> "in keeping with"), on top of which the
 spinner drops and adds function words and splits sentences (`bench.spinner`, ``moves``); its
@@ -45,7 +48,8 @@ import re
 import time
 from pathlib import Path
 
-from bench.corpus import independent_subset, load_news, news_available
+from bench.corpus import (independent_subset, load_news, news_available,
+                          unseen_by_spin_statistics)
 from bench.baselines import datasketch_families
 from bench.metrics import family_pairs
 from bench.spinner import spin, thesaurus_dir
@@ -54,12 +58,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def build_corpus(texts: list[str], n_pairs: int, rate: float, seed: int,
-                 source: str = "aiksaurus"
+                 source: str = "aiksaurus", spinnable: int | None = None
                  ) -> tuple[list[tuple[str, str]], set[frozenset[str]], dict]:
+    """The corpus of one rate: ``texts``, and a spun copy of ``n_pairs`` of the first
+    ``spinnable`` (all when None) texts."""
     rng = random.Random(seed)
     docs = [(f"n{k:05d}", t) for k, t in enumerate(texts)]
     truth, subs = set(), []
-    for k in rng.sample(range(len(texts)), n_pairs):
+    for k in rng.sample(range(spinnable or len(texts)), n_pairs):
         spun, n = spin(texts[k], rate, rng, of="words", source=source)
         docs.append((f"s{k:05d}", spun))
         truth.add(frozenset((f"n{k:05d}", f"s{k:05d}")))
@@ -111,12 +117,22 @@ def main(argv: list[str] | None = None) -> dict:
     if not news_available() or not args.thesaurus:
         raise SystemExit("needs ../shared/data/news and a spinner thesaurus "
                          "(apt-get install libaiksaurus-1.2-data mythes-en-us)")
-    texts = independent_subset([a["text"] for a in load_news(limit=3 * args.background)])
+    # the spun copies are made of articles the spin evidence never saw (phrase statistics and
+    # calibration: `corpus.unseen_by_spin_statistics`), listed first; the rest is background
+    arts = load_news()
+    unseen = [a["text"] for a in arts if unseen_by_spin_statistics(a["id"])]
+    seen = [a["text"] for a in arts if not unseen_by_spin_statistics(a["id"])]
+    texts = independent_subset(unseen + seen[:3 * args.background])
+    unseen_set = set(unseen)
+    spinnable = sum(t in unseen_set for t in texts)  # a prefix: unseen ones come first
+    if spinnable < args.pairs:
+        raise SystemExit(f"only {spinnable} unseen articles for {args.pairs} spun copies")
     texts = texts[:args.background]
     rows = []
     runs = [(th, float(r)) for th in args.thesaurus.split(",") for r in args.rates.split(",")]
     for thesaurus, rate in runs:
-        docs, truth, info = build_corpus(texts, args.pairs, rate, args.seed, thesaurus)
+        docs, truth, info = build_corpus(texts, args.pairs, rate, args.seed, thesaurus,
+                                         min(spinnable, len(texts)))
         row = {"thesaurus": thesaurus, "rate": rate, "documents": len(docs), **info}
         t = time.perf_counter()
         fam, pairs = run_copytrace(docs, full=True)
