@@ -130,3 +130,39 @@ def test_an_index_in_a_read_only_folder_is_read_without_its_log(seeded):
     finally:
         folder.chmod(0o755)
     assert _stats(seeded)["documents"] == before["documents"]
+
+
+def test_a_write_lock_held_by_another_writer_is_one_clear_line_and_a_503(seeded, monkeypatch):
+    # a real lock: another connection holds the write lock while `index add` and the service
+    # try to write; the wait (60 s by default) is cut to 1 s so the test stays short
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from copytrace.cli import app
+    from copytrace.store import sqlite as store_sqlite
+
+    monkeypatch.setattr(store_sqlite, "LOCK_WAIT_S", 1)
+    before = _stats(seeded)
+    holder = sqlite3.connect(seeded, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        res = CliRunner().invoke(app, ["index", "add", str(seeded), str(FIXTURES / "spun")])
+        assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+        assert "locked by another writer (waited 1 s)" in res.output and str(seeded) in res.output
+        pytest.importorskip("httpx", reason="the service test needs httpx")
+        from fastapi.testclient import TestClient
+
+        from copytrace.service.app import create_app
+
+        client = TestClient(create_app(seeded, api_key="k"))
+        body = {"documents": [{"id": "new", "text": "a new document " * 30}]}
+        answer = client.post("/documents", json=body, headers={"X-API-Key": "k"})
+        assert answer.status_code == 503 and "locked" in answer.json()["detail"], answer.text
+        assert client.get("/health").status_code == 200  # reads go on under the lock
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _stats(seeded) == before  # nothing was written, nothing lost
+    res = CliRunner().invoke(app, ["index", "add", str(seeded), str(FIXTURES / "spun")])
+    assert res.exit_code == 0 and _stats(seeded)["documents"] > before["documents"], res.output

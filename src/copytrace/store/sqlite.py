@@ -99,10 +99,14 @@ class StoreError(Exception):
         self.kind = kind
 
 
+#: How long a writer waits for another writer's lock before giving up (seconds).
+LOCK_WAIT_S = 60
+
 #: What SQLite's words mean for a user: (words in the message, kind, what to say).
 _PROBLEMS = (
     (("locked", "busy"), "locked",
-     "{path} is locked by another writer (waited 60 s); nothing was written: try again later"),
+     "{path} is locked by another writer (waited {wait} s); nothing was written: try again "
+     "later"),
     (("readonly", "read-only", "read only"), "readonly",
      "{path} is read-only (file or folder permissions, or a read-only mount): cannot {doing}; "
      "nothing stored was changed"),
@@ -126,7 +130,8 @@ def sqlite_problem(e: BaseException, path: Path, doing: str) -> StoreError:
     text = " / ".join(str(c) for c in causes).lower()
     for words, kind, say in _PROBLEMS:
         if any(w in text for w in words):
-            return StoreError(say.format(path=path, doing=doing, error=e), kind)
+            return StoreError(say.format(path=path, doing=doing, error=e, wait=LOCK_WAIT_S),
+                              kind)
     return StoreError(f"{path}: could not {doing} ({e})")
 
 
@@ -202,12 +207,12 @@ class SQLiteStore:
                                  **{k: v for k, v in stored.items() if k in INDEX_FIELDS})
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+        db = sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None,
                              check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA busy_timeout=60000")
+            db.execute(f"PRAGMA busy_timeout={int(LOCK_WAIT_S * 1000)}")
             db.execute("PRAGMA cache_size=-131072")  # 128 MiB of pages per connection
         except sqlite3.Error:
             db.close()
