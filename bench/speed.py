@@ -11,7 +11,13 @@ and shingling included, on ONE core, for the same news-size documents:
   kernel), in batches of 500;
 - datasketch: ``MinHash(num_perm=128, hashfunc=xxhash.xxh32_intdigest)`` and ``update_batch``
   over the encoded shingles (words from ``re.findall(r"\\w+", text.lower())``);
-- rensa: ``RMinHash(num_perm=128).update(shingles)`` over the same shingle strings.
+- rensa: ``RMinHash(num_perm=128).update(shingles)`` over the same shingle strings, and
+  ``rensa-bulk``: its bulk path ``RMinHash.digest_matrix_from_token_sets`` (one call for all
+  documents, the fastest it documents for strings).
+A second view times the MinHash kernels alone, fed the same ready 64-bit shingle hashes
+(`kernel_bench`): copytrace's ``MinHasher.item_signatures`` against rensa's
+``digest_matrix_from_flat_token_hashes``. Raw text to signatures measures tokenizing and
+shingling as much as MinHash (rensa's shingles are built in Python); the kernel view does not.
 Peers get the cheapest reasonable tokenization (one regex per document). Engines run in
 interleaved rounds (``--repeat``) and each keeps its best time. Ratios are copytrace's docs/s over
 the peer's.
@@ -43,6 +49,10 @@ from pathlib import Path
 import numpy as np
 
 from bench.baselines import peer_shingles
+
+# every engine on ONE core in part 1: rensa's bulk paths run on a rayon thread pool, sized by
+# this variable when the pool starts (copytrace's kernels are single-threaded)
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
 from bench.corpus import (load_news, news_available, scaling_corpus,
                           scaling_inputs, scaling_spin)
 
@@ -78,10 +88,57 @@ def run_rensa(texts: list[str]) -> list:
     return out
 
 
+def run_rensa_bulk(texts: list[str]):
+    from rensa import RMinHash
+
+    return RMinHash.digest_matrix_from_token_sets([peer_shingles(t) for t in texts], 128, 42)
+
+
+def kernel_bench(texts: list[str], repeat: int) -> dict:
+    """MinHash kernels alone, fed the same ready 64-bit shingle hashes (xxh64 of each 5-word
+    shingle string, hashed once outside the timing) as one flat array with row offsets:
+    copytrace's `MinHasher.item_signatures` against rensa's bulk
+    ``RMinHash.digest_matrix_from_flat_token_hashes``, one core each."""
+    import xxhash
+
+    from copytrace.fingerprint import MinHasher
+
+    rows = [np.array([xxhash.xxh64_intdigest(s.encode()) for s in peer_shingles(t)],
+                     dtype=np.uint64)
+            for t in texts]
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=offsets[1:])
+    flat = np.concatenate(rows)
+    hasher = MinHasher(num_perm=128)
+    engines = {"copytrace": lambda: hasher.item_signatures(flat, offsets)}
+    try:
+        from rensa import RMinHash
+
+        engines["rensa"] = lambda: RMinHash.digest_matrix_from_flat_token_hashes(
+            flat, offsets, 128, 42)
+    except ImportError:
+        pass
+    for fn in engines.values():
+        fn()  # warm-up
+    best = {name: float("inf") for name in engines}
+    for _ in range(repeat):
+        for name, fn in engines.items():
+            t = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t)
+    res = {name: {"seconds": round(secs, 4), "docs_per_s": round(len(texts) / secs, 1),
+                  "shingles_per_s": round(len(flat) / secs)} for name, secs in best.items()}
+    if "rensa" in res:
+        res["rensa"]["copytrace_speedup"] = round(res["copytrace"]["docs_per_s"]
+                                                  / res["rensa"]["docs_per_s"], 2)
+    return res
+
+
 def signature_bench(texts: list[str], repeat: int) -> dict:
     """Best time per engine over ``repeat`` rounds; the rounds interleave the engines so that
     load from other processes on a shared machine hits them all alike."""
-    engines = {"copytrace": run_copytrace, "datasketch": run_datasketch, "rensa": run_rensa}
+    engines = {"copytrace": run_copytrace, "datasketch": run_datasketch, "rensa": run_rensa,
+               "rensa-bulk": run_rensa_bulk}
     res: dict[str, dict] = {}
     for name, fn in list(engines.items()):
         try:
@@ -98,7 +155,7 @@ def signature_bench(texts: list[str], repeat: int) -> dict:
     for name, secs in best.items():
         res[name] = {"seconds": round(secs, 4), "docs_per_s": round(len(texts) / secs, 1)}
     ct = res["copytrace"]["docs_per_s"]
-    for name in ("datasketch", "rensa"):
+    for name in ("datasketch", "rensa", "rensa-bulk"):
         if "docs_per_s" in res.get(name, {}):
             res[name]["copytrace_speedup"] = round(ct / res[name]["docs_per_s"], 2)
     return res
@@ -241,12 +298,17 @@ def main(argv: list[str] | None = None) -> dict:
     for name, r in sig.items():
         extra = f"  (copytrace is {r['copytrace_speedup']}x)" if "copytrace_speedup" in r else ""
         print(f"  {name:<11} {r.get('docs_per_s', r.get('error'))} docs/s{extra}")
+    kernels = kernel_bench(texts, args.repeat)
+    print("kernels alone, the same 64-bit shingle hashes in:")
+    for name, r in kernels.items():
+        extra = f"  (copytrace is {r['copytrace_speedup']}x)" if "copytrace_speedup" in r else ""
+        print(f"  {name:<11} {r['docs_per_s']} docs/s{extra}")
     print("scan (all cores):")
     scans = (scan_bench(args.sizes, args.workers, args.modes, args.fast_sizes)
              if args.sizes or args.fast_sizes else [])
     result = {"machine": machine(), "command": "python -m bench.speed " + " ".join(argv or
               sys.argv[1:]), "signatures": {"documents": len(texts), "mean_words": round(words),
-                                            "results": sig}, "scan": scans}
+                                            "results": sig, "kernels": kernels}, "scan": scans}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1))

@@ -141,6 +141,17 @@ class MinHasher:
         _minhash_kernel(flat, doc_tok, self.shingle, self.a, self.b, self.c, out)
         return out
 
+    def item_signatures(self, hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Signatures of documents given as ready 64-bit item hashes (shingles already hashed
+        by the caller): document d's items are ``hashes[offsets[d]:offsets[d + 1]]``. The same
+        kernel as `signatures` with one-item shingles (bench/speed.py compares it with peers'
+        kernels fed the same hashes)."""
+        out = np.empty((len(offsets) - 1, self.num_perm), dtype=np.uint32)
+        _minhash_kernel(np.ascontiguousarray(hashes, dtype=np.uint64),
+                        np.ascontiguousarray(offsets, dtype=np.int64), 1, self.a, self.b, self.c,
+                        out)
+        return out
+
     def text_signatures(self, texts: list[str]) -> np.ndarray:
         """Signatures straight from raw texts (tokenized as `copytrace.normalize` does, with no
         per-document token objects): the fast path when only fingerprints are wanted."""
