@@ -216,10 +216,41 @@ def render(results: Path = RESULTS) -> str:
     spark = _load(results, "spark")
     if spark and "spark" in spark:
         out += _spark_table(spark)
+    cal = _load(results, "calibrate")
+    if cal and "spin" in cal:
+        out += _calibration_table(cal)
     notes = ROOT / "bench" / "notes.md"
     if notes.exists():
         out += ["## Notes", "", notes.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(out) + "\n"
+
+
+def _calibration_table(cal: dict) -> list[str]:
+    sp = cal["spin"]
+    h = sp["human_edits"]
+    rates = sorted(sp["spun"])
+    out = ["## Calibration: when is a pair spun?", "",
+           f"Command: `{cal['command'].strip()}` (`bench/calibrate.py`). Substitutions among a "
+           "pair's anchored content words (`copytrace.relate.substituted_in_place`), in "
+           f"{h['pairs']:,} real near-duplicate news pairs (repeated, corrected and updated wire "
+           "items: human edits, none spun) and in copies of unseen articles spun by "
+           "bench/spinner.py (Aiksaurus) at 5%, 10% and 20% of their words.", "",
+           "| pairs | substitutions p50 / p90 / p99 | rate p50 / p90 / p99 |", "|---|---|---|"]
+    for name, r in [("human edits", h)] + [(f"spun {float(k):.0%}", sp["spun"][k])
+                                            for k in rates]:
+        sub, rt = r["substitutions"], r["rate"]
+        out.append(f"| {name} ({r['pairs']}) | {sub['p50']:g} / {sub['p90']:g} / {sub['p99']:g} "
+                   f"| {rt['p50']:.3f} / {rt['p90']:.3f} / {rt['p99']:.3f} |")
+    out += ["", "Share named spun for each (least substitutions, least rate); copytrace uses "
+            "(8, 10%):", "",
+            "| least substitutions | least rate | human edits | " + " | ".join(
+                f"spun {float(k):.0%}" for k in rates) + " |",
+            "|---:|---:|---:|" + "---:|" * len(rates)]
+    for g in sp["grid"]:
+        out.append(f"| {g['min_substitutions']} | {g['min_rate']:.0%} | "
+                   f"{g['human_edits_named_spun']:.4f} | " + " | ".join(
+                       f"{g[f'spun_{float(k):.2f}_named']:.3f}" for k in rates) + " |")
+    return out + [""]
 
 
 def _real_table(r: dict) -> list[str]:

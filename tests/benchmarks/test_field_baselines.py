@@ -45,3 +45,12 @@ def test_cut_offs_are_fitted_to_ordered_classes():
     labels = [0, 0, 1, 1, 2, 2, 3, 3]
     cuts = fit_cutpoints(scores, labels, 4)
     assert [sum(s >= t for t in cuts) for s in scores] == labels
+
+
+def test_calibration_grid_names_a_pair_only_when_both_count_and_rate_are_reached():
+    from bench.calibrate import _named, _summary
+
+    ev = [(100, 8), (100, 7), (50, 8), (0, 0)]  # (anchored content words, substitutions)
+    assert _named(ev, 8, 0.1) == 0.25  # only (50, 8): 8 substitutions at 16%
+    assert _named(ev, 7, 0.06) == 0.75
+    assert _summary(ev)["max_substitutions"] == 8
