@@ -54,7 +54,8 @@ def _run(part: str, quick: bool, results: Path) -> None:
     elif part == "peers":
         from bench import peers
 
-        peers.main(["--docs", "1500" if quick else "20000", "--out", str(out)])
+        args = ["--docs", "1500", "--thresholds", "0.3,0.5"] if quick else ["--docs", "20000"]
+        peers.main([*args, "--out", str(out)])
     elif part == "quality":
         from bench import quality
 

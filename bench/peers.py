@@ -6,21 +6,32 @@ the same jsonl corpus, writes ``{id: family}``, and reports its own wall time an
 - ``copytrace-words``: ``copytrace scan --no-semantic --no-spun --no-spin`` (word channels and
   alignment: the near-duplicate job the peers do, plus passages);
 - ``copytrace``: ``copytrace scan --no-semantic`` (adds spun copies and spun_score);
+- ``copytrace-words-1core``: the same as ``copytrace-words`` with ``--workers 1``: the peers
+  below run on one core, so copytrace is reported on one core too;
 - ``datasketch``: ``MinHash`` (128 permutations, xxhash32, 5-word shingles) + ``MinHashLSH``
-  (threshold 0.5), each document queried then inserted, families by union-find over matches
-  whose estimated Jaccard reaches the threshold;
-- ``rensa``: ``RMinHash`` + ``RMinHashLSH`` with the same shingles, threshold and banding;
+  (the banding datasketch chooses for the threshold), each document queried then inserted;
+  every LSH candidate is checked, and is a match only when the two signatures' estimated
+  Jaccard reaches the threshold; families by union-find over the matches;
+- ``datasketch-ensemble``: datasketch's containment-aware ``MinHashLSHEnsemble`` (16
+  partitions), the peer an expert picks when copies may be excerpts: a candidate is a match
+  when the smaller shingle set lies in the larger at the threshold or more (checked exactly);
+- ``rensa``: ``RMinHash`` + ``RMinHashLSH`` with the same shingles, the band count dividing 128
+  whose S-curve midpoint is nearest the threshold, candidates checked by estimated Jaccard;
 - ``text-dedup``: text-dedup's ``python -m text_dedup.minhash`` (5-grams, 128 permutations,
   threshold 0.5, xxh3, one process: with ``--num_proc 2`` text-dedup 0.4.0 fails under the
-  datasets version pip resolves today, "cannot pickle 'KeyedRef' object") when a Python with text-dedup installed is named by
-  ``TEXT_DEDUP_PYTHON`` (its dependencies -- datasets, pyspark, unisim, onnxruntime... -- are
-  too heavy for copytrace's own environment); families from its union-find (``--debug``).
+  datasets version pip resolves today, "cannot pickle 'KeyedRef' object") when a Python with
+  text-dedup installed is named by ``TEXT_DEDUP_PYTHON`` (its dependencies -- datasets,
+  pyspark, unisim, onnxruntime... -- are too heavy for copytrace's own environment); families
+  from its union-find (``--debug``). Not tuned (one run of its CLI per threshold is minutes).
 
 Peak memory is the peak of the summed RSS of the engine's whole process tree, sampled every
 50 ms (text-dedup forks workers), the same way for every engine.
 
 Quality on the same corpus (its families are known: bench/corpus.py generators) is reported
-beside the speed: family ARI and pairwise precision/recall.
+beside the speed: family ARI and pairwise precision/recall. Each peer's threshold is tuned
+first, on a corpus made the same way from a disjoint half of the articles (the tuning split):
+the threshold among 0.2-0.8 with the best family ARI there is the one it runs with. copytrace
+runs at its defaults (tuned on other data, never on these corpora).
 
     PYTHONPATH=. python -m bench.peers [--docs 10000]
 """
@@ -40,7 +51,11 @@ from pathlib import Path
 from bench.baselines import UnionFind, peer_shingles
 from bench.metrics import pair_scores
 
-ENGINES = ["copytrace-words", "copytrace", "datasketch", "rensa", "text-dedup"]
+ENGINES = ["copytrace-words", "copytrace-words-1core", "copytrace", "datasketch",
+           "datasketch-ensemble", "rensa", "text-dedup"]
+#: The peers whose threshold is tuned on the tuning split, and the thresholds tried.
+TUNED = ("datasketch", "datasketch-ensemble", "rensa")
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 # Runs text-dedup's MinHash on a jsonl corpus inside ITS Python, then writes {id: family}.
 _TEXT_DEDUP = """
@@ -64,46 +79,102 @@ def _read(corpus: Path) -> list[tuple[str, str]]:
         return [(d["id"], d["text"]) for d in map(json.loads, fh)]
 
 
-def _lsh_params() -> tuple[int, int]:
-    from datasketch.lsh import _optimal_param
-
-    return _optimal_param(0.5, 128, 0.5, 0.5)
-
-
-def run_datasketch(corpus: Path) -> dict[str, str]:
+def _signatures(docs: list[tuple[str, str]]):
     import xxhash
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHash
 
-    bands, rows = _lsh_params()
-    lsh = MinHashLSH(num_perm=128, params=(bands, rows))
-    uf = UnionFind()
-    for i, text in _read(corpus):
+    out = []
+    for i, text in docs:
+        shingles = set(peer_shingles(text))
         m = MinHash(num_perm=128, hashfunc=xxhash.xxh32_intdigest)
-        m.update_batch([s.encode() for s in peer_shingles(text)])
+        m.update_batch([s.encode() for s in shingles])
+        out.append((i, m, len(shingles)))
+    return out
+
+
+def run_datasketch(docs: list[tuple[str, str]], threshold: float = 0.5) -> dict[str, str]:
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)  # datasketch's own banding
+    sig = {}
+    uf = UnionFind()
+    for i, m, _ in _signatures(docs):
         uf.find(i)
         for j in lsh.query(m):
-            uf.union(i, j)  # LSH candidates at threshold 0.5 are the matches, as in dedup tools
+            if m.jaccard(sig[j]) >= threshold:  # a candidate is checked, not taken as a match
+                uf.union(i, j)
         lsh.insert(i, m)
+        sig[i] = m
     return {i: uf.find(i) for i in list(uf)}
 
 
-def run_rensa(corpus: Path) -> dict[str, str]:
+def run_datasketch_ensemble(docs: list[tuple[str, str]], threshold: float = 0.5
+                            ) -> dict[str, str]:
+    from datasketch import MinHashLSHEnsemble
+
+    sigs = _signatures(docs)
+    ens = MinHashLSHEnsemble(threshold=threshold, num_perm=128, num_part=16)
+    ens.index([(i, m, max(n, 1)) for i, m, n in sigs])
+    # candidates are checked on the exact shingle sets: a containment estimated from 128
+    # values is too noisy when the sets differ much in size (measured: pairwise precision 0.06
+    # at 20,000 documents)
+    shingles = {i: {hash(s) for s in peer_shingles(text)} for i, text in docs}
+    uf = UnionFind()
+    for i, m, n in sigs:
+        uf.find(i)
+        for j in ens.query(m, max(n, 1)):
+            if j == i:
+                continue
+            a, b = shingles[i], shingles[j]
+            if len(a & b) >= threshold * max(min(len(a), len(b)), 1):  # smaller inside larger
+                uf.union(i, j)
+    return {i: uf.find(i) for i in list(uf)}
+
+
+def _rensa_bands(threshold: float) -> int:
+    """The band count dividing 128 whose S-curve midpoint (1/b)^(1/r) is nearest the
+    threshold (rensa needs bands that divide the permutations)."""
+    return min((8, 16, 32, 64), key=lambda b: abs((1 / b) ** (b / 128) - threshold))
+
+
+def run_rensa(docs: list[tuple[str, str]], threshold: float = 0.5) -> dict[str, str]:
     from rensa import RMinHash, RMinHashLSH
 
-    # rensa needs bands dividing 128: 32 bands of 4 rows puts the S-curve's midpoint at
-    # (1/32)^(1/4) = 0.42, the divisor closest to datasketch's optimum for 0.5 (25 x 5)
-    lsh = RMinHashLSH(threshold=0.5, num_perm=128, num_bands=32)
+    lsh = RMinHashLSH(threshold=threshold, num_perm=128, num_bands=_rensa_bands(threshold))
     uf = UnionFind()
-    ids = []
-    for k, (i, text) in enumerate(_read(corpus)):
+    ids, sigs = [], []
+    for k, (i, text) in enumerate(docs):
         m = RMinHash(num_perm=128, seed=42)
         m.update(peer_shingles(text))
         uf.find(i)
         for j in lsh.query(m):
-            uf.union(i, ids[j])
+            if m.jaccard(sigs[j]) >= threshold:  # checked, not taken as a match
+                uf.union(i, ids[j])
         lsh.insert(k, m)
         ids.append(i)
+        sigs.append(m)
     return {i: uf.find(i) for i in list(uf)}
+
+
+PEERS = {"datasketch": run_datasketch, "datasketch-ensemble": run_datasketch_ensemble,
+         "rensa": run_rensa}
+
+
+def tune(docs: list[dict], thresholds=THRESHOLDS) -> dict[str, dict]:
+    """Each tuned peer's threshold with the best family ARI on the tuning corpus ``docs``."""
+    truth = {d["id"]: d["family"] for d in docs}
+    pairs = [(d["id"], d["text"]) for d in docs]
+    out = {}
+    for engine in TUNED:
+        try:
+            scores = {t: pair_scores(truth, PEERS[engine](pairs, t))["ari"] for t in thresholds}
+        except ImportError as e:
+            out[engine] = {"error": f"not installed ({e.name})"}
+            continue
+        best = max(thresholds, key=lambda t: (scores[t], -abs(t - 0.5)))
+        out[engine] = {"threshold": best, "ari_by_threshold": scores}
+        print("tuned", engine, out[engine], flush=True)
+    return out
 
 
 def run_copytrace(corpus: Path, flags: list[str]) -> dict[str, str]:
@@ -118,14 +189,14 @@ def run_copytrace(corpus: Path, flags: list[str]) -> dict[str, str]:
                 map(json.loads, (Path(tmp) / "documents.jsonl").open(encoding="utf-8"))}
 
 
-def _child(engine: str, corpus: Path, out: Path) -> None:
+def _child(engine: str, corpus: Path, out: Path, threshold: float) -> None:
     t = time.perf_counter()
-    if engine == "datasketch":
-        fam = run_datasketch(corpus)
-    elif engine == "rensa":
-        fam = run_rensa(corpus)
+    if engine in PEERS:
+        fam = PEERS[engine](_read(corpus), threshold)
     elif engine == "copytrace":
         fam = run_copytrace(corpus, ["--no-semantic"])
+    elif engine == "copytrace-words-1core":
+        fam = run_copytrace(corpus, ["--no-semantic", "--no-spun", "--no-spin", "--workers", "1"])
     else:
         fam = run_copytrace(corpus, ["--no-semantic", "--no-spun", "--no-spin"])
     secs = time.perf_counter() - t
@@ -153,17 +224,23 @@ def _run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, i
     return done, time.perf_counter() - t, peak // 1024
 
 
-def compare(n_docs: int, engines: list[str] = ENGINES, seed: int = 0) -> dict:
+def compare(n_docs: int, engines: list[str] = ENGINES, seed: int = 0,
+            thresholds=THRESHOLDS) -> dict:
     from bench.corpus import independent_subset, load_news, make_corpus, news_available
 
     if not news_available():
         raise SystemExit("bench.peers needs ../shared/data/news (its corpus's articles)")
     # originals that share no 8-word run, so that the injected families are the whole truth
-    articles = load_news(min_words=80, limit=3 * n_docs if n_docs < 10_000 else None)
+    articles = load_news(min_words=80, limit=6 * n_docs if n_docs < 10_000 else None)
     keep = set(independent_subset([a["text"] for a in articles]))
-    docs = make_corpus(n_docs, [a for a in articles if a["text"] in keep], seed=seed)
+    kept = [a for a in articles if a["text"] in keep]
+    # two disjoint halves of the articles: one to tune the peers' thresholds, one to measure
+    tuning = make_corpus(min(n_docs, 5000), kept[1::2], seed=seed + 1)
+    docs = make_corpus(n_docs, kept[0::2], seed=seed)
     truth = {d["id"]: d["family"] for d in docs}
-    out: dict = {"documents": len(docs), "engines": {}}
+    out: dict = {"documents": len(docs), "tuning_documents": len(tuning),
+                 "tuned": tune(tuning, thresholds) if any(e in TUNED for e in engines) else {},
+                 "engines": {}}
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.jsonl.gz"
         with gzip.open(corpus, "wt", encoding="utf-8") as fh:
@@ -179,14 +256,16 @@ def compare(n_docs: int, engines: list[str] = ENGINES, seed: int = 0) -> dict:
                     continue
                 cmd = [python, "-c", _TEXT_DEDUP, str(corpus), str(res)]
             else:
+                threshold = out["tuned"].get(engine, {}).get("threshold", 0.5)
                 cmd = [sys.executable, "-m", "bench.peers", "--run", engine, str(corpus),
-                       str(res)]
+                       str(res), "--threshold", str(threshold)]
             proc, wall, peak = _run_measured(cmd)
             if proc.returncode or not res.exists():
                 out["engines"][engine] = {"error": proc.stderr[-400:]}
                 continue
             r = json.loads(res.read_text())
-            out["engines"][engine] = {"seconds": round(r["seconds"], 2),
+            out["engines"][engine] = {**({"threshold": threshold} if engine in TUNED else {}),
+                                      "seconds": round(r["seconds"], 2),
                                       "wall_seconds": round(wall, 2),
                                       "peak_rss_mib": round(peak / 1024),
                                       **pair_scores(truth, r["families"])}
@@ -203,12 +282,16 @@ def main(argv: list[str] | None = None) -> dict | None:
     ap.add_argument("--docs", type=int, default=10_000)
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--run", nargs=3, metavar=("ENGINE", "CORPUS", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--threshold", type=float, default=0.5, help=argparse.SUPPRESS)
+    ap.add_argument("--thresholds", default=",".join(map(str, THRESHOLDS)),
+                    help="the thresholds each peer is tuned over (comma-separated)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     if args.run:
-        _child(args.run[0], Path(args.run[1]), Path(args.run[2]))
+        _child(args.run[0], Path(args.run[1]), Path(args.run[2]), args.threshold)
         return None
-    res = compare(args.docs, args.engines.split(","))
+    res = compare(args.docs, args.engines.split(","),
+                  thresholds=tuple(float(t) for t in args.thresholds.split(",")))
     res["command"] = "PYTHONPATH=. python -m bench.peers " + " ".join(argv or sys.argv[1:])
     if args.out:
         args.out.write_text(json.dumps(res, indent=1) + "\n")

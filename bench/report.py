@@ -186,17 +186,24 @@ def render(results: Path = RESULTS) -> str:
         out += ["## 3. Near-duplicate clustering against peers (same corpus, one run)", "",
                 f"{peers['documents']:,} documents (`{peers.get('command', 'python -m bench.peers')}`): "
                 f"each engine in its "
-                f"own process; quality against the corpus's known families. "
+                f"own process; quality against the corpus's known families. copytrace runs on "
+                f"all cores and, as `copytrace-words-1core`, on one (the peers use one); each "
+                f"peer checks its LSH candidates and runs at the threshold that gave the best "
+                f"family ARI on a tuning corpus of "
+                f"{_fmt(peers.get('tuning_documents'))} documents made from the other half of "
+                f"the articles; copytrace runs at its defaults. "
                 f"{_machine(peers.get('machine'))}", "",
-                "| engine | seconds | peak RSS | ARI | pair precision | pair recall |",
-                "|---|---:|---:|---:|---:|---:|"]
+                "| engine | threshold | seconds | peak RSS | ARI | pair precision | "
+                "pair recall |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
         for e, r in peers["engines"].items():
             if "skipped" in r:
                 continue
             if "seconds" not in r:
-                out.append(f"| {e} | error | | | | |")
+                out.append(f"| {e} | | error | | | | |")
                 continue
-            out.append(f"| {e} | {r['seconds']:.1f} | {r['peak_rss_mib']:,} MiB | {r['ari']:.3f} "
+            out.append(f"| {e} | {_fmt(r.get('threshold'), 1) if 'threshold' in r else '—'} | "
+                       f"{r['seconds']:.1f} | {r['peak_rss_mib']:,} MiB | {r['ari']:.3f} "
                        f"| {r['precision']:.3f} | {r['recall']:.3f} |")
         skipped = {e: r["skipped"] for e, r in peers["engines"].items() if "skipped" in r}
         out += [""] + [f"{e}: not run ({why})." for e, why in skipped.items()]
