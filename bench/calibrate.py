@@ -22,7 +22,6 @@ human edits that would be named spun and the share of spun copies that would be.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 import time
@@ -85,12 +84,7 @@ def spin(n_spun: int) -> dict:
 
     if thesaurus_dir() is None:
         raise SystemExit("needs the Aiksaurus thesaurus (apt-get install libaiksaurus-1.2-data)")
-    text = {}  # every article (load_news leaves out those of near-duplicate pairs)
-    for path in sorted(NEWS_DIR.glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                rec = json.loads(line)
-                text[rec["id"]] = rec["text"]
+    text = {a["id"]: a["text"] for a in load_news(min_words=0, near_duplicates=True)}
     human_pairs = []
     for line in (NEWS_DIR / "near_duplicate_pairs.tsv").read_text().splitlines()[1:]:
         a, b, _ = line.split("\t")

@@ -46,11 +46,13 @@ def unseen_by_spin_statistics(doc_id: str) -> bool:
 
 
 def load_news(files=("bbc", "reuter_50_50", "buzzfeed_webis_2016", "reuters21578"),
-              min_words: int = 120, limit: int | None = None) -> list[dict]:
-    """Articles from ../shared/data/news, without the documents of known near-duplicate pairs."""
+              min_words: int = 120, limit: int | None = None,
+              near_duplicates: bool = False) -> list[dict]:
+    """Articles from ../shared/data/news, without the documents of known near-duplicate pairs
+    (with them when ``near_duplicates``)."""
     skip: set[str] = set()
     nd = NEWS_DIR / "near_duplicate_pairs.tsv"
-    if nd.exists():
+    if nd.exists() and not near_duplicates:
         for line in nd.read_text(encoding="utf-8").splitlines()[1:]:
             a, b, _ = line.split("\t")
             skip.update((a, b))

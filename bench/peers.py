@@ -88,7 +88,7 @@ def _signatures(docs: list[tuple[str, str]]):
         shingles = set(peer_shingles(text))
         m = MinHash(num_perm=128, hashfunc=xxhash.xxh32_intdigest)
         m.update_batch([s.encode() for s in shingles])
-        out.append((i, m, len(shingles)))
+        out.append((i, m, shingles))
     return out
 
 
@@ -114,15 +114,15 @@ def run_datasketch_ensemble(docs: list[tuple[str, str]], threshold: float = 0.5
 
     sigs = _signatures(docs)
     ens = MinHashLSHEnsemble(threshold=threshold, num_perm=128, num_part=16)
-    ens.index([(i, m, max(n, 1)) for i, m, n in sigs])
+    ens.index([(i, m, max(len(sh), 1)) for i, m, sh in sigs])
     # candidates are checked on the exact shingle sets: a containment estimated from 128
     # values is too noisy when the sets differ much in size (measured: pairwise precision 0.06
     # at 20,000 documents)
-    shingles = {i: {hash(s) for s in peer_shingles(text)} for i, text in docs}
+    shingles = {i: {hash(s) for s in sh} for i, _, sh in sigs}
     uf = UnionFind()
-    for i, m, n in sigs:
+    for i, m, sh in sigs:
         uf.find(i)
-        for j in ens.query(m, max(n, 1)):
+        for j in ens.query(m, max(len(sh), 1)):
             if j == i:
                 continue
             a, b = shingles[i], shingles[j]

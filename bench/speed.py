@@ -49,12 +49,13 @@ from pathlib import Path
 import numpy as np
 
 from bench.baselines import peer_shingles
-
-# every engine on ONE core in part 1: rensa's bulk paths run on a rayon thread pool, sized by
-# this variable when the pool starts (copytrace's kernels are single-threaded)
-os.environ.setdefault("RAYON_NUM_THREADS", "1")
 from bench.corpus import (load_news, news_available, scaling_corpus,
                           scaling_inputs, scaling_spin)
+
+# every engine on ONE core in part 1: rensa's bulk paths run on a rayon thread pool, sized by
+# this variable when the pool starts (rensa is imported only inside the runs below; copytrace's
+# kernels are single-threaded)
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 
 def run_copytrace(texts: list[str]) -> np.ndarray:
@@ -120,12 +121,7 @@ def kernel_bench(texts: list[str], repeat: int) -> dict:
         pass
     for fn in engines.values():
         fn()  # warm-up
-    best = {name: float("inf") for name in engines}
-    for _ in range(repeat):
-        for name, fn in engines.items():
-            t = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t)
+    best = _best_times(engines, (), repeat)
     res = {name: {"seconds": round(secs, 4), "docs_per_s": round(len(texts) / secs, 1),
                   "shingles_per_s": round(len(flat) / secs)} for name, secs in best.items()}
     if "rensa" in res:
@@ -134,9 +130,20 @@ def kernel_bench(texts: list[str], repeat: int) -> dict:
     return res
 
 
+def _best_times(engines: dict, args: tuple, repeat: int) -> dict[str, float]:
+    """Each engine's best time over ``repeat`` rounds of ``fn(*args)``; the rounds interleave
+    the engines so that load from other processes on a shared machine hits them all alike."""
+    best = {name: float("inf") for name in engines}
+    for _ in range(repeat):
+        for name, fn in engines.items():
+            t = time.perf_counter()
+            fn(*args)
+            best[name] = min(best[name], time.perf_counter() - t)
+    return best
+
+
 def signature_bench(texts: list[str], repeat: int) -> dict:
-    """Best time per engine over ``repeat`` rounds; the rounds interleave the engines so that
-    load from other processes on a shared machine hits them all alike."""
+    """Best time per engine over ``repeat`` interleaved rounds (`_best_times`)."""
     engines = {"copytrace": run_copytrace, "datasketch": run_datasketch, "rensa": run_rensa,
                "rensa-bulk": run_rensa_bulk}
     res: dict[str, dict] = {}
@@ -146,12 +153,7 @@ def signature_bench(texts: list[str], repeat: int) -> dict:
         except ImportError as e:
             res[name] = {"error": f"not installed ({e.name})"}
             del engines[name]
-    best = {name: float("inf") for name in engines}
-    for _ in range(repeat):
-        for name, fn in engines.items():
-            t = time.perf_counter()
-            fn(texts)
-            best[name] = min(best[name], time.perf_counter() - t)
+    best = _best_times(engines, (texts,), repeat)
     for name, secs in best.items():
         res[name] = {"seconds": round(secs, 4), "docs_per_s": round(len(texts) / secs, 1)}
     ct = res["copytrace"]["docs_per_s"]
