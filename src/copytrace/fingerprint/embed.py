@@ -24,9 +24,14 @@ import numpy as np
 DIM = 512
 
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before white space,
-# or at a line break. Offsets are kept, so aligned sentences become character passages.
-_SENT_END = re.compile(r"""[.!?。！？]+["'”’»)\]]*(?=\s)|\n+""")
+# at a full-width 。！？ (Chinese and Japanese write no space after them), or at a line break.
+# Offsets are kept, so aligned sentences become character passages.
+_SENT_END = re.compile(r"""[.!?]+["'”’»)\]]*(?=\s)|[。！？]+["'”’»)\]」』）]*|\n+""")
 _WORDY = re.compile(r"\w", re.UNICODE)
+#: Han, kana and hangul: one such character carries about what a short word does, so a
+#: sentence written in them counts each as this many characters toward ``min_chars``.
+_DENSE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_DENSE_WEIGHT = 3
 
 
 def split_sentences(text: str, min_chars: int = 20, max_chars: int = 600
@@ -35,6 +40,8 @@ def split_sentences(text: str, min_chars: int = 20, max_chars: int = 600
     ``min_chars`` (datelines, bylines, captions) are dropped, overlong ones cut."""
     out, pos = [], 0
     for m in _SENT_END.finditer(text):
+        if _not_an_end(text, m.start(), m.end()):
+            continue  # "13. novembra", "14:30 ч. централноевропейско": not a sentence's end
         _add(text, pos, m.end(), out, min_chars, max_chars)
         pos = m.end()
     _add(text, pos, len(text), out, min_chars, max_chars)
@@ -53,8 +60,31 @@ def _add(text: str, s: int, e: int, out: list, min_chars: int, max_chars: int) -
         s = cut
         while s < e and text[s].isspace():
             s += 1
-    if e - s >= min_chars and _WORDY.search(text, s, e):
+    if _WORDY.search(text, s, e) and (
+            e - s >= min_chars
+            or e - s + (_DENSE_WEIGHT - 1) * len(_DENSE.findall(text, s, e)) >= min_chars):
         out.append((s, e))
+
+
+def _not_an_end(text: str, start: int, end: int) -> bool:
+    """The full stop at ``start`` follows a short token -- a one- or two-digit number or a word
+    of at most three letters -- and the next word on the line goes on in lower case: an
+    ordinal as German, Slovak or Hungarian write dates ("am 7. November", "od 13. novembra") or
+    an abbreviation ("14:30 ч. централноевропейско", "e.g. the", "vs. them"), not a sentence's
+    end. (Only after a short token: a full stop before a lower-case word is also what
+    word-scrambled text and careless writing look like, and those must still split.)"""
+    if text[start:end] != "." or start == 0:
+        return False
+    k = start
+    while k > 0 and (text[k - 1].isalnum() or text[k - 1] == "."):
+        k -= 1
+    token = text[k:start].replace(".", "")
+    if not token or not ((token.isdigit() and len(token) <= 2)
+                         or (token.isalpha() and len(token) <= 3)):
+        return False
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return end < len(text) and text[end].islower()
 
 
 @dataclass
