@@ -185,3 +185,33 @@ def test_compare_names_two_reports_of_one_event_same_story_as_a_scan_would():
     assert compare_two(a, b, ScanConfig(probes=False))[0].relation == "none"
     unrelated = _unrelated()[0]
     assert compare_two(a, unrelated)[0].relation == "none"
+
+
+def test_site_chrome_is_not_sentence_evidence():
+    # the same menu, banner and footer lines around eight different articles: boilerplate, which
+    # word matching ignores and the sentence stage must ignore too (else two different articles
+    # align on four chrome sentences: the makings of a false rewrite)
+    from copytrace.pipeline import prepare
+    from copytrace.semantic import SemanticVerifier
+
+    top = "Home | World | Business | Sport | Opinion\n"
+    end = ("\nJoin our channel and get the latest breaking news delivered to you.\n"
+           "Copyright 2026 Example Media.\nAll rights reserved.\n")
+    docs = [Document(d.id, top + d.text + end) for d in _unrelated()]
+    texts = [d.text for d in docs]
+    _, matchable, bchars = prepare(docs, ScanConfig())
+    assert all(bchars)
+    bare = SemanticVerifier(texts)
+    masked = SemanticVerifier(texts, matchable=[m if c else None for m, c in zip(matchable,
+                                                                                   bchars)])
+    al_bare, _ = bare.verify(0, 5)
+    al_masked, _ = masked.verify(0, 5)
+    chrome = int((al_bare.pairs[:, 2] >= 990).sum())
+    assert chrome >= 4  # the four chrome sentences align word for word
+    assert len(al_masked.pairs) <= len(al_bare.pairs) - 4
+    for k in (0, 5):  # no embedded sentence is chrome, and the article's own sentences are
+        kept = v = masked.vectors[k].spans.tolist()
+        assert all(s >= len(top) and e <= len(texts[k]) - len(end) for s, e in v)
+        own = [sp for sp in bare.vectors[k].spans.tolist()  # sentences no other page carries
+               if sum(texts[k][sp[0]:sp[1]] in t for t in texts) == 1]
+        assert len(own) >= 3 and all(sp in kept for sp in own)

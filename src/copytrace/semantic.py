@@ -24,7 +24,8 @@ They serve two rules (`copytrace.candidates`):
   cosine, it has no passages) unless they are related otherwise.
 
 **Verification: sentences aligned in order.** Both documents' sentences are embedded
-(`copytrace.fingerprint.embed`, one multilingual vector space) and the pair of sentence
+(`copytrace.fingerprint.embed`, one multilingual vector space; in a scan, sentences made mostly
+of the corpus's boilerplate are left out, `embed.content_sentences`) and the pair of sentence
 sequences is aligned monotonically (dynamic programming over the cosine matrix; a sentence pair
 counts when its cosine reaches ``sentence_threshold`` (0.72), or ``cross_sentence_threshold`` (0.6)
 when the two documents are in different languages: a sentence and its translation meet at lower
@@ -204,8 +205,13 @@ def classify(al: SemanticAlignment, lang_a: str, lang_b: str,
 class SemanticVerifier:
     """Embeds documents on demand (once each) and verifies pairs by their sentences."""
 
-    def __init__(self, texts: list[str], params: SemanticParams | None = None):
+    def __init__(self, texts: list[str], params: SemanticParams | None = None,
+                 matchable: list | None = None):
+        """``matchable``: per text, its tokens once boilerplate is removed, or None (no
+        boilerplate known): sentences mostly of boilerplate are not embedded
+        (`fingerprint.embed.content_sentences`)."""
         self.texts = texts
+        self.matchable = matchable
         self.p = params or SemanticParams()
         self.vectors: dict[int, SentenceVectors] = {}
         self.langs: dict[int, str] = {}
@@ -219,7 +225,9 @@ class SemanticVerifier:
         chunks = [todo[k:k + 16] for k in range(0, len(todo), 16)]
 
         def run(chunk):
-            return chunk, embed_documents([self.texts[d] for d in chunk], self.p.max_sentences)
+            return chunk, embed_documents(
+                [self.texts[d] for d in chunk], self.p.max_sentences,
+                None if self.matchable is None else [self.matchable[d] for d in chunk])
 
         for chunk, vecs in map_fn(run, chunks):
             for d, v in zip(chunk, vecs):

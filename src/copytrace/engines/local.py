@@ -69,7 +69,8 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         sem = None
         with timer("semantic"):
             if cfg.semantic:
-                sem = SemanticVerifier(texts, cfg.semantic_params)
+                sem = SemanticVerifier(texts, cfg.semantic_params,
+                                       [m if c else None for m, c in zip(matchable, bchars)])
                 _semantic_stage(docs, matchable, sem, pairs, links, cfg, progress, pool)
 
     with timer("cluster"):

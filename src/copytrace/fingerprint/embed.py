@@ -164,8 +164,11 @@ def encode_sentences(sentences: list[str]) -> np.ndarray:
     return np.asarray(model.encode(sentences), dtype=np.float32)
 
 
-def embed_documents(texts: list[str], max_sentences: int = 40) -> list[SentenceVectors]:
-    """The first ``max_sentences`` sentences of each text, embedded.
+def embed_documents(texts: list[str], max_sentences: int = 40,
+                    matchable: list | None = None) -> list[SentenceVectors]:
+    """The first ``max_sentences`` sentences of each text, embedded. ``matchable``: per text,
+    its tokens left once boilerplate is removed (`pipeline.prepare`), or None; a sentence
+    made mostly of boilerplate is then not embedded (`content_sentences`).
 
     Each document's sentences are encoded as one batch of their own: the encoder's matrix
     products give results that differ in the last bits with the batch's make-up (~1e-7), so a
@@ -175,11 +178,37 @@ def embed_documents(texts: list[str], max_sentences: int = 40) -> list[SentenceV
     from copytrace.quotes import quoted_sentences
 
     out = []
-    for t in texts:
-        sp = np.array(split_sentences(t)[:max_sentences], dtype=np.int64).reshape(-1, 2)
+    for k, t in enumerate(texts):
+        spans = split_sentences(t)
+        if matchable is not None and matchable[k] is not None:
+            spans = content_sentences(t, spans, matchable[k].start)
+        sp = np.array(spans[:max_sentences], dtype=np.int64).reshape(-1, 2)
         vecs = encode_sentences([t[s:e] for s, e in sp.tolist()])
         out.append(SentenceVectors(sp, vecs.astype(np.float16), quoted_sentences(t, sp)))
     return out
+
+
+def content_sentences(text: str, spans: list[tuple[int, int]], matchable_starts: np.ndarray
+                      ) -> list[tuple[int, int]]:
+    """The sentences of ``spans`` that are not mostly boilerplate: at least half of a sentence's
+    tokens start at one of ``matchable_starts`` (the sorted first characters of the document's
+    tokens left once boilerplate is removed).
+
+    Site chrome -- a menu line, "All rights reserved.", a newsletter or subscription banner --
+    is removed from word matching by `copytrace.boilerplate`; the sentence stage must not count
+    it either, or two different articles wrapped in one site's chrome align three or four
+    chrome sentences and read as a rewrite (measured on the golden corpus before this rule: 2
+    such pairs). Dropping those sentences also keeps chrome at the top of a page from using up
+    the ``max_sentences`` a document gets embedded."""
+    from copytrace.normalize import tokenize_many
+
+    if not spans:
+        return spans
+    counts = [len(tk) for tk in tokenize_many([text[s:e] for s, e in spans])]
+    lo = np.searchsorted(matchable_starts, [s for s, _ in spans])
+    hi = np.searchsorted(matchable_starts, [e for _, e in spans])
+    return [sp for sp, n, inside in zip(spans, counts, (hi - lo).tolist())
+            if n == 0 or 2 * inside >= n]
 
 
 def probe_vectors(texts: list[str], chars: int = 600) -> np.ndarray:

@@ -297,7 +297,7 @@ def sentences(run: Run, docs, feats, related):
     need = todo.select(F.col("a").alias("idx")).union(todo.select(F.col("b").alias("idx"))) \
         .distinct()
     run.batch(64)
-    vectors = run.save(docs.join(need, "idx", "left_semi").select("idx", "text")
+    vectors = run.save(docs.join(need, "idx", "left_semi").select("idx", "text", "boiler")
                        .repartition(run.p_docs).mapInArrow(tasks.embed_fn(run.cfg),
                                                            tasks.EMBED_SCHEMA), "vectors")
     vside = vectors.withColumnRenamed("doc", "idx").join(docs.select("idx", "id", "date"),

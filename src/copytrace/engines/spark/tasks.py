@@ -319,7 +319,10 @@ def embed_fn(cfg: ScanConfig):
     def run(batches):
         for b in batches:
             texts = b.column("text").to_pylist()
-            sem = SemanticVerifier(texts, cfg.semantic_params)
+            _, boiler = lists(b.column("boiler"))
+            _, matchable, bchars = prepared(texts, boiler)
+            sem = SemanticVerifier(texts, cfg.semantic_params,
+                                   [m if c else None for m, c in zip(matchable, bchars)])
             with single_blas():
                 sem.embed(range(len(texts)))
             vecs = [sem.vectors[k] for k in range(len(texts))]
