@@ -127,8 +127,9 @@ def _read_and_scan(inputs: list[Path], cfg, id_field: str, text_field: str, stri
 
 
 def _say_if_compiling() -> None:
-    """A first run compiles the numba kernels (about half a minute on 2 cores, measured on the
-    seeds: 30 s of a 33 s first scan; later runs load them from the cache in well under a
+    """A first run compiles the numba kernels (about 20 s on 2 cores, measured on the seeds
+    on 2026-12-06: a first scan 17-20 s, a later one 2.4 s; the alignment kernels are ~13 s of
+    it, in numba's typing and lowering -- LLVM's optimisation level changes it by under a
     second): say so, rather than sit silent."""
     from copytrace.align import _align_pairs
     from copytrace.fingerprint.minhash import _minhash_kernel
@@ -139,7 +140,7 @@ def _say_if_compiling() -> None:
     except AttributeError:  # another numba's internals: say nothing rather than guess
         return
     if cold:
-        _say("note", "first run: compiling copytrace's kernels (about 30 s, once; later runs "
+        _say("note", "first run: compiling copytrace's kernels (about 20 s, once; later runs "
              "load them from numba's cache)")
 
 
