@@ -155,6 +155,21 @@ def test_uris_are_listed_and_read_through_spark(session, tmp_path):
     assert pairs == want_pairs and skipped == []
 
 
+def test_a_uri_of_another_file_system_is_read_through_hadoop(session, tmp_path):
+    """A URI whose scheme is not file:// -- here Hadoop's view file system (``viewfs://``),
+    whose mount table maps ``viewfs://corpus/seeds`` onto the seeds folder, as a cluster maps
+    names onto HDFS or object stores -- is listed and read through Hadoop's FileSystem API, never
+    as a local path: the same documents and pairs as the local engine, paths in that scheme."""
+    session._jsc.hadoopConfiguration().set("fs.viewfs.mounttable.corpus.link./seeds",
+                                           SEEDS.absolute().as_uri())
+    docs, pairs, skipped, _ = _spark(session, ["viewfs://corpus/seeds"], tmp_path / "out")
+    want_docs, want_pairs, _ = _local([SEEDS])
+    assert [d["path"] for d in docs] == \
+        ["viewfs://corpus/seeds/" + d["path"].rsplit("/", 1)[-1] for d in want_docs]
+    assert [{**d, "path": None} for d in docs] == [{**d, "path": None} for d in want_docs]
+    assert pairs == want_pairs and skipped == []
+
+
 @pytest.mark.slow
 def test_the_command_line_writes_parquet_and_gives_the_local_output_for_the_seeds(tmp_path):
     """`copytrace scan --engine spark --format parquet` in a fresh process, on the seeds."""
