@@ -215,3 +215,31 @@ def test_site_chrome_is_not_sentence_evidence():
         own = [sp for sp in bare.vectors[k].spans.tolist()  # sentences no other page carries
                if sum(texts[k][sp[0]:sp[1]] in t for t in texts) == 1]
         assert len(own) >= 3 and all(sp in kept for sp in own)
+
+
+# written for these tests: a Chinese rendering of wildfire_report (no names or figures in Latin
+# script or Arabic numerals, so it shares no name-and-number key with the English reports)
+WILDFIRE_ZH = (
+    "周二晚间，一场由强风推动的山火迫使山坡社区约三千名居民紧急撤离。消防部门表示，火势在傍晚六点后"
+    "从干燥的灌木丛中燃起，几个小时内蔓延了大约八百公顷。\n\n"
+    "周三清晨，灭火飞机加入救援。官员说，两栋房屋被烧毁，数个谷仓受损，但没有人受重伤。学校体育馆和"
+    "社区会堂被用作临时安置点。\n\n"
+    "气象部门警告，每小时七十公里的阵风和低湿度将使火势在周末前难以控制。")
+
+
+def test_a_story_spans_scripts():
+    # the English report, an independent English report of the same fire, and a Chinese
+    # translation of the first: one story; the translation joins its original's family, the
+    # independent report does not
+    docs = (_unrelated() + _wildfire(("2025-03-04", "2025-03-04"))
+            + [Document("wildfire_zh", WILDFIRE_ZH, date="2025-03-05")])
+    r = {x.id: x for x in scan(docs).results}
+    assert r["wildfire_zh"].relation == "translation"
+    assert r["wildfire_zh"].family == r["wildfire_report"].family == "wildfire_report"
+    assert r["wildfire_second_outlet"].family == "wildfire_second_outlet"
+    assert r["wildfire_zh"].story == r["wildfire_report"].story == \
+        r["wildfire_second_outlet"].story
+    assert len({x.story for x in r.values()}) == len(r) - 2  # the other pages stay apart
+    # the two scripts share no name-and-number key: without probes nothing links across them
+    off = {x.id: x for x in scan(docs, ScanConfig(probes=False)).results}
+    assert off["wildfire_zh"].story == "wildfire_zh" and off["wildfire_zh"].family == "wildfire_zh"
