@@ -20,8 +20,9 @@ The stored probes are read once per `Index` and kept in memory (2 KiB a document
 only when the store's probes change under it.
 
 Differences from a scan, by design: no corpus-level boilerplate detection (a scan learns it from
-the whole pile, and leaves it out of word matching and of the sentences it embeds); the per-document ``top_k`` limit on name-and-number candidates is applied to
-each new document's candidates only; a family member with no stored pair with its source is not
+the whole pile, and leaves it out of word matching and of the sentences it embeds); the
+per-document ``top_k`` limit on name-and-number candidates is applied to each new document's
+candidates only; a family member with no stored pair with its source is not
 aligned with it (its relation is that of its most similar family pair); families and sources
 are chosen from the rounded figures stored with each pair; nearest probes are judged when a
 document arrives, and a pair made then stays when later documents would have displaced it.
