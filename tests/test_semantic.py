@@ -243,3 +243,46 @@ def test_a_story_spans_scripts():
     # the two scripts share no name-and-number key: without probes nothing links across them
     off = {x.id: x for x in scan(docs, ScanConfig(probes=False)).results}
     assert off["wildfire_zh"].story == "wildfire_zh" and off["wildfire_zh"].family == "wildfire_zh"
+
+
+# written for these tests: a 52-word paragraph two reports of the fire both carry (not quoted),
+# and a paragraph of each report's own
+SHARED_NOTICE = (
+    "The regional emergency agency published a list of road closures, warned drivers to avoid "
+    "the valley road between the two bridges, and asked residents who had left their homes to "
+    "register at the evacuation centres so that relatives could find them quickly and volunteers "
+    "could bring blankets, food and medicine where they were needed most.")
+OWN_A = (
+    "Local farmers said the dry spring had left fields of grass as brittle as paper, and that "
+    "they had moved cattle to lower pastures days before the fire began. The council will meet "
+    "on Friday to discuss a fund for families whose homes were damaged, and schools in the area "
+    "will stay closed until the air quality improves. Insurance assessors are expected to visit "
+    "the worst affected streets early next week.")
+OWN_B = (
+    "Residents described a wall of orange light moving along the ridge as they packed their "
+    "cars, and some said they had only minutes to collect documents and pets. A local bakery "
+    "handed out bread and coffee at the school, and a church offered beds to elderly people who "
+    "could not sleep on camp beds. Officials asked people not to fly drones near the fire, "
+    "because they ground the water-bombing aircraft.")
+
+
+def test_a_same_story_pair_keeps_the_passage_it_shares():
+    # two reports of one fire that share one paragraph, too little of either to be a copy: the
+    # pair is same-story (one story, two families) and still reports the shared paragraph,
+    # word for word, as a partial pair would
+    a, b = _wildfire(("2025-03-04", "2025-03-04"))
+    a = Document(a.id, a.text + "\n\n" + SHARED_NOTICE + "\n\n" + OWN_A, date=a.date)
+    b = Document(b.id, b.text + "\n\n" + OWN_B + "\n\n" + SHARED_NOTICE, date=b.date)
+    res = scan(_unrelated() + [a, b])
+    r = {x.id: x for x in res.results}
+    assert r[a.id].story == r[b.id].story and r[a.id].family != r[b.id].family
+    pair, = [p for p in res.pairs if {p.a, p.b} == {a.id, b.id}]
+    assert pair.relation == "same-story" and pair.exact_share == 1.0
+    (sa, ea), (sb, eb) = pair.passages[0].a, pair.passages[0].b
+    assert len(pair.passages) == 1
+    assert SHARED_NOTICE in a.text[sa - 2:ea + 2] and SHARED_NOTICE in b.text[sb - 2:eb + 2]
+    assert 0 < pair.containment_ab < 0.3 and 0 < pair.containment_ba < 0.3
+    # compare gives the same pair
+    from copytrace.pipeline import compare_two
+    one, _, _ = compare_two(a, b)
+    assert one.relation == "same-story" and [p.a for p in one.passages] == [(sa, ea)]

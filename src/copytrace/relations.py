@@ -98,7 +98,9 @@ TABLE: tuple[Relation, ...] = (
              joins_family=True, links_story=True, evidence="sentences",
              color="#0891b2", badge=("#0891b2", "#fff")),
     Relation(SAME_STORY, (IN_PAIRS,),
-             "about the same event, with no reuse: links stories, never families",
+             "about the same event, with no copy: links stories, never families; when the "
+             "two also share a solid passage too small for a copy, its passages, containments "
+             "and exact share are those of that word alignment, as for `partial`",
              links_story=True, evidence="sentences", color="#9ca3af", dashed=True),
     Relation(PARTIAL, (IN_PAIRS,),
              "shares at least one solid passage (40 or more words matched closely: a borrowed "

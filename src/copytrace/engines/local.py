@@ -26,7 +26,8 @@ from copytrace.normalize import Tokens
 from copytrace.pipeline import (Candidates, find_candidates, make_pair, pmap, prepare,
                                 probe_stage, semantic_pair, signatures, source_pair,
                                 spin_evidence, story_candidates, story_pair,
-                                translation_candidates, unsettled, verifier, worker_pool)
+                                settled_pair, translation_candidates, unsettled, verifier,
+                                worker_pool)
 from copytrace.progress import NullProgress, Progress, StageTimer
 from copytrace.relations import INDEPENDENT, PARTIAL, SAME_STORY
 from copytrace.semantic import SemanticVerifier
@@ -159,10 +160,11 @@ def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: Semantic
     for i, j in todo:
         al, rel = sem.verify(i, j, n_shared[(i, j)], docs[i].date, docs[j].date)
         if rel is not None:
-            pairs[(i, j)] = pair = semantic_pair(i, j, al, rel, docs, cfg)
+            pairs[(i, j)] = pair = settled_pair(pairs.get((i, j)),
+                                                semantic_pair(i, j, al, rel, docs, cfg))
             links.append(cluster.Link.of(i, j, pair))
     near, cosines = story_candidates(pr, cfg)
     for (i, j), cos in zip(near.tolist(), cosines.tolist()):
         if unsettled(pairs, i, j) and (pair := story_pair(i, j, cos, docs, cfg)) is not None:
-            pairs[(i, j)] = pair
+            pairs[(i, j)] = pair = settled_pair(pairs.get((i, j)), pair)
             links.append(cluster.Link.of(i, j, pair))

@@ -33,8 +33,8 @@ from copytrace.engines.spark.session import SparkOptions, is_uri
 from copytrace.outputs import DOCUMENT_FIELDS, PAIR_FIELDS
 from copytrace.pipeline import Probes, story_candidates, translation_candidates
 from copytrace.progress import Progress
-from copytrace.relations import (FAMILY_RELATIONS, INDEPENDENT, PAIR_RELATIONS,
-                                 SETTLING_RELATIONS, STORY_RELATIONS,
+from copytrace.relations import (FAMILY_RELATIONS, INDEPENDENT, PAIR_RELATIONS, PARTIAL,
+                                 SAME_STORY, SETTLING_RELATIONS, STORY_RELATIONS,
                                  text_evidence)
 
 
@@ -422,8 +422,19 @@ def _family_edges(all_pairs):
 
 
 def _replace(pairs, later):
-    """``pairs`` with ``later`` added; a later pair replaces one of the same (a, b) (which can
-    only be a pair that does not settle: `pipeline.settle`)."""
+    """``pairs`` with ``later`` added: `pipeline.settle` on tables. A later pair of the same
+    (a, b) as one of ``pairs`` (which can only be a ``partial`` pair) replaces it, except that a
+    ``same-story`` one keeps the partial pair's word passages, containments and exact share
+    (`pipeline.settled_pair`)."""
+    keys = pairs.select("a", "b", F.col("relation").alias("was"))
+    kept = ["containment_ab", "containment_ba", "exact_share", "passages",
+            "raw_containment_ab", "raw_containment_ba"]
+    merge = (F.col("relation") == SAME_STORY) & (F.col("was") == PARTIAL)
+    on_found = later.join(keys, ["a", "b"])
+    merged = (on_found.where(merge).drop("was", *kept)
+              .join(pairs.select("a", "b", *kept), ["a", "b"]))
+    later = (later.join(keys, ["a", "b"], "left_anti")
+             .unionByName(on_found.where(~merge).drop("was")).unionByName(merged))
     return pairs.join(later.select("a", "b"), ["a", "b"], "left_anti").unionByName(later)
 
 
