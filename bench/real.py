@@ -51,14 +51,15 @@ def load(name: str) -> list[dict]:
         return [json.loads(line) for line in fh]
 
 
-def run_copytrace(docs: list[dict]) -> tuple[dict[str, dict], float]:
-    """copytrace's documents.jsonl records by id, from the local engine on id + text."""
+def run_copytrace(docs: list[dict], cfg=None) -> tuple[dict[str, dict], float]:
+    """copytrace's documents.jsonl records by id, from the local engine on id + text (default
+    settings, or ``cfg``)."""
     from copytrace.config import ScanConfig
     from copytrace.document import Document
     from copytrace.engines.local import scan
 
     t = time.perf_counter()
-    res = scan([Document(id=d["doc_id"], text=d["text"]) for d in docs], ScanConfig())
+    res = scan([Document(id=d["doc_id"], text=d["text"]) for d in docs], cfg or ScanConfig())
     return {r.id: r.to_json() for r in res.results}, time.perf_counter() - t
 
 

@@ -44,6 +44,18 @@ passages with character offsets, as for copies.
   one event. Such pairs join a story, never a family. In a corpus dense in one topic (a season of
   film awards, a long-running court case) stories follow storylines rather than single events.
 
+**Calibration** (`python -m bench.calibrate --parts sentences`, BENCHMARKS.md "Calibration: the
+sentence stage and boilerplate": each threshold swept alone on webreuse_dev and xling_dev, full
+scans, 2026-12-06). ``sentence_threshold`` 0.66 / 0.69 / 0.72 / 0.75 / 0.78 gives family ARI
+0.877 / 0.869 / 0.874 / 0.894 / 0.870 and pair precision 0.910 / 0.892 / 0.918 / 0.968 / 0.966;
+0.75 is better on these pages (one rewrite fewer joined, 22 -> 21) but loses a heavy revision
+in Clough & Stevenson (reuse F1 0.915 -> 0.897) and MRPC F1 0.80 -> 0.78, so 0.72 stays.
+``min_aligned`` 2 / 3 / 4: ARI 0.864 / 0.874 / 0.869; ``min_share`` 0.3 / 0.35 / 0.4 / 0.5:
+0.868 / 0.869 / 0.874 / 0.859. ``cross_sentence_threshold`` 0.5 / 0.55 / 0.6 / 0.65 joins 7 / 9 /
+8 / 7 of xling_dev's 15 translations (pair precision 0.60 / 0.67 / 0.67 / 0.68): flat within
+one page. The story thresholds move story ARI within 0.861-0.880 (``story_min_cosine`` 0.75 and
+``min_entities`` 12 reach 0.878 and 0.880, one story link each; not changed on that).
+
 Cost: the encoder needs ~1.7 ms per sentence per core, so only documents with a sentence-stage
 candidate have their sentences embedded, and only their first ``max_sentences`` (20) sentences;
 every document costs one probe (~8 ms); ``--no-semantic`` turns the stage off for pure
