@@ -72,8 +72,6 @@ def difflib_families(docs: list[tuple[str, str]], min_block: int = 60,
     blocks of at least ``min_block`` characters cover ``min_cover`` of the shorter document.
     Only pairs sharing three word 4-grams are compared (a 60-character common block holds
     several)."""
-    from difflib import SequenceMatcher
-
     grams: dict[str, set] = {}
     index: dict[int, list[str]] = {}
     for i, t in docs:
@@ -96,9 +94,8 @@ def difflib_families(docs: list[tuple[str, str]], min_block: int = 60,
         # a common block of 60+ characters (10+ words) holds several shared 4-grams
         if n < 3 or uf.find(a) == uf.find(b):
             continue
-        sm = SequenceMatcher(None, text[a], text[b], autojunk=False)
-        common = sum(m.size for m in sm.get_matching_blocks() if m.size >= min_block)
-        if common >= min_cover * min(len(text[a]), len(text[b])):
+        if (difflib_common_chars(text[a], text[b], min_block)
+                >= min_cover * min(len(text[a]), len(text[b]))):
             uf.union(a, b)
     return {i: uf.find(i) for i, _ in docs}
 
@@ -124,13 +121,19 @@ def ngram_containment(part: str, whole: str, n: int = 3) -> float:
     return len(g & grams(whole)) / len(g) if g else 0.0
 
 
+def difflib_common_chars(a: str, b: str, min_block: int) -> int:
+    """Characters in difflib SequenceMatcher's common blocks of at least ``min_block``
+    characters between two texts."""
+    from difflib import SequenceMatcher
+
+    sm = SequenceMatcher(None, a, b, autojunk=False)
+    return sum(m.size for m in sm.get_matching_blocks() if m.size >= min_block)
+
+
 def difflib_coverage(part: str, whole: str, min_block: int = 20) -> float:
     """Share of ``part``'s characters in difflib SequenceMatcher blocks of at least
     ``min_block`` characters shared with ``whole``."""
-    from difflib import SequenceMatcher
-
-    sm = SequenceMatcher(None, part, whole, autojunk=False)
-    return sum(m.size for m in sm.get_matching_blocks() if m.size >= min_block) / max(len(part), 1)
+    return difflib_common_chars(part, whole, min_block) / max(len(part), 1)
 
 
 def seed_extend_passages(a: str, b: str, n: int = 4, gap: int = 250, min_seeds: int = 3

@@ -191,7 +191,7 @@ def test_site_chrome_is_not_sentence_evidence():
     # the same menu, banner and footer lines around eight different articles: boilerplate, which
     # word matching ignores and the sentence stage must ignore too (else two different articles
     # align on four chrome sentences: the makings of a false rewrite)
-    from copytrace.pipeline import prepare
+    from copytrace.pipeline import boilerplate_trimmed, prepare
     from copytrace.semantic import SemanticVerifier
 
     top = "Home | World | Business | Sport | Opinion\n"
@@ -202,8 +202,7 @@ def test_site_chrome_is_not_sentence_evidence():
     _, matchable, bchars = prepare(docs, ScanConfig())
     assert all(bchars)
     bare = SemanticVerifier(texts)
-    masked = SemanticVerifier(texts, matchable=[m if c else None for m, c in zip(matchable,
-                                                                                   bchars)])
+    masked = SemanticVerifier(texts, matchable=boilerplate_trimmed(matchable, bchars))
     al_bare, _ = bare.verify(0, 5)
     al_masked, _ = masked.verify(0, 5)
     chrome = int((al_bare.pairs[:, 2] >= 990).sum())

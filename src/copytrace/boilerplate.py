@@ -22,9 +22,9 @@ Calibration (`python -m bench.calibrate --parts sentences`, BENCHMARKS.md, on th
 of webreuse_dev): ``min_docs`` 2 / 3 / 4 / 6 / 8 gives family ARI 0.841 / 0.863 / 0.874 / 0.864 /
 0.864, pair recall 0.762 / 0.805 / 0.836 / 0.833 / 0.833 and pair precision 0.943 / 0.932 /
 0.918 / 0.900 / 0.900 (fewer documents: more shared text taken for chrome, copies lost; more:
-chrome left to link pages); on xling_dev ``min_docs`` 2 joins 5 translations instead of 8. ``max_similarity`` 0.15-0.35 and
-``min_repeated`` 0.3-0.7 change nothing on these sets (their pages are excerpts around fresh
-text): untested by real data so far.
+chrome left to link pages); on xling_dev ``min_docs`` 2 joins 5 translations instead of 8.
+``max_similarity`` 0.15-0.35 and ``min_repeated`` 0.3-0.7 change nothing on these sets: untested
+by real data so far.
 """
 
 from __future__ import annotations

@@ -126,6 +126,13 @@ def matchable_tokens(tokens: list[Tokens], masks: list[np.ndarray] | None = None
     return [Tokens(t.start, t.end, t.hash, _NO_LINES) for t in out]
 
 
+def boilerplate_trimmed(matchable: list[Tokens], bchars: list[int]) -> list[Tokens | None]:
+    """Per document, its matchable tokens when boilerplate was removed from it (``bchars`` > 0),
+    else None: what `SemanticVerifier` needs to leave sentences of chrome unembedded (a
+    document without boilerplate skips that check)."""
+    return [m if c else None for m, c in zip(matchable, bchars)]
+
+
 def signatures(matchable: list[Tokens], cfg: ScanConfig, progress: Progress = NullProgress(),
                pool: ThreadPoolExecutor | None = None) -> np.ndarray:
     """MinHash signatures (one row per document) of the matchable tokens."""

@@ -23,10 +23,10 @@ from copytrace.config import ScanConfig
 from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.fingerprint.entities import entity_keys
 from copytrace.normalize import Tokens
-from copytrace.pipeline import (Candidates, find_candidates, make_pair, pmap, prepare,
-                                probe_stage, semantic_pair, signatures, source_pair,
-                                spin_evidence, story_candidates, story_pair,
-                                settled_pair, translation_candidates, unsettled, verifier,
+from copytrace.pipeline import (Candidates, boilerplate_trimmed, find_candidates, make_pair,
+                                pmap, prepare, probe_stage, semantic_pair, settled_pair,
+                                signatures, source_pair, spin_evidence, story_candidates,
+                                story_pair, translation_candidates, unsettled, verifier,
                                 worker_pool)
 from copytrace.progress import NullProgress, Progress, StageTimer
 from copytrace.relations import INDEPENDENT, PARTIAL, SAME_STORY
@@ -71,7 +71,7 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
         with timer("semantic"):
             if cfg.semantic:
                 sem = SemanticVerifier(texts, cfg.semantic_params,
-                                       [m if c else None for m, c in zip(matchable, bchars)])
+                                       boilerplate_trimmed(matchable, bchars))
                 _semantic_stage(docs, matchable, sem, pairs, links, cfg, progress, pool)
 
     with timer("cluster"):

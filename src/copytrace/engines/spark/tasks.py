@@ -25,9 +25,9 @@ from copytrace.ingest import read_file, valid_item
 from copytrace.ingest.text import max_doc_bytes, set_max_doc_mb, valid_unicode
 from copytrace.normalize import tokenize_many
 from copytrace.outputs import PAIR_FIELDS
-from copytrace.pipeline import (candidate_keys, languages, matchable_tokens, probes,
-                                semantic_pair, source_pair, spin_evidence, story_pair,
-                                verifier, verify_pairs)
+from copytrace.pipeline import (boilerplate_trimmed, candidate_keys, languages,
+                                matchable_tokens, probes, semantic_pair, source_pair,
+                                spin_evidence, story_pair, verifier, verify_pairs)
 from copytrace.relations import joins_family
 from copytrace.semantic import SemanticVerifier, judge
 
@@ -322,7 +322,7 @@ def embed_fn(cfg: ScanConfig):
             _, boiler = lists(b.column("boiler"))
             _, matchable, bchars = prepared(texts, boiler)
             sem = SemanticVerifier(texts, cfg.semantic_params,
-                                   [m if c else None for m, c in zip(matchable, bchars)])
+                                   boilerplate_trimmed(matchable, bchars))
             with single_blas():
                 sem.embed(range(len(texts)))
             vecs = [sem.vectors[k] for k in range(len(texts))]
