@@ -19,6 +19,9 @@ Parts (each also runs on its own: ``python -m bench.<part> --help``):
 - ``real``: real web pages labelled by hand (../shared/data/webreuse_dev, xling_dev): families,
   stories, relations, spin evidence and sources, beside MinHash-only and difflib baselines;
 - ``spin``: spun-copy recall and precision per substitution rate;
+- ``overlap``: the full ``scan`` on a partial-overlap corpus (originals recombined from real
+  sentences, so documents share a sentence or two by chance) beside datasketch's MinHash LSH,
+  same corpus, one run: time, memory, families, and where copytrace's time goes;
 - ``load``: the index service (``copytrace serve``) under 32 concurrent clients, 10,000
   queries against a 100,000-document index: errors and latency percentiles.
 A part whose data (../shared/data) or peer library is missing is skipped with a reason.
@@ -34,7 +37,7 @@ from pathlib import Path
 
 from bench import report
 
-PARTS = ("speed", "peers", "quality", "real", "spin", "load")
+PARTS = ("speed", "peers", "quality", "real", "spin", "overlap", "load")
 
 
 def _run(part: str, quick: bool, results: Path) -> None:
@@ -64,6 +67,10 @@ def _run(part: str, quick: bool, results: Path) -> None:
         from bench import real
 
         real.main(["--out", str(out)])
+    elif part == "overlap":
+        from bench import overlap
+
+        overlap.main(["--docs", "1500" if quick else "10000", "--out", str(out)])
     elif part == "load":
         from bench import load
 

@@ -8,6 +8,8 @@ not depend on the system under test.
   (by donor sentences) at given rates -- what an editor or a sloppy re-publisher does.
 - `truncated_copy`: the first part of a text (a mirror that kept the lede).
 - `wrapped_copy`: the text between a site's header and footer lines.
+- `SentencePool`: new "originals" recombined from runs of real sentences, so that documents
+  share a sentence or two by chance, as web pages sharing quotes and wire paragraphs do.
 """
 
 from __future__ import annotations
@@ -162,11 +164,51 @@ def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
     return docs
 
 
+class SentencePool:
+    """The sentences of real articles, to build documents that are no copy of anything but
+    share a sentence or a short run of sentences with a few others -- the partial overlaps
+    that make candidate search and alignment work on the real web, which word-shuffled
+    documents (no phrase shared with anything) never exercise.
+
+    `original` takes its length (in words) from a random real article and fills it with runs
+    of 1-3 consecutive sentences (1: 1/2, 2: 1/4, 3: 1/4) of random real articles, at most one
+    run from each. From the 17,101 articles of `overlap_inputs` (254,764 sentences), 30,000
+    documents (seed 0) hold 16,586 originals: 16,425 of them share a sentence with another,
+    133,483 pairs of them share one or more, 4,186 pairs three or more (at most 13: wire
+    templates repeat sentences across articles)."""
+
+    def __init__(self, texts: list[str]):
+        # line breaks go first: wire copy is hard-wrapped at ~70 columns, and a line is no
+        # sentence
+        self.docs = [s for s in (sentences(re.sub(r"\s+", " ", t)) for t in texts) if s]
+        self.lengths = [len(t.split()) for t in texts]
+        if not self.docs:
+            raise ValueError("SentencePool needs texts with sentences")
+
+    def original(self, rng: random.Random) -> str:
+        target = self.lengths[rng.randrange(len(self.lengths))]
+        out: list[str] = []
+        used: set[int] = set()
+        words = 0
+        while words < target:
+            k = rng.randrange(len(self.docs))
+            if k in used:  # one run per source article: a document shares a run or two with
+                continue   # another, never a large share of it
+            used.add(k)
+            sents = self.docs[k]
+            run = min(len(sents), 1 + (rng.random() < 0.5) + (rng.random() < 0.5))
+            start = rng.randrange(len(sents) - run + 1)
+            for sent in sents[start:start + run]:
+                out.append(sent)
+                words += len(sent.split())
+        return " ".join(out)
+
+
 COPY_KINDS = ("verbatim", "edited", "spun", "truncated", "wrapped")
 
 
 def scaling_corpus(n: int, originals: list[str], donors: list[str], seed: int = 0,
-                   spin=None) -> Iterator[dict]:
+                   spin=None, sentences_from: SentencePool | None = None) -> Iterator[dict]:
     """n documents whose make-up is the same at every n, yielded one at a time (a million
     documents never sit in memory): ~56% originals, ~44% copies.
 
@@ -178,10 +220,13 @@ def scaling_corpus(n: int, originals: list[str], donors: list[str], seed: int = 
     truncated (the first 40-90%), wrapped (in a site's header and footer). A copy is emitted
     a random distance (up to ~2,000 documents) after its original, not beside it.
 
-    Originals are the real articles in ``originals`` (pass them without shared text: ground truth
-    says they are unrelated); past the end of that list, an original is a real article with its
-    words in a random order: the same length and vocabulary, no phrase shared with any other
-    document. ``family`` is the truth: the id of the original a document was made from."""
+    Originals are the real articles in ``originals`` (ground truth says they are unrelated:
+    pass them without shared text, or accept that the real overlaps between them -- shared
+    quotes, same-story reports -- count as negatives); past the end of that list, an original
+    is recombined from real sentences by ``sentences_from`` (`SentencePool`) when it is
+    given, else a real article with its words in a random order (the same length and
+    vocabulary, no phrase shared with any other document: easy negatives). ``family`` is the
+    truth: the id of the original a document was made from."""
     rng = random.Random(seed)
     shuffle = np.random.default_rng(seed)
     pool: list[dict] = []
@@ -201,9 +246,12 @@ def scaling_corpus(n: int, originals: list[str], donors: list[str], seed: int = 
             yield pop()
             emitted += 1
             continue
-        text = originals[made % len(originals)]
-        if made >= len(originals):
-            text = shuffled(text)
+        if made < len(originals):
+            text = originals[made]
+        elif sentences_from is not None:
+            text = sentences_from.original(rng)
+        else:
+            text = shuffled(originals[made % len(originals)])
         oid = f"orig-{made}"
         made += 1
         yield {"id": oid, "text": text, "family": oid}
@@ -236,6 +284,16 @@ def scaling_inputs(articles: list[dict]) -> tuple[list[str], list[str]]:
     with each other, and the sentences of 500 held-out articles for edits."""
     donors = donor_sentences([a["text"] for a in articles[-500:]])
     return independent_subset([a["text"] for a in articles[:-500]]), donors
+
+
+def overlap_inputs(articles: list[dict]) -> tuple[list[str], list[str], SentencePool]:
+    """(originals, donor sentences, sentence pool) for `scaling_corpus` with hard negatives:
+    the real articles as they come (only the known near-duplicate pairs of
+    ../shared/data/news are left out, by `load_news`), so same-story reports, shared quotes and
+    wire templates stay in as negatives; past them, originals recombined from the sentences of
+    those same articles. The 500 donor articles are held out of both."""
+    texts = [a["text"] for a in articles[:-500]]
+    return texts, donor_sentences([a["text"] for a in articles[-500:]]), SentencePool(texts)
 
 
 def scaling_spin():
