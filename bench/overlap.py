@@ -137,6 +137,9 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     res = compare(args.docs, args.seed)
     res["command"] = "PYTHONPATH=. python -m bench.overlap " + " ".join(argv or sys.argv[1:])
+    from bench.speed import machine
+
+    res["machine"] = machine()
     if args.out:
         args.out.write_text(json.dumps(res, indent=1) + "\n")
     return res

@@ -144,9 +144,30 @@ def test_a_lone_paraphrase_joins_through_its_only_link_and_copies_always_join():
     lone = [Link(0, 1, EDITED, similarity=0.9, containment_ab=0.9, containment_ba=0.9),
             Link(1, 2, REWRITE, similarity=0.34, containment_ab=0.21, containment_ba=0.46)]
     assert len(family_links(lone)) == 2
-    # ... and a copy link joins even when neither document draws most from it
+    # ... and a copy link holding 40% of a document joins even when neither document draws
+    # most from it (a write-through and a sibling copy that each draw more from the wire text)
     copies = [Link(0, 1, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
               Link(1, 2, EDITED, similarity=0.4, containment_ab=0.4, containment_ba=0.4),
               Link(2, 3, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0)]
     assert len(family_links(copies)) == 3
     assert len(set(assign_families(4, copies, [None] * 4, LENGTHS, IDS).source)) == 1
+
+
+def test_a_page_sharing_a_paragraph_with_two_families_joins_the_one_it_draws_most_from():
+    # 0 and 1: a text and its copy; 3 and 4: another text and its copy. Page 2 holds a
+    # paragraph of 1 (35% of page 2) and a shorter one of 3 (28% of it); neither 1 nor 3 draws
+    # much from page 2. Page 2 joins 0-1's family; its paragraph of 3 stays a pair, and does not
+    # chain the two families into one.
+    links = [Link(0, 1, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
+             Link(1, 2, EDITED, similarity=0.2, containment_ab=0.12, containment_ba=0.35),
+             Link(2, 3, EDITED, similarity=0.18, containment_ab=0.28, containment_ba=0.1),
+             Link(3, 4, EDITED, similarity=0.9, containment_ab=0.9, containment_ba=0.9)]
+    assert [(e.a, e.b) for e in family_links(links)] == [(0, 1), (1, 2), (3, 4)]
+    fam = assign_families(5, links, [None] * 5, LENGTHS, IDS)
+    assert fam.source[0] == fam.source[1] == fam.source[2] != fam.source[3] == fam.source[4]
+    # passages that are 40% of page 2 or more are copies on their own, whatever page 2 draws
+    # most from: all five are one family
+    links[1] = Link(1, 2, EDITED, similarity=0.25, containment_ab=0.12, containment_ba=0.42)
+    links[2] = Link(2, 3, EDITED, similarity=0.25, containment_ab=0.45, containment_ba=0.1)
+    assert len(family_links(links)) == 4
+    assert len(set(assign_families(5, links, [None] * 5, LENGTHS, IDS).source)) == 1

@@ -107,6 +107,40 @@ def test_a_huge_bucket_costs_linear_pairs_and_gives_the_local_result(session, tm
     assert len({d["family"] for d in docs}) == 1
 
 
+def _sentences(rng, n, words=20):
+    """``n`` made-up sentences of ``words`` words each, none sharing a phrase with another."""
+    syl = ["ka", "ve", "lo", "mir", "tan", "sel", "por", "du", "ri", "nex", "bo", "qua", "zen"]
+
+    def word():
+        return "".join(rng.choice(syl) for _ in range(rng.randint(2, 4)))
+
+    return [" ".join([word().capitalize()] + [word() for _ in range(words - 1)]) + "."
+            for _ in range(n)]
+
+
+def test_a_page_quoting_two_families_joins_one_in_both_engines(session, tmp_path):
+    """A page holding 4 sentences of one text (36% of the page) and 3 of another (27%) joins
+    the family of the first; its passage of the second stays a pair and does not merge the two
+    families (`cluster.family_links`, mirrored by `stages._family_edges`)."""
+    rng = random.Random(11)
+    t1, t2, own = _sentences(rng, 12), _sentences(rng, 12), _sentences(rng, 4)
+    texts = {"t1": t1, "t1-copy": t1[:11], "t2": t2, "t2-copy": t2[1:],
+             "page": t1[2:6] + own + t2[6:9]}
+    (tmp_path / "in").mkdir()
+    with open(tmp_path / "in" / "pages.jsonl", "w") as fh:
+        for i, sents in texts.items():
+            fh.write(json.dumps({"id": i, "text": " ".join(sents)}) + "\n")
+    cfg = ScanConfig(semantic=False)
+    docs, pairs, _, _ = _spark(session, [tmp_path / "in"], tmp_path / "out", cfg)
+    want_docs, want_pairs, _ = _local([tmp_path / "in"], cfg)
+    assert docs == want_docs and pairs == want_pairs
+    family = {d["id"]: d["family"] for d in docs}
+    assert family["page"] == family["t1"] == family["t1-copy"] != family["t2"]
+    assert family["t2"] == family["t2-copy"]
+    # the page's passage of t2 is still reported, as a copy link that joins no family
+    assert any({p["a"], p["b"]} == {"page", "t2"} and p["relation"] == EDITED for p in pairs)
+
+
 def test_bad_inputs_are_skipped_and_reported_like_the_local_engine(session, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

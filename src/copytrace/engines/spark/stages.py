@@ -25,6 +25,7 @@ import numpy as np
 from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
+from copytrace import cluster
 from copytrace.config import ScanConfig
 from copytrace.document import Problem
 from copytrace.engines.spark import tasks
@@ -400,9 +401,10 @@ def _family_rows(run: Run, comp, docs, feats, pairs, src=None):
 
 def _family_edges(all_pairs):
     """The pairs that join families (`copytrace.cluster.family_links`, in DataFrame
-    operations): every copy pair, and a pair of sentence evidence only when it is, for one of its
-    documents, the pair that document draws most from (the largest share of it found in the
-    other; ties: the more similar pair, then the smaller other row)."""
+    operations): every copy pair holding ``cluster.STRONG_DRAW`` of one of its documents, and
+    any other family-joining pair only when it is, for one of its documents, the pair that
+    document draws most from (the largest share of it found in the other; ties: the more similar
+    pair, then the smaller other row)."""
     fam = all_pairs.where(F.col("relation").isin(list(FAMILY_RELATIONS)))
     draws = fam.select(F.col("a").alias("x"), F.col("b").alias("y"),
                        F.col("raw_containment_ab").alias("draw"),
@@ -416,8 +418,10 @@ def _family_edges(all_pairs):
     text = [r for r in FAMILY_RELATIONS if text_evidence(r)]
     return (fam.join(top.select(F.col("x").alias("a"), F.col("top").alias("top_a")), "a")
             .join(top.select(F.col("x").alias("b"), F.col("top").alias("top_b")), "b")
-            .where(F.col("relation").isin(text) | (F.col("top_a") == F.col("b"))
-                   | (F.col("top_b") == F.col("a")))
+            .where((F.col("relation").isin(text)
+                    & (F.greatest("raw_containment_ab", "raw_containment_ba")
+                       >= cluster.STRONG_DRAW))
+                   | (F.col("top_a") == F.col("b")) | (F.col("top_b") == F.col("a")))
             .select("a", "b"))
 
 
