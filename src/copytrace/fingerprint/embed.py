@@ -219,7 +219,13 @@ def probe_vectors(texts: list[str], chars: int = 600) -> np.ndarray:
     `embed_documents`)."""
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     for k, t in enumerate(texts):
-        head = " ".join(t[:chars].split())
+        head = probe_head(t, chars)
         if head:
             out[k] = encode_sentences([head])[0]
     return out
+
+
+def probe_head(text: str, chars: int = 600) -> str:
+    """The encoder input of ``text``'s probe: its first ``chars`` characters, white space
+    collapsed. ``probe_head(probe_head(t, c), c) == probe_head(t, c)``."""
+    return " ".join(text[:chars].split())
