@@ -93,16 +93,41 @@ def test_a_member_linked_only_through_another_is_aligned_with_its_source():
         relation, direction, similarity = SPUN, "a->b", 0.6
         containment_ab = containment_ba = 0.6
 
-    def pair_with_source(i, j):
-        asked.append((i, j))
-        return Found()
+    def pairs_with_source(wanted):
+        asked.extend(wanted)
+        return [Found() for _ in wanted]
 
-    fam = assign_families(3, list(links), dates, LENGTHS, IDS, pair_with_source)
+    fam = assign_families(3, list(links), dates, LENGTHS, IDS, pairs_with_source)
     assert asked == [(0, 2)]
     assert fam.relation == [SOURCE, VERBATIM, SPUN]  # the direct pair names the relation
     # without a direct pair, the member takes its most similar link's relation
     fam = assign_families(3, list(links), dates, LENGTHS, IDS)
     assert fam.relation == [SOURCE, VERBATIM, EDITED]
+
+
+def test_every_familys_unpaired_members_are_asked_for_at_once_and_a_miss_changes_nothing():
+    # two families, each with a member linked only through another: one call for both pairs;
+    # the second is not found (None): its member keeps its most similar link's relation
+    links = [Link(0, 1, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
+             Link(1, 2, EDITED, similarity=0.7, containment_ab=0.8, containment_ba=0.8),
+             Link(3, 4, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
+             Link(4, 5, EDITED, similarity=0.6, containment_ab=0.7, containment_ba=0.7)]
+    dates = ["2024-01-01", "2024-01-02", "2024-01-03"] * 2
+    calls = []
+
+    class Found:
+        relation, direction, similarity = SPUN, "a->b", 0.6
+        containment_ab = containment_ba = 0.6
+
+    def pairs_with_source(wanted):
+        calls.append(list(wanted))
+        return [Found() if pair == (0, 2) else None for pair in wanted]
+
+    found = list(links)
+    fam = assign_families(6, found, dates, LENGTHS, IDS, pairs_with_source)
+    assert calls == [[(0, 2), (3, 5)]]
+    assert fam.relation == [SOURCE, VERBATIM, SPUN, SOURCE, VERBATIM, EDITED]
+    assert len(found) == 5 and (found[-1].a, found[-1].b) == (0, 2)
 
 
 def test_member_relation_ties_prefer_text_evidence_then_the_first_link():

@@ -232,29 +232,36 @@ class Families:
 
 
 def assign_families(n: int, links: list[Link], dates, lengths, ids,
-                    pair_with_source: Callable[[int, int], object] | None = None) -> Families:
-    """Families of rows 0..n-1 (see module docstring). ``pair_with_source(lo, hi)``, when given,
-    aligns a member with its source that no link joins (`unpaired_members`) and returns a
-    `Pair`-like object or None; the links found are appended to ``links``."""
+                    pairs_with_source: Callable[[list[tuple[int, int]]], list] | None = None
+                    ) -> Families:
+    """Families of rows 0..n-1 (see module docstring). ``pairs_with_source(wanted)``, when
+    given, aligns each (lo, hi) row pair of a member and its source that no link joins
+    (`unpaired_members`, every family's at once, so the engine can batch and parallelise the
+    work) and returns, in the same order, a `Pair`-like object or None for each; the links
+    found are appended to ``links``."""
     by_member: dict[int, list[Link]] = defaultdict(list)
     for e in links:
         by_member[e.a].append(e)
         by_member[e.b].append(e)
     source = list(range(n))
     relation = [INDEPENDENT] * n
+    families = []  # (members, their links, source)
     for members in components(n, [(e.a, e.b) for e in family_links(links)]):
         if len(members) == 1:
             continue
         inside = set(members)
         own = [e for m in members for e in by_member[m] if e.a == m and e.b in inside]
-        src = choose_source(members, own, dates, lengths, ids)
-        if pair_with_source is not None:
-            for lo, hi in unpaired_members(members, src, own):
-                pair = pair_with_source(lo, hi)
-                if pair is not None:
-                    link = Link.of(lo, hi, pair)
-                    links.append(link)
-                    own.append(link)
+        families.append((members, own, choose_source(members, own, dates, lengths, ids)))
+    if pairs_with_source is not None:
+        wanted = [(f, lo, hi) for f, (members, own, src) in enumerate(families)
+                  for lo, hi in unpaired_members(members, src, own)]
+        found = pairs_with_source([(lo, hi) for _, lo, hi in wanted]) if wanted else []
+        for (f, lo, hi), pair in zip(wanted, found):
+            if pair is not None:
+                link = Link.of(lo, hi, pair)
+                links.append(link)
+                families[f][1].append(link)
+    for members, own, src in families:
         for m, rel in member_relations(members, src, own).items():
             source[m], relation[m] = src, rel
     return Families(source, relation)

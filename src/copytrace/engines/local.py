@@ -29,7 +29,7 @@ from copytrace.pipeline import (Candidates, boilerplate_trimmed, find_candidates
                                 story_pair, translation_candidates, unsettled, verifier,
                                 worker_pool)
 from copytrace.progress import NullProgress, Progress, StageTimer
-from copytrace.relations import INDEPENDENT, PARTIAL, SAME_STORY
+from copytrace.relations import INDEPENDENT, PARTIAL, SAME_STORY, joins_family
 from copytrace.semantic import SemanticVerifier
 from copytrace.verify import Verifier
 
@@ -74,29 +74,20 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
                                        boilerplate_trimmed(matchable, bchars))
                 _semantic_stage(docs, matchable, sem, pairs, links, cfg, progress, pool)
 
-    with timer("cluster"):
-        def pair_with_source(i: int, j: int) -> Pair | None:
-            if needed[i] and needed[j]:
-                v, = ver.verify(np.array([[i, j]]))
-            else:  # a member joined by its sentences only: not in the verifier's tables
-                v, = verifier([texts[i], texts[j]], [matchable[i], matchable[j]],
-                              cfg).verify(np.array([[0, 1]]))
-            pair = source_pair(i, j, v, docs, cfg, spun, sem)
-            if pair is not None:
-                pairs[(i, j)] = pair
-            return pair
-
-        ids = [d.id for d in docs]
-        dates = [d.date for d in docs]
-        fam = cluster.assign_families(len(docs), links, dates, [len(t) for t in matchable], ids,
-                                      pair_with_source)
-        story = cluster.assign_stories(len(docs), links, fam.source, dates, ids)
-        results = [
-            DocResult(id=d.id, path=d.path, url=d.url, title=d.title, date=d.date,
-                      family=ids[fam.source[i]], story=ids[story[i]], relation=fam.relation[i],
-                      source=None if fam.relation[i] == INDEPENDENT else ids[fam.source[i]],
-                      spun_score=spun[i], boilerplate_chars=bchars[i], chars=len(d.text))
-            for i, d in enumerate(docs)]
+        with timer("cluster"):
+            ids = [d.id for d in docs]
+            dates = [d.date for d in docs]
+            fam = cluster.assign_families(
+                len(docs), links, dates, [len(t) for t in matchable], ids,
+                lambda wanted: _pairs_with_source(wanted, docs, matchable, ver, needed, spun, sem,
+                                                  pairs, cfg, progress, pool))
+            story = cluster.assign_stories(len(docs), links, fam.source, dates, ids)
+            results = [
+                DocResult(id=d.id, path=d.path, url=d.url, title=d.title, date=d.date,
+                          family=ids[fam.source[i]], story=ids[story[i]], relation=fam.relation[i],
+                          source=None if fam.relation[i] == INDEPENDENT else ids[fam.source[i]],
+                          spun_score=spun[i], boilerplate_chars=bchars[i], chars=len(d.text))
+                for i, d in enumerate(docs)]
     bands, rows = cfg.banding()
     stats = {
         "documents": len(docs), "candidate_pairs": int(len(cands.pairs)),
@@ -111,6 +102,52 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
     }
     ordered = [pairs[k] for k in sorted(pairs)]
     return ScanResult(docs, results, ordered, list(problems or []), stats)
+
+
+def _pairs_with_source(wanted: list[tuple[int, int]], docs: list[Document],
+                       matchable: list[Tokens], ver: Verifier, needed: np.ndarray,
+                       spun: list[float | None], sem: SemanticVerifier | None,
+                       pairs: dict, cfg: ScanConfig, progress: Progress, pool) -> list:
+    """Each family member that no link joins with its source, aligned with it
+    (`pipeline.source_pair`), all at once: words in parallel batches, then the sentences of the
+    pairs words did not settle, embedded in parallel. The pairs found join ``pairs``. (Done one
+    pair at a time on one core, this was 15 of 73 s of a 10,000-document scan of the
+    partial-overlap corpus, now 10 s, outputs byte-identical; a 100,000-document scan of such a
+    corpus was still embedding here, one member at a time, after 25 minutes: `bench/notes.md`.)"""
+    from copytrace.fingerprint.embed import single_blas
+
+    texts = [d.text for d in docs]
+    verdicts: list = [None] * len(wanted)
+    known = [k for k, (i, j) in enumerate(wanted) if needed[i] and needed[j]]
+    progress.start("Aligning members with their sources", len(wanted))
+    if known:
+        rows = np.array([wanted[k] for k in known], dtype=np.int64)
+        chunks = [rows[s:s + 256] for s in range(0, len(rows), 256)]
+        found = [v for part in pmap(pool, ver.verify, chunks, progress, weight=len)
+                 for v in part]
+        for k, v in zip(known, found):
+            verdicts[k] = v
+    for k, (i, j) in enumerate(wanted):
+        if verdicts[k] is None:  # a member joined by its sentences only: not in the tables
+            verdicts[k], = verifier([texts[i], texts[j]], [matchable[i], matchable[j]],
+                                    cfg).verify(np.array([[0, 1]]))
+            progress.advance()
+    progress.done()
+    if sem is not None and cfg.semantic:
+        need = sorted({x for (i, j), v in zip(wanted, verdicts)
+                       if not (v.relation is not None and joins_family(v.relation))
+                       for x in (i, j)})
+        progress.start("Embedding members' sentences", len(need))
+        with single_blas():
+            sem.embed(need, lambda fn, chunks: pmap(pool, fn, chunks, progress, weight=len))
+        progress.done()
+    out = []
+    for (i, j), v in zip(wanted, verdicts):
+        pair = source_pair(i, j, v, docs, cfg, spun, sem)
+        if pair is not None:
+            pairs[(i, j)] = pair
+        out.append(pair)
+    return out
 
 
 def _verify(cands: Candidates, docs: list[Document], matchable: list[Tokens],
