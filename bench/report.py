@@ -228,8 +228,7 @@ def render(results: Path = RESULTS) -> str:
                 out.append(f"| {e} | | error | | | | |")
                 continue
             out.append(f"| {e} | {_fmt(r.get('threshold'), 1) if 'threshold' in r else '—'} | "
-                       f"{r['seconds']:.1f} | {r['peak_rss_mib']:,} MiB | {r['ari']:.3f} "
-                       f"| {r['precision']:.3f} | {r['recall']:.3f} |")
+                       f"{r['seconds']:.1f} | {_memory_and_scores(r)} |")
         skipped = {e: r["skipped"] for e, r in peers["engines"].items() if "skipped" in r}
         out += [""] + [f"{e}: not run ({why})." for e, why in skipped.items()]
         if "peers" in plots:
@@ -504,6 +503,12 @@ def _load_table(load: dict) -> list[str]:
     return out + [""]
 
 
+def _memory_and_scores(r: dict) -> str:
+    """The last cells of an engine's row: peak RSS, family ARI, pair precision and recall."""
+    return (f"{r['peak_rss_mib']:,} MiB | {r['ari']:.3f} | {r['precision']:.3f} | "
+            f"{r['recall']:.3f}")
+
+
 def _overlap_table(r: dict) -> list[str]:
     """The full scan on a partial-overlap corpus beside datasketch (`python -m bench.overlap`)."""
     c = r["corpus"]
@@ -525,8 +530,7 @@ def _overlap_table(r: dict) -> list[str]:
             out.append(f"| {e} | error | | | | | |")
             continue
         out.append(f"| {e} | {x['seconds']:,.1f} | {_fmt(x.get('datasketch_seconds_ratio'), 2)} "
-                   f"| {x['peak_rss_mib']:,} MiB | {x['ari']:.3f} | {x['precision']:.3f} | "
-                   f"{x['recall']:.3f} |")
+                   f"| {_memory_and_scores(x)} |")
     ct = r["engines"].get("copytrace", {})
     if "stage_seconds" in ct:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in ct["stage_seconds"].items()
