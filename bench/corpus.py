@@ -171,7 +171,7 @@ class SentencePool:
     documents (no phrase shared with anything) never exercise.
 
     `original` takes its length (in words) from a random real article and fills it with runs
-    of 1-3 consecutive sentences (1: 1/2, 2: 1/4, 3: 1/4) of random real articles, at most one
+    of 1-3 consecutive sentences (1: 1/4, 2: 1/2, 3: 1/4) of random real articles, at most one
     run from each. From the 17,101 articles of `overlap_inputs` (254,764 sentences), 30,000
     documents (seed 0) hold 16,586 originals: 16,425 of them share a sentence with another,
     133,483 pairs of them share one or more, 4,186 pairs three or more (at most 13: wire
@@ -190,7 +190,7 @@ class SentencePool:
         out: list[str] = []
         used: set[int] = set()
         words = 0
-        while words < target:
+        while words < target and len(used) < len(self.docs):
             k = rng.randrange(len(self.docs))
             if k in used:  # one run per source article: a document shares a run or two with
                 continue   # another, never a large share of it

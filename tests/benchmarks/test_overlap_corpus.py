@@ -67,3 +67,4 @@ def test_without_a_pool_originals_past_the_list_are_shuffled_words():
     assert origs[0]["text"] == texts[0]
     later = origs[3]["text"]
     assert sorted(later.split()) in [sorted(t.split()) for t in texts[:2]]
+
