@@ -1,7 +1,7 @@
 """Run every benchmark the inputs allow, then write BENCHMARKS.md and its plots.
 
     pip install -e ".[bench]"
-    python -m bench                 # full run (about 25 minutes on 2 cores): bench/results/*.json,
+    python -m bench                 # full run (about 30 minutes on 2 cores): bench/results/*.json,
                                     # bench/results/plots/*.png, BENCHMARKS.md
     python -m bench --quick         # smoke run (< 2 minutes) into a scratch folder
     python -m bench --only quality,spin
