@@ -3,7 +3,7 @@
     pip install -e ".[bench]"
     python -m bench                 # full run (about 30 minutes on 2 cores): bench/results/*.json,
                                     # bench/results/plots/*.png, BENCHMARKS.md
-    python -m bench --quick         # smoke run (< 2 minutes) into a scratch folder
+    python -m bench --quick         # smoke run (about 4 minutes) into a scratch folder
     python -m bench --only quality,spin
 
 Parts (each also runs on its own: ``python -m bench.<part> --help``):

@@ -33,5 +33,11 @@ def test_quick_benchmark_run_writes_results_plots_and_report(tmp_path):
         assert all("seconds" in r or "skipped" in r for r in peers.values()), peers
         quality = json.loads((tmp_path / "quality.json").read_text())
         assert quality["injected"]["copytrace"]["ari"] >= quality["injected"]["datasketch"]["ari"]
-        for section in ("## 3. Near-duplicate clustering", "## 4. Quality"):
+        # the partial-overlap part: every engine ran on a corpus whose originals do overlap
+        overlap = json.loads((tmp_path / "overlap.json").read_text())
+        assert {"copytrace", "copytrace-1core", "datasketch"} == set(overlap["engines"])
+        assert all("seconds" in r for r in overlap["engines"].values()), overlap["engines"]
+        assert overlap["corpus"]["original_pairs_sharing_a_sentence"] > 0
+        for section in ("## 3. Near-duplicate clustering", "## 4. Quality",
+                        "## The full scan where documents overlap by chance"):
             assert section in text
