@@ -447,14 +447,25 @@ def verify_pairs(docs: list[Document], pairs: np.ndarray, cfg: ScanConfig | None
             for (i, j), v in zip(pairs.tolist(), verdicts) if v.relation is not None]
 
 
+def needs_sentences(verdict: Verdict, cfg: ScanConfig) -> bool:
+    """Does `source_pair` compare a member and its source on their sentences: their words and
+    skeletons (``verdict``) make no copy of them, and the sentence stage is on? Engines embed
+    the documents of those pairs, and only those, beforehand."""
+    return not _copy_by_words(verdict) and cfg.semantic
+
+
+def _copy_by_words(verdict: Verdict) -> bool:
+    return verdict.relation is not None and joins_family(verdict.relation)
+
+
 def source_pair(i: int, j: int, verdict: Verdict, docs: list[Document], cfg: ScanConfig,
                 spun: list[float | None] | None, sem: SemanticVerifier | None) -> Pair | None:
     """A family member and its source that no candidate paired (`cluster.unpaired_members`):
     their copy relation from ``verdict`` (their word and skeleton alignment); else, with the
     sentence stage, a rewrite or translation found on their sentences; else None."""
-    if verdict.relation is not None and joins_family(verdict.relation):
+    if _copy_by_words(verdict):
         return make_pair(i, j, verdict, docs, cfg, spun)
-    if sem is not None and cfg.semantic:
+    if sem is not None and needs_sentences(verdict, cfg):
         al, rel = sem.verify(i, j)
         if rel is not None and joins_family(rel):
             return semantic_pair(i, j, al, rel, docs, cfg)

@@ -24,12 +24,12 @@ from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.fingerprint.entities import entity_keys
 from copytrace.normalize import Tokens
 from copytrace.pipeline import (Candidates, boilerplate_trimmed, find_candidates, make_pair,
-                                pmap, prepare, probe_stage, semantic_pair, settled_pair,
-                                signatures, source_pair, spin_evidence, story_candidates,
-                                story_pair, translation_candidates, unsettled, verifier,
-                                worker_pool)
+                                needs_sentences, pmap, prepare, probe_stage, semantic_pair,
+                                settled_pair, signatures, source_pair, spin_evidence,
+                                story_candidates, story_pair, translation_candidates, unsettled,
+                                verifier, worker_pool)
 from copytrace.progress import NullProgress, Progress, StageTimer
-from copytrace.relations import INDEPENDENT, PARTIAL, SAME_STORY, joins_family
+from copytrace.relations import INDEPENDENT, PARTIAL, SAME_STORY
 from copytrace.semantic import SemanticVerifier
 from copytrace.verify import Verifier
 
@@ -134,8 +134,7 @@ def _pairs_with_source(wanted: list[tuple[int, int]], docs: list[Document],
             progress.advance()
     progress.done()
     if sem is not None and cfg.semantic:
-        need = sorted({x for (i, j), v in zip(wanted, verdicts)
-                       if not (v.relation is not None and joins_family(v.relation))
+        need = sorted({x for (i, j), v in zip(wanted, verdicts) if needs_sentences(v, cfg)
                        for x in (i, j)})
         progress.start("Embedding members' sentences", len(need))
         with single_blas():

@@ -26,9 +26,8 @@ from copytrace.ingest.text import max_doc_bytes, set_max_doc_mb, valid_unicode
 from copytrace.normalize import tokenize_many
 from copytrace.outputs import PAIR_FIELDS
 from copytrace.pipeline import (boilerplate_trimmed, candidate_keys, languages,
-                                matchable_tokens, probes, semantic_pair, source_pair,
-                                spin_evidence, story_pair, verifier, verify_pairs)
-from copytrace.relations import joins_family
+                                matchable_tokens, needs_sentences, probes, semantic_pair,
+                                source_pair, spin_evidence, story_pair, verifier, verify_pairs)
 from copytrace.semantic import SemanticVerifier, judge
 
 _U64 = np.uint64
@@ -292,8 +291,7 @@ def verify_fn(cfg: ScanConfig, with_source: bool = False):
                 verdicts = verifier([x.text for x in docs], matchable, cfg).verify(pairs)
                 for (a, b_), (i, j), v in zip(zip(d["a"], d["b"]), pairs.tolist(), verdicts):
                     sem = SemanticVerifier([docs[i].text, docs[j].text], cfg.semantic_params) \
-                        if not (v.relation and joins_family(v.relation)) and cfg.semantic \
-                        else None
+                        if needs_sentences(v, cfg) else None
                     # the semantic verifier holds the two texts only: rows 0 and 1
                     pair = source_pair(0, 1, v, [docs[i], docs[j]], cfg, [spun[i], spun[j]],
                                        sem)
