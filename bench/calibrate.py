@@ -16,6 +16,17 @@ reaches the skeleton stage: 0 substitutions). Reported: the distribution of subs
 their rate for each population, and for a grid of (least substitutions, least rate) the share of
 human edits that would be named spun and the share of spun copies that would be.
 
+Part ``siblings`` -- when do the substitution votes of a spun pair say that NEITHER side is the
+original (`copytrace.relate.direction`: at least ``spin_sibling_votes`` votes on each side, the
+larger side under ``spin_sibling_balance`` times the smaller), so that a family made only of spins has no source (`copytrace.cluster`)? Articles
+copytrace's spin evidence never saw, cut to page excerpts of 350, 900 and 2,000 characters, each
+spun twice by bench/spinner.py (15%, 30% or 50% of eligible words, drawn per article) with the
+Aiksaurus thesaurus and with MyThes (WordNet-derived, as spinners in the wild are); each
+original is compared with its first spin and the two spins with each other, as a scan compares
+them. Reported, among the pairs that reach votes (pairs named spun): how many the votes direct
+rightly and wrongly, and for a least count of votes on each side (2-4) and a balance (1.5-2) how
+many original-spin pairs and sibling pairs would be called ``neither``.
+
 Part ``sentences`` -- the thresholds of the sentence stage (`copytrace.semantic`) and of
 boilerplate (`copytrace.boilerplate`), swept one at a time around copytrace's defaults on the
 real labelled pages (webreuse_dev: 289 page excerpts; xling_dev: 58 pages in 14 languages), each
@@ -25,7 +36,7 @@ story ARI; xling_dev translations joined (of 15) and pair precision. In-sample: 
 development sets the defaults were chosen on, so the table shows how sharp each choice is, not
 what a hidden set will give.
 
-    PYTHONPATH=. python -m bench.calibrate [--parts spin,sentences] [--spun 300]
+    PYTHONPATH=. python -m bench.calibrate [--parts spin,siblings,sentences] [--spun 300]
                                            [--out bench/results/calibrate.json]
 """
 
@@ -122,6 +133,90 @@ def spin(n_spun: int) -> dict:
     return out
 
 
+def _votes(pairs: list[tuple[str, str]]) -> list[tuple[int, int] | None]:
+    """(votes for a as the original, for b) of each pair of texts as a scan finds them; None
+    when the pair is not named spun (no votes are counted)."""
+    from copytrace import verify
+    from copytrace.config import ScanConfig
+    from copytrace.document import Document
+    from copytrace.pipeline import compare_two
+    from copytrace.relations import SPUN
+
+    seen: list = []
+    original = verify.Verifier.evidence
+
+    def record(self, i, j, skel):
+        ev = original(self, i, j, skel)
+        seen.append(ev)
+        return ev
+
+    cfg = ScanConfig(semantic=False, probes=False, workers=1)
+    out: list[tuple[int, int] | None] = []
+    verify.Verifier.evidence = record
+    try:
+        for a, b in pairs:
+            seen.clear()
+            pair = compare_two(Document("a", a), Document("b", b), cfg)[0]
+            out.append((seen[-1].votes_a, seen[-1].votes_b)
+                       if seen and pair.relation == SPUN else None)
+    finally:
+        verify.Verifier.evidence = original
+    return out
+
+
+SIBLING_LENGTHS = (350, 900, 2000)
+SIBLING_VOTES = (2, 3, 4)
+SIBLING_BALANCE = (1.5, 1.75, 2.0)
+
+
+def siblings(n: int) -> dict:
+    from bench.spinner import MYTHES, spin as spinner_spin, thesaurus_dir
+
+    from copytrace.relate import RelateParams
+
+    if thesaurus_dir() is None:
+        raise SystemExit("needs the Aiksaurus thesaurus (apt-get install libaiksaurus-1.2-data)")
+    t = time.perf_counter()
+    texts = independent_subset([a["text"] for a in load_news()
+                                if unseen_by_spin_statistics(a["id"])])[:n]
+    p = RelateParams()
+    out = {"articles": len(texts), "lengths": list(SIBLING_LENGTHS),
+           "default_votes": p.spin_sibling_votes, "default_balance": p.spin_sibling_balance,
+           "thesauri": {}}
+    for thes in ("aiksaurus", "mythes"):
+        if thes == "mythes" and not MYTHES.exists():
+            continue
+        rng = random.Random(11)
+        originals, sibs = [], []
+        for length in SIBLING_LENGTHS:
+            for text in texts:
+                cut = text[:length]
+                rate = rng.choice((0.15, 0.3, 0.5))
+                one = spinner_spin(cut, rate, rng, source=thes)[0]
+                two = spinner_spin(cut, rate, rng, source=thes)[0]
+                originals.append((cut, one))
+                sibs.append((one, two))
+        orig_votes = [v for v in _votes(originals) if v and sum(v) > 0]
+        sib_votes = [v for v in _votes(sibs) if v and sum(v) > 0]
+        out["thesauri"][thes] = {
+            "original_pairs": len(originals), "original_pairs_with_votes": len(orig_votes),
+            "directed_right": sum(sum(v) >= 3 and v[0] >= 2 * v[1] for v in orig_votes),
+            "directed_wrong": sum(sum(v) >= 3 and v[1] >= 2 * v[0] for v in orig_votes),
+            "sibling_pairs": len(sibs), "sibling_pairs_with_votes": len(sib_votes),
+            "grid": [{"least_votes_each_side": k, "balance": b,
+                      "original_pairs_neither": sum(_neither(v, k, b) for v in orig_votes),
+                      "sibling_pairs_neither": sum(_neither(v, k, b) for v in sib_votes)}
+                     for k in SIBLING_VOTES for b in SIBLING_BALANCE]}
+    out["seconds"] = round(time.perf_counter() - t, 1)
+    return out
+
+
+def _neither(v: tuple[int, int], least: int, balance: float) -> bool:
+    """Would votes ``v`` read as two spins of a third text (`relate.direction`)?"""
+    lo, hi = min(v), max(v)
+    return lo >= least and hi < balance * lo
+
+
 #: (parameter group, field, values) swept one at a time; the default is among the values.
 SWEEPS = (
     ("semantic_params", "sentence_threshold", (0.66, 0.69, 0.72, 0.75, 0.78)),
@@ -191,14 +286,17 @@ def sentences() -> dict:
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(prog="python -m bench.calibrate",
                                  description=__doc__.splitlines()[0])
-    ap.add_argument("--parts", default="spin,sentences", help="comma-separated: spin, sentences")
+    ap.add_argument("--parts", default="spin,siblings,sentences",
+                    help="comma-separated: spin, siblings, sentences")
+    ap.add_argument("--siblings", type=int, default=200,
+                    help="articles spun twice per excerpt length (part siblings)")
     ap.add_argument("--spun", type=int, default=300, help="spun copies per rate")
     ap.add_argument("--out", type=Path, default=RESULTS / "calibrate.json")
     args = ap.parse_args(argv)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = set(parts) - {"spin", "sentences"}
+    unknown = set(parts) - {"spin", "siblings", "sentences"}
     if unknown:
-        ap.error(f"unknown part(s): {', '.join(sorted(unknown))} (spin, sentences)")
+        ap.error(f"unknown part(s): {', '.join(sorted(unknown))} (spin, siblings, sentences)")
     # a run of some parts keeps the others' last results
     res = json.loads(args.out.read_text()) if args.out.exists() else {}
     res.setdefault("commands", {})
@@ -208,6 +306,10 @@ def main(argv: list[str] | None = None) -> dict:
         res["spin"] = spin(args.spun)
         res["command"] = res["commands"]["spin"] = command
         print(json.dumps(res["spin"]["human_edits"]), json.dumps(res["spin"]["spun"]))
+    if "siblings" in parts:
+        res["siblings"] = siblings(args.siblings)
+        res["commands"]["siblings"] = command
+        print(json.dumps(res["siblings"]["thesauri"]))
     if "sentences" in parts:
         res["sentences"] = sentences()
         res["commands"]["sentences"] = command

@@ -253,6 +253,8 @@ def render(results: Path = RESULTS) -> str:
     cal = _load(results, "calibrate")
     if cal and "spin" in cal:
         out += _calibration_table(cal)
+    if cal and "siblings" in cal:
+        out += _sibling_calibration_table(cal)
     if cal and "sentences" in cal:
         out += _sentence_calibration_table(cal)
     notes = ROOT / "bench" / "notes.md"
@@ -286,6 +288,33 @@ def _calibration_table(cal: dict) -> list[str]:
         out.append(f"| {g['min_substitutions']} | {g['min_rate']:.0%} | "
                    f"{g['human_edits_named_spun']:.4f} | " + " | ".join(
                        f"{g[f'spun_{float(k):.2f}_named']:.3f}" for k in rates) + " |")
+    return out + [""]
+
+
+def _sibling_calibration_table(cal: dict) -> list[str]:
+    sib = cal["siblings"]
+    command = cal.get("commands", {}).get("siblings", "PYTHONPATH=. python -m bench.calibrate")
+    out = ["## Calibration: two spins of a third text", "",
+           f"Command: `{command.strip()}` (`bench/calibrate.py`, part `siblings`). "
+           f"{sib['articles']} unseen news articles cut to "
+           f"{', '.join(str(n) for n in sib['lengths'])} characters, each spun twice by "
+           "bench/spinner.py; an original with its first spin, and the two spins with each "
+           "other. Among the pairs named spun that have substitution votes: how many would "
+           "read as `neither` (both sides spun: `copytrace.relate.direction`) for a least "
+           "count of votes on each side and a balance (the larger side under that multiple of "
+           f"the smaller); copytrace uses {sib['default_votes']} and "
+           f"{sib['default_balance']:g} (marked *).", "",
+           "| thesaurus | original-spin pairs with votes | directed right / wrong | sibling "
+           "pairs with votes | least votes a side | balance | originals read `neither` | "
+           "siblings read `neither` |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for thes, r in sib["thesauri"].items():
+        for g in r["grid"]:
+            mark = " *" if (g["least_votes_each_side"], g["balance"]) == (
+                sib["default_votes"], sib["default_balance"]) else ""
+            out.append(f"| {thes} | {r['original_pairs_with_votes']} | {r['directed_right']} / "
+                       f"{r['directed_wrong']} | {r['sibling_pairs_with_votes']} | "
+                       f"{g['least_votes_each_side']} | {g['balance']:g}{mark} | "
+                       f"{g['original_pairs_neither']} | {g['sibling_pairs_neither']} |")
     return out + [""]
 
 

@@ -141,9 +141,11 @@ def main(argv: list[str] | None = None) -> dict:
         named = [pairs[p] for p in truth if p in pairs and pairs[p].relation == "spun"]
         row["copytrace"]["named_spun"] = round(len(named) / len(truth), 4)
         right = sum(1 for p in named
-                    if (p.direction == "a->b") == p.a.startswith("n") and p.direction != "unknown")
+                    if p.direction == ("a->b" if p.a.startswith("n") else "b->a"))
         row["copytrace"]["direction_right"] = round(right / len(named), 4) if named else None
         row["copytrace"]["direction_unknown"] = sum(p.direction == "unknown" for p in named)
+        # both sides read as spun (`relate.direction`): wrong here, where one is the original
+        row["copytrace"]["direction_neither"] = sum(p.direction == "neither" for p in named)
         fam, _ = run_copytrace(docs, full=False)
         row["copytrace-words"] = score(family_pairs(fam), truth)
         if not args.no_datasketch:

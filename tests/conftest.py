@@ -27,3 +27,33 @@ def needs_shared(sub: str) -> Path:
     if not path.exists():
         pytest.skip(f"../shared/data/{sub} is not present on this machine")
     return path
+
+
+# Two spins of one news paragraph (written for the tests), each with its own improbable swaps
+# where the other keeps the original's words: "White Home", "trade arrangement", "thousands of
+# employment", "little businesses" on one side; "key minister", "talks in the funds",
+# "resistance leaders", "narrow bulk" on the other.
+_ORIGINAL = ("The prime minister told reporters at the White House on Monday that the new trade "
+             "agreement would create thousands of jobs across the country. Officials said the "
+             "deal could be signed within weeks after final talks in the capital, although "
+             "opposition leaders warned that farmers and small businesses would pay the cost. "
+             "The agreement still needs the approval of parliament, where the government holds a "
+             "narrow majority, and a vote is expected before the summer recess.")
+_SWAPS_ONE = {"White House": "White Home", "trade agreement": "trade arrangement",
+              "thousands of jobs": "thousands of employment", "final talks": "last talks",
+              "small businesses": "little businesses"}
+_SWAPS_TWO = {"prime minister": "key minister", "in the capital": "in the funds",
+              "opposition leaders": "resistance leaders", "the approval": "the acceptance",
+              "narrow majority": "narrow bulk"}
+
+
+def _swapped(text: str, swaps: dict) -> str:
+    for old, new in swaps.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def sibling_spins() -> tuple[str, str, str]:
+    """A news paragraph and two spins of it, each with improbable swaps of its own."""
+    return _ORIGINAL, _swapped(_ORIGINAL, _SWAPS_ONE), _swapped(_ORIGINAL, _SWAPS_TWO)

@@ -70,6 +70,22 @@ def test_verbatim_copy_and_truncation():
     assert direction(al, "2024-01-02", "2024-01-01") == "b->a"  # dates win
 
 
+def test_spin_votes_direct_a_spun_pair_or_say_both_sides_are_spins():
+    from copytrace.relate import SpinEvidence
+
+    text = prose(random.Random(3), 200)
+    al = align(*tokenize_many([text, text]))
+
+    def way(va, vb):
+        return direction(al, None, None, relation="spun", spin=SpinEvidence(votes_a=va, votes_b=vb))
+
+    assert way(17, 6) == "a->b" and way(6, 26) == "b->a"  # a 2:1 majority: the original
+    assert way(2, 2) == way(9, 9) == way(4, 3) == "neither"  # each side reads as spun
+    assert way(5, 9) == "unknown"  # neither a 2:1 majority nor a balance within 1.5
+    assert way(1, 3) == "b->a"  # a majority of few votes still directs
+    assert way(1, 1) == "unknown"  # too few votes (equal texts: no containment rule either)
+
+
 def test_a_shared_quote_is_not_reuse():
     rng = random.Random(9)
     quote = ("whether there is a significant possibility of persecution or torture if an asylum "

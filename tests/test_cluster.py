@@ -4,7 +4,8 @@ known by construction."""
 from __future__ import annotations
 
 from copytrace.cluster import (Link, assign_families, assign_stories, choose_source,
-                               family_links, member_relations, name_story, unpaired_members)
+                               family_links, member_relations, name_story, original_absent,
+                               unpaired_members)
 from copytrace.relations import (EDITED, INDEPENDENT, REWRITE, SAME_STORY, SOURCE, SPUN,
                                  TRANSLATION, VERBATIM)
 
@@ -51,6 +52,40 @@ def test_a_spun_copy_is_never_the_source_even_when_earliest():
     unknown = [Link(0, 1, SPUN, direction="unknown", similarity=0.9, containment_ab=1.0,
                     containment_ba=1.0)]
     assert choose_source([0, 1], unknown, dates, LENGTHS, IDS) == 0  # nothing marked
+
+
+def test_sibling_spins_are_never_the_source_but_their_original_is():
+    # 0: the original; 1 and 2 spun from it (directed), and from each other "neither"
+    links = [Link(0, 1, SPUN, direction="a->b", similarity=0.8, containment_ab=0.9,
+                  containment_ba=0.9),
+             Link(0, 2, SPUN, direction="a->b", similarity=0.8, containment_ab=0.9,
+                  containment_ba=0.9),
+             Link(1, 2, SPUN, direction="neither", similarity=0.9, containment_ab=1.0,
+                  containment_ba=1.0)]
+    assert choose_source([0, 1, 2], links, [None] * 3, [100, 100, 120], IDS) == 0
+    fam = assign_families(3, links, [None] * 3, [100, 100, 120], IDS)
+    assert fam.relation == [SOURCE, SPUN, SPUN]
+    assert fam.reported_source() == [0, 0, 0]
+
+
+def test_a_family_of_sibling_spins_has_no_source():
+    # three spins of a text that is not in the corpus: each pair reads "neither" or marks one
+    # side; every member is marked, so none is the source and all are spun
+    links = [Link(0, 1, SPUN, direction="neither", similarity=0.9, containment_ab=0.95,
+                  containment_ba=0.95),
+             Link(1, 2, SPUN, direction="a->b", similarity=0.9, containment_ab=0.95,
+                  containment_ba=0.95),
+             Link(3, 4, EDITED, similarity=0.9, containment_ab=0.95, containment_ba=0.95)]
+    fam = assign_families(5, links, [None] * 5, LENGTHS, IDS)
+    assert fam.relation[:3] == [SPUN, SPUN, SPUN]
+    assert len(set(fam.source[:3])) == 1  # still one family, named after one member
+    assert fam.reported_source() == [None, None, None, 3, 3]
+    assert fam.relation[3:] == [SOURCE, EDITED]
+    assert original_absent([0, 1, 2], links[:2])
+    # one member not marked (2 is only the source side of its spun pair): it is the source
+    assert not original_absent([0, 1, 2], links[:1] + [
+        Link(1, 2, SPUN, direction="b->a", similarity=0.9, containment_ab=0.95,
+             containment_ba=0.95)])
 
 
 def test_ties_go_to_the_longer_then_the_smaller_id():

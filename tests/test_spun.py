@@ -4,7 +4,7 @@ import json
 import random
 
 import pytest
-from conftest import FIXTURES, needs_shared
+from conftest import FIXTURES, needs_shared, sibling_spins
 
 from copytrace.document import Document
 from copytrace.config import ScanConfig
@@ -73,6 +73,20 @@ _SHORT_TWO = ("The town council voted on Tuesday to close the old harbour bridge
 def test_two_spins_of_one_short_paragraph_are_spun_siblings():
     pair, = scan([Document("one", _SHORT_ONE), Document("two", _SHORT_TWO)]).pairs
     assert pair.relation == "spun"
+
+
+def test_two_spins_of_an_absent_original_form_a_family_with_no_source():
+    original, one, two = sibling_spins()
+    res = scan([Document("one", one), Document("two", two)])
+    pair, = res.pairs
+    assert (pair.relation, pair.direction) == ("spun", "neither")
+    assert [(r.relation, r.source) for r in res.results] == [("spun", None), ("spun", None)]
+    assert res.results[0].family == res.results[1].family
+    # with their original in the corpus, it is the source and neither spin is
+    res = scan([Document("two", two), Document("original", original), Document("one", one)])
+    by_id = {r.id: r for r in res.results}
+    assert by_id["original"].relation == "source"
+    assert by_id["one"].source == by_id["two"].source == "original"
 
 
 def test_a_short_paragraph_with_two_words_changed_stays_edited():

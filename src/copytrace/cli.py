@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from copytrace import __version__
-from copytrace.document import Document, Problem
+from copytrace.document import NEITHER, Document, Problem
 from copytrace.ingest.registry import help_list
 from copytrace.dedup import PREFER
 from copytrace.cli_help import use_grouped_help
@@ -432,7 +432,8 @@ def compare(
     if as_json:
         sys.stdout.write(json.dumps(pair.to_json(), ensure_ascii=False) + "\n")
         return
-    arrow = {"a->b": f"{da.id} -> {db.id}", "b->a": f"{db.id} -> {da.id}"}.get(
+    arrow = {"a->b": f"{da.id} -> {db.id}", "b->a": f"{db.id} -> {da.id}",
+             NEITHER: f"{da.id} <-> {db.id} (both spun from a third text)"}.get(
         pair.direction, f"{da.id} <-> {db.id} (direction unknown)")
     label = rel or "no reuse (unrelated, or only short shared quotes)"
     out_console.print(f"[bold]{label}[/]  {arrow}", highlight=False)
@@ -776,7 +777,8 @@ def _print_matches(matches: list[dict], as_json: bool, qid: str,
         return
     out_console.print(f"{counted(len(matches), 'match', 'matches')} for {escape(qid)}, best "
                       "first:", highlight=False, soft_wrap=True)
-    source = {"a->b": "the query is the source", "b->a": "the stored document is the source"}
+    source = {"a->b": "the query is the source", "b->a": "the stored document is the source",
+              NEITHER: "both spun from a third text"}
     for k, m in enumerate(matches, 1):
         head = f"{m['relation']}, {source.get(m['direction'], 'direction unknown')}"
         if m["b"] in same_text:

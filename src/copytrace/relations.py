@@ -75,7 +75,8 @@ class Relation:
 TABLE: tuple[Relation, ...] = (
     Relation(SOURCE, (IN_DOCUMENTS, IN_FAMILIES_FILE),
              "the family's source: the member the others derive from (earliest when all are "
-             "dated, else the one that contains the most of the others)",
+             "dated, else the one that contains the most of the others); a family whose "
+             "members are all spun copies of a text not in the corpus has none",
              color="#1d4ed8", badge=("#1d4ed8", "#fff")),
     Relation(VERBATIM, (IN_DOCUMENTS, IN_PAIRS),
              "the same text apart from boilerplate, whitespace, punctuation, case and "
@@ -87,7 +88,9 @@ TABLE: tuple[Relation, ...] = (
              color="#f59e0b", badge=("#f59e0b", "#111")),
     Relation(SPUN, (IN_DOCUMENTS, IN_PAIRS),
              "copied text with words swapped for synonyms by a machine (\"The White Home\"); "
-             "a spun copy is never its family's source", joins_family=True, links_story=True,
+             "a spun copy is never its family's source; when every member of a family is a "
+             "spun copy, its original is not in the corpus and each member is `spun` with no "
+             "source", joins_family=True, links_story=True,
              marks_copy=True, evidence="skeletons", color="#7c3aed", badge=("#7c3aed", "#fff")),
     Relation(REWRITE, (IN_DOCUMENTS, IN_PAIRS),
              "the same content in other words, in the same language",

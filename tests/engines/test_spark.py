@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import SEEDS
+from conftest import SEEDS, sibling_spins
 
 pytest.importorskip("pyspark", reason="the Spark extra is not installed (copytrace[spark])")
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
@@ -121,11 +121,14 @@ def _sentences(rng, n, words=20):
 def test_a_page_quoting_two_families_joins_one_in_both_engines(session, tmp_path):
     """A page holding 4 sentences of one text (36% of the page) and 3 of another (27%) joins
     the family of the first; its passage of the second stays a pair and does not merge the two
-    families (`cluster.family_links`, mirrored by `stages._family_edges`)."""
+    families (`cluster.family_links`, mirrored by `stages._family_edges`). Two spins of an
+    absent text form a family with no source (`cluster.original_absent`, the Spark engine's
+    ``headed`` column)."""
     rng = random.Random(11)
     t1, t2, own = _sentences(rng, 12), _sentences(rng, 12), _sentences(rng, 4)
+    _, spin_one, spin_two = sibling_spins()  # two spins of a text not in the corpus
     texts = {"t1": t1, "t1-copy": t1[:11], "t2": t2, "t2-copy": t2[1:],
-             "page": t1[2:6] + own + t2[6:9]}
+             "page": t1[2:6] + own + t2[6:9], "spin-one": [spin_one], "spin-two": [spin_two]}
     (tmp_path / "in").mkdir()
     with open(tmp_path / "in" / "pages.jsonl", "w") as fh:
         for i, sents in texts.items():
@@ -139,6 +142,10 @@ def test_a_page_quoting_two_families_joins_one_in_both_engines(session, tmp_path
     assert family["t2"] == family["t2-copy"]
     # the page's passage of t2 is still reported, as a copy link that joins no family
     assert any({p["a"], p["b"]} == {"page", "t2"} and p["relation"] == EDITED for p in pairs)
+    # a family of spins whose original is absent has no source, in both engines
+    spins = [d for d in docs if d["id"].startswith("spin-")]
+    assert [(d["relation"], d["source"]) for d in spins] == [("spun", None)] * 2
+    assert spins[0]["family"] == spins[1]["family"]
 
 
 def test_bad_inputs_are_skipped_and_reported_like_the_local_engine(session, tmp_path):

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import SEEDS, needs_shared
+from conftest import SEEDS, needs_shared, sibling_spins
 from typer.testing import CliRunner
 
 from copytrace.cli import app
@@ -155,6 +155,20 @@ def test_adding_links_families_and_deleting_relinks_them(tmp_path):
         fam = ix.family("b")
         assert fam["size"] == 2 and fam["id"] == "c"  # earliest dated of the rest
         assert ix.integrity() == "ok"
+
+
+def test_spins_of_an_absent_original_have_no_source_until_it_is_added(tmp_path):
+    original, one, two = sibling_spins()
+    with Index(tmp_path / "ix.db", create=True, config=ScanConfig(semantic=False)) as ix:
+        ix.add([Document(id="one", text=one), Document(id="two", text=two)])
+        fam = ix.family("one")
+        assert fam["size"] == 2 and fam["source"] is None
+        assert fam["relations"] == {"one": "spun", "two": "spun"}
+        assert ix.document("two")["family_source"] is None
+        ix.add([Document(id="original", text=original)])
+        fam = ix.family("one")
+        assert fam["size"] == 3 and fam["source"] == "original" == fam["id"]
+        assert ix.document("two")["family_source"] == "original"
 
 
 def test_deleting_the_link_between_two_halves_splits_the_family(tmp_path):

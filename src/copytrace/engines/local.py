@@ -82,10 +82,11 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
                 lambda wanted: _pairs_with_source(wanted, docs, matchable, ver, needed, spun, sem,
                                                   pairs, cfg, progress, pool))
             story = cluster.assign_stories(len(docs), links, fam.source, dates, ids)
+            head = fam.reported_source()
             results = [
                 DocResult(id=d.id, path=d.path, url=d.url, title=d.title, date=d.date,
                           family=ids[fam.source[i]], story=ids[story[i]], relation=fam.relation[i],
-                          source=None if fam.relation[i] == INDEPENDENT else ids[fam.source[i]],
+                          source=None if head[i] is None else ids[head[i]],
                           spun_score=spun[i], boilerplate_chars=bchars[i], chars=len(d.text))
                 for i, d in enumerate(docs)]
     bands, rows = cfg.banding()

@@ -10,7 +10,7 @@ import html
 from collections import defaultdict
 from pathlib import Path
 
-from copytrace.document import Document, DocResult, Pair, Problem
+from copytrace.document import NEITHER, Document, DocResult, Pair, Problem
 from copytrace.report.highlight import Segment, diff_passage
 from copytrace.outputs import atomic_write, counted
 from copytrace.relations import SOURCE, badge_css
@@ -121,7 +121,8 @@ def _spin_section(text_of: dict[str, str], results: list[DocResult], limit: int)
 
 
 def _arrow(p: Pair) -> str:
-    return {"a->b": f"{_e(p.a)} &rarr; {_e(p.b)}", "b->a": f"{_e(p.b)} &rarr; {_e(p.a)}"}.get(
+    return {"a->b": f"{_e(p.a)} &rarr; {_e(p.b)}", "b->a": f"{_e(p.b)} &rarr; {_e(p.a)}",
+            NEITHER: f"{_e(p.a)} &harr; {_e(p.b)} (both spun from a third text)"}.get(
         p.direction, f"{_e(p.a)} &harr; {_e(p.b)} (direction unknown)")
 
 

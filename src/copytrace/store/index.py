@@ -52,7 +52,7 @@ from copytrace.document import Document, Pair, Problem
 from copytrace.pipeline import (Probes, index_keys, languages, probes, semantic_pair, settle,
                                 story_candidates, story_pair, translation_candidates,
                                 verify_pairs)
-from copytrace.relations import SAME_STORY, joins_family, settles
+from copytrace.relations import SAME_STORY, SOURCE, joins_family, settles
 from copytrace.semantic import SemanticVerifier
 from copytrace.store.sqlite import SQLiteStore, StoreError, as_document
 
@@ -149,7 +149,7 @@ class Index:
         rec = {"id": row[1], "text": row[2], "url": row[3], "title": row[4], "date": row[5],
                "source": row[6], "chars": row[8], "added": row[10],
                "family": fam["id"], "relation": fam["relations"][row[1]],
-               "family_source": fam["id"] if fam["size"] > 1 else None,
+               "family_source": fam["id"] if fam["relations"][fam["id"]] == SOURCE else None,
                "story": ids[row[12]],
                "pairs": [_pair_json(p, ids) for p in pairs]}
         if row[7]:
@@ -170,7 +170,10 @@ class Index:
         pos = {m: k for k, m in enumerate(members)}
         rel = {members[k]: r for k, r in cluster.member_relations(
             list(range(len(members))), pos[fam], _links(pairs, pos)).items()}
+        # no source: a document alone, or a family whose original is absent
+        # (`cluster.original_absent`: every member a spun copy)
         return {"id": ids[fam], "size": len(members),
+                "source": ids[fam] if rel[fam] == SOURCE else None,
                 "members": [{"id": r[1], "date": r[2], "chars": r[3], "relation": rel[r[0]]}
                             for r in rows],
                 "relations": {ids[m]: rel[m] for m in members},

@@ -35,7 +35,7 @@ from copytrace.outputs import DOCUMENT_FIELDS, PAIR_FIELDS
 from copytrace.pipeline import Probes, story_candidates, translation_candidates
 from copytrace.progress import Progress
 from copytrace.relations import (FAMILY_RELATIONS, INDEPENDENT, PAIR_RELATIONS, PARTIAL,
-                                 SAME_STORY, SETTLING_RELATIONS, STORY_RELATIONS,
+                                 SAME_STORY, SETTLING_RELATIONS, SOURCE, STORY_RELATIONS,
                                  text_evidence)
 
 
@@ -460,6 +460,10 @@ def families(run: Run, docs, feats, side, related, semantic):
     fam = (_family_rows(run, comp, docs, feats, all_pairs, src)
            .mapInArrow(tasks.relations_fn(), tasks.SOURCES_SCHEMA)
            .select(F.col("x").alias("idx"), "family", "relation", F.col("y").alias("src")))
+    # a family whose original is absent has no member called source, and reports none
+    # (`cluster.Families.reported_source`)
+    fam = fam.withColumn("headed", F.max((F.col("relation") == SOURCE).cast("int"))
+                         .over(Window.partitionBy("family")) == 1)
     return all_pairs, run.save(fam, "family_members")
 
 
@@ -470,7 +474,7 @@ def stories(run: Run, docs, feats, fam, all_pairs):
     computed = {  # a document in no family is its own, independent
         "family": F.coalesce("family", "id"),
         "relation": F.coalesce("relation", F.lit(INDEPENDENT)),
-        "source": F.when(F.col("src").isNotNull(), F.col("family")),
+        "source": F.when(F.col("src").isNotNull() & F.col("headed"), F.col("family")),
         "boilerplate_chars": F.col("bchars"),
         "src": F.coalesce("src", "idx"),
     }

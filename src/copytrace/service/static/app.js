@@ -69,6 +69,7 @@ function show(view) {
 function firstOf(pair, aName, bName) {
   if (pair.direction === "a->b") return `${aName} (the source)`;
   if (pair.direction === "b->a") return `${bName} (the source)`;
+  if (pair.direction === "neither") return "neither: both spun from a third text";
   return "unknown";
 }
 
