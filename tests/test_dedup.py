@@ -1,9 +1,9 @@
-"""Which member of each family de-duplication keeps (copytrace.dedup)."""
+"""Which member of each family de-duplication keeps (copytrace.keep)."""
 
 import numpy as np
 import pytest
 
-from copytrace.dedup import keep_one_per_family
+from copytrace.keep import keep_one_per_family
 
 
 def test_one_member_per_family_by_preference():

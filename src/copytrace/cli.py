@@ -12,14 +12,14 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from copytrace import __version__
 from copytrace.document import NEITHER, Document, Problem
 from copytrace.ingest.registry import help_list
-from copytrace.dedup import PREFER
+from copytrace.keep import PREFER
 from copytrace.cli_help import use_grouped_help
 from copytrace.outputs import counted
 from copytrace.relations import NONE, VERBATIM
@@ -47,31 +47,11 @@ def _say(kind: str, message: object) -> None:
               soft_wrap=True)
 
 
-class RichProgress:
-    """Progress bars on stderr (the engine's Progress protocol)."""
+def RichProgress(enabled: bool):
+    """Progress bars on stderr (`copytrace.progress.RichProgress`)."""
+    from copytrace.progress import RichProgress as Bars
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._p: Progress | None = None
-        self._task = None
-
-    def start(self, stage: str, total: int) -> None:
-        if not self.enabled:
-            return
-        self._p = Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
-                           TimeElapsedColumn(), console=err, transient=False)
-        self._p.start()
-        self._task = self._p.add_task(stage, total=max(total, 1))
-
-    def advance(self, n: int = 1) -> None:
-        if self._p is not None:
-            self._p.advance(self._task, n)
-
-    def done(self) -> None:
-        if self._p is not None:
-            self._p.update(self._task, completed=self._p.tasks[0].total)
-            self._p.stop()
-            self._p = None
+    return Bars(enabled, err)
 
 
 class _Fatal(Exception):
@@ -92,38 +72,23 @@ def _documents(items, problems: list[Problem], strict: bool, quiet: bool):
             _say("skipped", got)
 
 
-def _read(inputs: list[Path], id_field: str, text_field: str, strict: bool, quiet: bool,
-          progress: RichProgress) -> tuple[list[Document], list[Problem]]:
-    from copytrace.ingest import FieldMap, iter_files, read_inputs
+def _run_scan(inputs: list, id_field: str, text_field: str, strict: bool, quiet: bool,
+              max_doc_mb: float, **options):
+    """`copytrace.api.scan` with progress bars and messages on stderr; exits with EXIT_FATAL
+    when nothing usable was read (or, with --strict, at the first unusable input)."""
+    from copytrace.api import NoDocuments, StrictStop, scan
 
-    files = list(iter_files(inputs))
-    problems: list[Problem] = []
-    progress.start("Reading", len(files))
     try:
-        docs = list(_documents(read_inputs(inputs, FieldMap(id=id_field, text=text_field),
-                                           progress.advance), problems, strict, quiet))
-    finally:
-        progress.done()
-    return docs, problems
-
-
-def _read_and_scan(inputs: list[Path], cfg, id_field: str, text_field: str, strict: bool,
-                   quiet: bool):
-    """Read every input, then scan; exits with EXIT_FATAL when nothing usable was read."""
-    from copytrace.engines.local import scan as run_scan
-
-    progress = RichProgress(not quiet)
-    try:
-        docs, problems = _read(inputs, id_field, text_field, strict, quiet, progress)
-    except _Fatal as e:
-        _say("error", e)
+        return scan(inputs, id_field=id_field, text_field=text_field, max_doc_mb=max_doc_mb,
+                    strict=strict, progress=RichProgress(not quiet),
+                    on_skip=None if quiet else (lambda p: _say("skipped", p)),
+                    before_scan=None if quiet else _say_if_compiling, **options)
+    except StrictStop as e:
+        _say("error", f"{e.problem} (--strict: stopping)")
         raise typer.Exit(EXIT_FATAL) from None
-    if not docs:
+    except NoDocuments:
         _say("error", "no documents could be read from the inputs.")
-        raise typer.Exit(EXIT_FATAL)
-    if not quiet:
-        _say_if_compiling()
-    return docs, problems, run_scan(docs, cfg, progress, problems)
+        raise typer.Exit(EXIT_FATAL) from None
 
 
 def _say_if_compiling() -> None:
@@ -144,25 +109,17 @@ def _say_if_compiling() -> None:
              "load them from numba's cache)")
 
 
-def _config(workers: Optional[int], threshold: float, num_perm: int, bands: Optional[int],
-            rows: Optional[int], boilerplate_min_docs: int, spin: bool = True,
-            spun: bool = True, semantic: bool = True, probes: bool = True,
-            min_passage_words: int = 40):
-    from copytrace.align import AlignParams
-    from copytrace.boilerplate import BoilerplateParams
-    from copytrace.config import ScanConfig
+def _options(**options):
+    """`copytrace.api.ScanOptions` of the command's flags, checked: an option out of range is
+    a usage error against its flag, with the message the Python API gives."""
+    from copytrace.api import OptionError, ScanOptions
 
-    cfg = ScanConfig(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows,
-                     boilerplate=BoilerplateParams(min_docs=boilerplate_min_docs), spin=spin,
-                     spun=spun, semantic=semantic, probes=probes,
-                     align=AlignParams(solid_words=min_passage_words))
-    if workers:
-        cfg.workers = workers
+    opts = ScanOptions(**options)
     try:
-        cfg.banding()
-    except ValueError as e:
-        raise typer.BadParameter(str(e)) from None
-    return cfg
+        opts.config()
+    except OptionError as e:
+        raise typer.BadParameter(e.reason, param_hint="--" + e.name.replace("_", "-")) from None
+    return opts
 
 
 def _grouped(group: str, *args, **kwargs):
@@ -177,17 +134,17 @@ IdField = _grouped("Input", "id", "--id-field", help="Record field holding the d
 TextField = _grouped("Input", "text", "--text-field",
                      help="Record field holding the document text.")
 Workers = _grouped("Run", None, "--workers", "-w", help="Threads to use [default: all cores].")
-Threshold = _grouped("Detection", 0.3, "--threshold", min=0.01, max=0.99,
-                     help="Target Jaccard similarity (5-word shingles) for candidate search; "
-                     "LSH bands and rows are derived from it.")
-NumPerm = _grouped("Detection", 128, "--num-perm", min=8, max=1024,
-                   help="MinHash functions per signature.")
-Bands = _grouped("Detection", None, "--bands", min=1,
+Threshold = _grouped("Detection", 0.3, "--threshold",
+                     help="Target Jaccard similarity (5-word shingles) for candidate search, "
+                     "0.01-0.99; LSH bands and rows are derived from it.")
+NumPerm = _grouped("Detection", 128, "--num-perm",
+                   help="MinHash functions per signature (8-1024).")
+Bands = _grouped("Detection", None, "--bands",
                  help="LSH bands (overrides --threshold; needs --rows).")
-Rows = _grouped("Detection", None, "--rows", min=1, help="LSH rows per band (with --bands).")
-BoilerMin = _grouped("Detection", 4, "--boilerplate-min-docs", min=2,
-                     help="A line recurring in at least this many otherwise different "
-                     "documents is boilerplate.")
+Rows = _grouped("Detection", None, "--rows", help="LSH rows per band (with --bands).")
+BoilerMin = _grouped("Detection", 4, "--boilerplate-min-docs",
+                     help="A line recurring in at least this many (2 or more) otherwise "
+                     "different documents is boilerplate.")
 Spin = _grouped("Detection", True, "--spin/--no-spin",
                 help="Score every document for machine spinning even without its source "
                 "(spun_score; about 0.3 ms per document). --no-spin leaves it null.")
@@ -204,8 +161,8 @@ Probes = _grouped("Detection", True, "--probes/--no-probes",
                   "each): documents that are each other's nearest are the same story, and "
                   "nearest documents in other languages are compared as translations. "
                   "Off: only documents sharing names and numbers are compared by meaning.")
-MinPassage = _grouped("Detection", 40, "--min-passage-words", min=8, max=10_000,
-                      help="A passage of at least this many closely matched words is "
+MinPassage = _grouped("Detection", 40, "--min-passage-words",
+                      help="A passage of at least this many (8-10,000) closely matched words is "
                       "reuse on its own: a pair sharing one but too little to be a copy "
                       "is reported as 'partial' (in pairs.jsonl, never a family).")
 MaxDoc = _grouped("Input", 64.0, "--max-doc-mb", min=0.001, metavar="MB",
@@ -300,38 +257,26 @@ def scan(
     in the same order), OUT/skipped.jsonl and OUT/stats.json.
     Exit code 0: every input read; 2: some inputs skipped; 1: fatal error.
     """
-    cfg = _config(workers, threshold, num_perm, bands, rows, boilerplate_min_docs, spin, spun,
-                  semantic, probes, min_passage_words)
-    _limit(max_doc_mb)
+    opts = _options(threshold=threshold, num_perm=num_perm, bands=bands, rows=rows,
+                    boilerplate_min_docs=boilerplate_min_docs, spin=spin, spun=spun,
+                    semantic=semantic, probes=probes, min_passage_words=min_passage_words,
+                    workers=workers)
     if engine == Engine.spark:
-        raise typer.Exit(_scan_spark(inputs, out, cfg, master, conf, work_dir, fmt.value,
-                                     id_field, text_field, strict, quiet))
-    from copytrace.outputs import output_set, write_scan
-    from copytrace.report.html import write_report
+        _limit(max_doc_mb)
+        raise typer.Exit(_scan_spark(inputs, out, opts.config(), master, conf, work_dir,
+                                     fmt.value, id_field, text_field, strict, quiet))
+    from dataclasses import asdict
 
-    out_dir = Path(out)
-    docs, problems, result = _read_and_scan([Path(p) for p in inputs], cfg, id_field,
-                                            text_field, strict, quiet)
+    result = _run_scan([Path(p) for p in inputs], id_field, text_field, strict, quiet,
+                       max_doc_mb, **asdict(opts))
     try:  # all files or none: a failure part-way leaves the previous set as it was
-        with output_set(out_dir) as stage:
-            write_scan(stage, result.results, result.pairs, problems, result.stats, fmt.value)
-            write_report(stage / "report.html", result.documents, result.results,
-                         result.pairs, problems, result.stats, max_pairs=max_report_pairs)
+        result.write(out, fmt.value, max_report_pairs)
     except OSError as e:
         _say("error", f"cannot write to {out}: {e.strerror or e}")
         raise typer.Exit(EXIT_FATAL) from None
     if not quiet:
-        _summary(result.stats, out)
-    raise typer.Exit(_finish(problems, quiet))
-
-
-def _summary(s: dict, out: str) -> None:
-    out_console.print(
-        f"{counted(s['documents'], 'document')}, {counted(s['families'], 'copy family')}, "
-        f"{counted(s['stories'] - s['singleton_stories'], 'story')} of 2+ documents, "
-        f"{counted(s['related_pairs'], 'related pair')} "
-        f"({counted(s['candidate_pairs'], 'candidate')} checked) in "
-        f"{s['seconds']['total']:.1f} s -> {out}/", highlight=False)
+        out_console.print(f"{result.summary()} -> {out}/", highlight=False)
+    raise typer.Exit(_finish(result.skipped, quiet))
 
 
 def _scan_spark(inputs: list[str], out: str, cfg, master: Optional[str], conf: list[str],
@@ -372,7 +317,9 @@ def _scan_spark(inputs: list[str], out: str, cfg, master: Optional[str], conf: l
         _say("error", "no documents could be read from the inputs.")
         return EXIT_FATAL
     if not quiet:
-        _summary(stats, out)
+        from copytrace.api import summary_line
+
+        out_console.print(f"{summary_line(stats)} -> {out}/", highlight=False)
     return _finish(problems, quiet)
 
 
@@ -420,14 +367,16 @@ def compare(
     _limit(max_doc_mb)
     if not as_json:
         _say_if_compiling()
-    from copytrace.align import AlignParams
-    from copytrace.config import ScanConfig
-    from copytrace.pipeline import compare_two
+    from copytrace.api import OptionError, ScanOptions, compare as run_compare
     from copytrace.report.highlight import diff_passage
 
+    try:
+        ScanOptions(min_passage_words=min_passage_words).check()
+    except OptionError as e:
+        raise typer.BadParameter(e.reason, param_hint="--min-passage-words") from None
     da, db = _one(a, id_field, text_field), _one(b, id_field, text_field)
-    pair, spun, toks = compare_two(da, db, ScanConfig(
-        semantic=semantic, align=AlignParams(solid_words=min_passage_words)))
+    compared = run_compare(da, db, semantic=semantic, min_passage_words=min_passage_words)
+    pair = compared.pair
     rel = None if pair.relation == NONE else pair.relation
     if as_json:
         sys.stdout.write(json.dumps(pair.to_json(), ensure_ascii=False) + "\n")
@@ -449,10 +398,7 @@ def compare(
         table.add_column(f"{db.id} [{p.b[0]}:{p.b[1]}]", ratio=1)
         table.add_row(_rich_segments(da.text, sa), _rich_segments(db.text, sb))
         out_console.print(table)
-    from copytrace.spin import suspicious_phrases
-
-    for doc, score, tok in ((da, spun[0], toks[0]), (db, spun[1], toks[1])):
-        phrases = suspicious_phrases(doc.text, tok)
+    for doc, score, phrases in zip((da, db), compared.spun_scores, compared.suspicious):
         if not phrases:
             continue
         shown = ", ".join(f"[magenta]{escape(p.phrase)}[/] ({escape(p.original)}?)"
@@ -468,7 +414,7 @@ class Keep(str, Enum):
     all = "all"
 
 
-#: --prefer's choices (`copytrace.dedup.PREFER`).
+#: --prefer's choices (`copytrace.keep.PREFER`).
 Prefer = Enum("Prefer", {p: p for p in PREFER}, type=str)
 
 
@@ -489,7 +435,7 @@ def dedup(
     families: Optional[Path] = typer.Option(None, "--families", help="With --fast: also write "
                                             "one line per document (id, family, relation, "
                                             "source, containment) to this .jsonl file."),
-    containment: float = typer.Option(0.3, "--containment", min=0.05, max=1.0, help="With "
+    containment: float = typer.Option(0.3, "--containment", help="With "
                                       "--fast: share of the smaller document that must be in "
                                       "the other for a copy."),
     workers: Optional[int] = Workers,
@@ -511,89 +457,61 @@ def dedup(
     With --fast, a streaming pass that holds a few hundred bytes per document instead of its
     text (for millions of documents).
     """
-    _limit(max_doc_mb)
     if out is None and not (fast and families):
         raise typer.BadParameter("give --out (or, with --fast, --families)", param_hint="--out")
     if families and not fast:
         raise typer.BadParameter("--families needs --fast (a scan writes documents.jsonl)",
                                  param_hint="--families")
-    if fast:
-        _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers, id_field,
-                    text_field, strict, quiet)
-        return
-    from copytrace.dedup import scan_kept, scan_records
-    from copytrace.outputs import write_jsonl
-
-    cfg = _config(workers, threshold, 128, None, None, boilerplate_min_docs, spin=False,
-                  semantic=semantic)
-    docs, problems, result = _read_and_scan(inputs, cfg, id_field, text_field, strict, quiet)
-    kept = scan_kept(result.results, keep is Keep.one, prefer.value)
-    try:
-        write_jsonl(out, scan_records(result.documents, result.results, kept, mark))
-    except OSError as e:
-        _say("error", f"cannot write {out}: {e.strerror or e}")
-        raise typer.Exit(EXIT_FATAL) from None
-    if not quiet:
-        removed = len(docs) - int(kept.sum())
-        out_console.print(f"{len(docs)} documents read, {removed} copies removed, "
-                          f"{len(docs) - removed} written to {out}", highlight=False)
-    raise typer.Exit(_finish(problems, quiet))
-
-
-def _dedup_fast(inputs, out, keep, mark, prefer, families, containment, workers, id_field,
-                text_field, strict, quiet) -> None:
-    """`dedup --fast`: families from the streaming engine, then a second read writes records."""
     import time
 
-    from copytrace.dedup import families_file, stream_kept, stream_records
-    from copytrace.engines.stream import StreamConfig, stream_families
-    from copytrace.ingest import FieldMap, read_inputs
+    from copytrace.api import (InputsChanged, NoDocuments, OptionError, StrictStop,
+                               dedup as run_dedup)
     from copytrace.outputs import write_jsonl
 
-    fields = FieldMap(id=id_field, text=text_field)
     t0 = time.perf_counter()
     bar = Progress(TextColumn("{task.description:<18}"), TextColumn("{task.completed} documents"),
-                   TimeElapsedColumn(), console=err, disable=quiet)
-
-    problems: list[Problem] = []
-    with bar:
-        task = bar.add_task("Fingerprinting", total=None)
-        try:
-            res = stream_families(_documents(read_inputs(inputs, fields), problems, strict,
-                                             quiet),
-                                  StreamConfig(threshold=containment, workers=workers or 0),
-                                  lambda k: bar.update(task, completed=k))
-        except _Fatal as e:
-            _say("error", e)
-            raise typer.Exit(EXIT_FATAL) from None
-    n = len(res.ids)
-    if n == 0:
+                   TimeElapsedColumn(), console=err, disable=quiet or not fast)
+    try:
+        with bar:
+            task = bar.add_task("Fingerprinting", total=None)
+            kept = run_dedup(
+                inputs, keep=keep.value, prefer=prefer.value, mark=mark, semantic=semantic,
+                fast=fast, containment=containment, threshold=threshold,
+                boilerplate_min_docs=boilerplate_min_docs, workers=workers, id_field=id_field,
+                text_field=text_field, max_doc_mb=max_doc_mb, strict=strict,
+                progress=(lambda _s, k, _t: bar.update(task, completed=k)) if fast
+                else RichProgress(not quiet),
+                quiet=quiet, on_skip=None if quiet else (lambda p: _say("skipped", p)),
+                before_scan=None if quiet else _say_if_compiling)
+    except OptionError as e:
+        raise typer.BadParameter(e.reason, param_hint="--" + e.name.replace("_", "-")) from None
+    except StrictStop as e:
+        _say("error", f"{e.problem} (--strict: stopping)")
+        raise typer.Exit(EXIT_FATAL) from None
+    except NoDocuments:
         _say("error", "no documents could be read from the inputs.")
-        raise typer.Exit(EXIT_FATAL)
-    kept = stream_kept(res, keep is Keep.one, prefer.value)
-    changed: list[str] = []
+        raise typer.Exit(EXIT_FATAL) from None
     try:
         if families:
-            write_jsonl(families, families_file(res))
+            write_jsonl(families, kept.family_rows())
         if out is not None:
-            write_jsonl(out, stream_records(read_inputs(inputs, fields), res, kept, mark,
-                                            changed))
+            write_jsonl(out, kept)
     except OSError as e:
         _say("error", f"cannot write {e.filename or out}: {e.strerror or e}")
         raise typer.Exit(EXIT_FATAL) from None
-    if changed:
-        _say("error", f"the inputs changed between the two reads (document {changed[0]!r}); "
+    except InputsChanged as e:
+        _say("error", f"the inputs changed between the two reads (document {e.doc_id!r}); "
              f"{out} is incomplete -- run again on inputs that are not being written to.")
-        raise typer.Exit(EXIT_FATAL)
+        raise typer.Exit(EXIT_FATAL) from None
     if not quiet:
-        removed = res.copies if keep is Keep.one else 0
+        removed = kept.removed if out is not None else (kept.documents - kept.kept)
         where = f" to {out}" if out is not None else ""
-        out_console.print(f"{counted(n, 'document')} read, "
-                          f"{counted(res.families, 'copy family')}, "
+        out_console.print(f"{counted(kept.documents, 'document')} read, "
+                          f"{counted(kept.families, 'copy family')}, "
                           f"{counted(removed, 'copy', 'copies')} removed, "
-                          f"{n - removed:,} written{where} in "
+                          f"{kept.kept:,} written{where} in "
                           f"{time.perf_counter() - t0:.1f} s", highlight=False)
-    raise typer.Exit(_finish(problems, quiet))
+    raise typer.Exit(_finish(kept.skipped, quiet))
 
 
 index_app = typer.Typer(help="A persistent index: add documents once, then ask whether a new "
@@ -638,10 +556,8 @@ def index_create(path: Path = IndexPath, threshold: float = Threshold,
                  num_perm: int = NumPerm, semantic: bool = Semantic,
                  probes: bool = Probes) -> None:
     """Create an empty index (its matching settings are fixed from now on)."""
-    from copytrace.config import ScanConfig
-
-    _open_index(path, create=True, config=ScanConfig(threshold=threshold, num_perm=num_perm,
-                                                     semantic=semantic, probes=probes)).close()
+    opts = _options(threshold=threshold, num_perm=num_perm, semantic=semantic, probes=probes)
+    _open_index(path, create=True, config=opts.config()).close()
     out_console.print(f"created {path}", highlight=False)
 
 

@@ -1,8 +1,8 @@
 """How the stages report progress, and how an engine times them.
 
 Engines call ``start(stage, total)``, ``advance(n)`` and ``done()`` on a `Progress`; the command
-line shows rich progress bars (`copytrace.cli.RichProgress`), tests and libraries pass nothing
-(`NullProgress`). `StageTimer` records each stage's seconds for ``stats.json``.
+line shows rich progress bars (`RichProgress`), tests and libraries pass nothing
+(`NullProgress`) or a callback (`copytrace.api.scan`'s ``progress``). `StageTimer` records each stage's seconds for ``stats.json``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,39 @@ class NullProgress:
 
     def done(self) -> None:
         pass
+
+
+class RichProgress:
+    """Progress bars on stderr (rich; nothing when not ``enabled``)."""
+
+    def __init__(self, enabled: bool, console=None):
+        self.enabled = enabled
+        self.console = console
+        self._p = None
+        self._task = None
+
+    def start(self, stage: str, total: int) -> None:
+        if not self.enabled:
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn)
+
+        self._p = Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
+                           TimeElapsedColumn(), console=self.console or Console(stderr=True),
+                           transient=False)
+        self._p.start()
+        self._task = self._p.add_task(stage, total=max(total, 1))
+
+    def advance(self, n: int = 1) -> None:
+        if self._p is not None:
+            self._p.advance(self._task, n)
+
+    def done(self) -> None:
+        if self._p is not None:
+            self._p.update(self._task, completed=self._p.tasks[0].total)
+            self._p.stop()
+            self._p = None
 
 
 class StageTimer:

@@ -31,7 +31,7 @@ def make_record(rec: Any, path: Path, n: int, fields: FieldMap) -> Document | Pr
         return Problem(str(path), f"record is a {type(rec).__name__}, not an object", n)
     if fields.text not in rec or rec[fields.text] is None:
         return Problem(str(path), f"missing text field {fields.text!r} "
-                       f"(use --text-field to name another)", n)
+                       f"(--text-field, or text_field= in Python, names another)", n)
     text = rec[fields.text]
     if not isinstance(text, str):
         return Problem(str(path), f"field {fields.text!r} is a {type(text).__name__}, not text", n)
@@ -210,7 +210,8 @@ def read_csv(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
                 return
             if fields.text not in reader.fieldnames:
                 yield Problem(str(path), f"no column {fields.text!r} in header "
-                              f"{reader.fieldnames[:8]} (use --text-field to name another)")
+                              f"{reader.fieldnames[:8]} (--text-field, or text_field= in "
+                              "Python, names another)")
                 return
             for n, row in enumerate(reader, start=1):
                 if None in row:  # more cells than header columns
@@ -262,7 +263,7 @@ def read_parquet(path: Path, fields: FieldMap) -> Iterator[Document | Problem]:
         return
     if fields.text not in names:
         yield Problem(str(path), f"no column {fields.text!r} in {names[:8]} "
-                      f"(use --text-field to name another)")
+                      f"(--text-field, or text_field= in Python, names another)")
         return
     n = 0
     try:

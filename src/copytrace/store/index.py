@@ -38,6 +38,7 @@ import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -473,12 +474,17 @@ class Index:
 
     # ---- writing ---------------------------------------------------------------------------
 
-    def add(self, docs: list[Document]) -> AddResult:
-        """Add a batch atomically: every document of it, or (on any error) none."""
+    def add(self, docs: Iterable[Document | Problem]) -> AddResult:
+        """Add a batch atomically: every document of it, or (on any error) none. A `Problem`
+        among ``docs`` (an unreadable input, from `copytrace.api.documents_from` or a reader)
+        is passed on into the result's ``problems``."""
         res = AddResult()
         seen: set[str] = set()
         batch = []
         for d in docs:
+            if isinstance(d, Problem):
+                res.problems.append(d)
+                continue
             if d.id in seen:
                 res.problems.append(Problem(d.path or "batch", f"duplicate id {d.id!r} in the "
                                             "batch; record skipped"))
