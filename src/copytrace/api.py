@@ -2,18 +2,20 @@
 
 The command line is a thin layer over these functions (`copytrace.cli` parses its arguments,
 calls them and prints what they return), so a notebook and a shell give the same results, the
-same defaults and the same messages for bad options::
+same defaults and the same messages for bad options:
 
-    import copytrace
+```python
+import copytrace
 
-    result = copytrace.scan("articles/")                      # files and folders
-    result = copytrace.scan(df, id_field="url", text_field="body")   # a pandas DataFrame
-    result.documents.to_pandas()                              # one row per document
-    result.pairs.to_pandas()                                  # one row per related pair
-    result.write("out/")                                      # what `copytrace scan` writes
+result = copytrace.scan("articles/")                             # files and folders
+result = copytrace.scan(df, id_field="url", text_field="body")   # a pandas DataFrame
+result.documents.to_pandas()                                     # one row per document
+result.pairs.to_pandas()                                         # one row per related pair
+result.write("out/")                                             # what `copytrace scan` writes
+```
 
 Inputs (`documents_from`): a path or a list of paths (every format the command line reads),
-`copytrace.document.Document`\\ s, mappings (``{"id": ..., "text": ..., "url"?: ...,
+Documents (`copytrace.document.Document`), mappings (``{"id": ..., "text": ..., "url"?: ...,
 "date"?: ..., "title"?: ...}``, other keys kept as the record's own), a pandas DataFrame, a
 pyarrow Table or RecordBatch, or a Hugging Face ``datasets.Dataset``: anything iterable that
 yields records. ``id_field`` and ``text_field`` name the id and text columns. A record that
@@ -22,8 +24,8 @@ rest are scanned.
 
 Options (`ScanOptions`) are the command line's, with its defaults: ``threshold``,
 ``num_perm``, ``bands``, ``rows``, ``boilerplate_min_docs``, ``spin``, ``spun``, ``semantic``,
-``probes``, ``min_passage_words``, ``workers``. A bad value raises ``ValueError`` with the
-message the command line prints for it.
+``probes``, ``min_passage_words``, ``workers``. A bad value raises `OptionError` (a
+``ValueError``) with the message the command line prints for it.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ class ScanOptions:
             at least ``partial`` (8-10,000).
         workers: processes to use; None for all cores.
 
-    Example:
+    Examples:
         >>> ScanOptions(threshold=0.5).config().threshold
         0.5
         >>> ScanOptions(threshold=1.5).config()
@@ -179,7 +181,7 @@ def documents_from(inputs: Any, id_field: str = "id", text_field: str = "text",
     the module docstring), with unique ids: a later record with an id already seen is a
     `Problem`, as in a file. ``on_file`` is called after each file read (paths only).
 
-    Example:
+    Examples:
         >>> [d.id for d in documents_from([{"id": "a", "text": "One."}, {"text": "Two."}])]
         ['a', 'records#2']
     """
@@ -432,7 +434,7 @@ def scan(inputs: Any, *, id_field: str = "id", text_field: str = "text",
         ValueError: an option out of range, ``strict`` and an unusable input, or no usable
             document at all (`NoDocuments`).
 
-    Example:
+    Examples:
         >>> text = "The harbour bridge will close to lorries for a month while engineers " \\
         ...        "repair two cracked steel supports, the city council said on Tuesday."
         >>> r = scan([{"id": "a", "text": text, "date": "2024-03-01"},
@@ -522,7 +524,7 @@ def compare(a: Any, b: Any, *, semantic: bool = True, min_passage_words: int = 4
         A `Comparison`: ``.pair`` (relation, direction, containments, passages),
         ``.spun_scores`` and ``.suspicious`` phrases per side.
 
-    Example:
+    Examples:
         >>> c = compare("The council voted to shut the old harbour bridge to heavy lorries "
         ...             "after engineers found deep cracks in two of its steel supports.",
         ...             "The council voted to shut the old harbour bridge to heavy lorries "
@@ -550,7 +552,7 @@ def suspicious_phrases(text: str) -> list:
     order: each a `copytrace.spin.Phrase` with its character ``start`` / ``end``, the
     ``phrase`` and the ``original`` word it most likely replaced.
 
-    Example:
+    Examples:
         >>> [p.phrase for p in suspicious_phrases("Officials at the White Home said on Monday.")]
         ['White Home']
     """
@@ -629,7 +631,7 @@ def dedup(inputs: Any, *, keep: str = "one", prefer: str = SOURCE, mark: bool = 
         A `Deduplication`: iterate it for the records; ``.documents``, ``.kept``,
         ``.families``, ``.skipped``.
 
-    Example:
+    Examples:
         >>> text = "A long enough paragraph about the harbour bridge, its cracked steel " \\
         ...        "supports and the month of repairs the city council announced on Tuesday."
         >>> d = dedup([{"id": "a", "text": text}, {"id": "b", "text": text},
