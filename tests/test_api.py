@@ -47,7 +47,9 @@ def test_a_scan_writes_exactly_what_the_command_line_writes(seed_result, tmp_pat
     for name in ("documents", "pairs"):
         assert (tmp_path / f"{name}.jsonl").read_text(encoding="utf-8") == \
             (GOLDEN / f"seeds.{name}.jsonl").read_text(encoding="utf-8")
-    assert (tmp_path / "report.html").exists() and (tmp_path / "stats.json").exists()
+    assert (tmp_path / "stats.json").exists()
+    assert seed_result.report(tmp_path / "alone.html").read_bytes() == \
+        (tmp_path / "report.html").read_bytes()
     seed_result.write(tmp_path / "pq", format="parquet")
     import pyarrow.parquet as pq
 

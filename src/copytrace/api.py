@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from copytrace.config import ScanConfig
 
 __all__ = ["ScanOptions", "OptionError", "StrictStop", "NoDocuments", "Result", "scan",
-           "compare", "Comparison", "dedup", "Deduplication", "InputsChanged", "Index",
+           "scan_spark", "compare", "Comparison", "dedup", "Deduplication", "InputsChanged",
+           "Index",
            "documents_from", "suspicious_phrases", "summary_line", "schemas"]
 
 
@@ -206,7 +207,8 @@ def documents_from(inputs: Any, id_field: str = "id", text_field: str = "text",
         got = valid_item(got)
         if isinstance(got, Document):
             if got.id in seen:
-                got = Problem(label, f"duplicate id {got.id!r}; record skipped", n)
+                got = Problem(label, f"duplicate id {got.id!r} (first seen in {label}); "
+                              "record skipped", n)
             else:
                 seen.add(got.id)
         yield got
@@ -221,6 +223,8 @@ def _records(inputs: Any) -> tuple[Iterable[Any], str]:
         return (r for batch in inputs.to_batches() for r in batch.to_pylist()), "Table"
     if kind[0] == "datasets" and kind[1] == "Dataset":
         return iter(inputs), "Dataset"
+    if kind[0] == "pyspark":
+        raise TypeError("a Spark DataFrame is scanned on Spark: copytrace.scan_spark(frame)")
     if isinstance(inputs, (Mapping, str, bytes)) or not isinstance(inputs, Iterable):
         raise TypeError(f"cannot read documents from a {type(inputs).__name__}: give paths, "
                         "Documents, records (dicts), a pandas DataFrame, a pyarrow Table or a "
@@ -263,14 +267,17 @@ class _CallbackProgress:
 
 
 def _progress(progress: Any, quiet: bool):
-    from copytrace.progress import NullProgress
+    """The engine's Progress for ``progress`` (see `scan`)."""
+    import sys
 
-    if progress is None or progress is False:
+    from copytrace.progress import NullProgress, RichProgress
+
+    if quiet or progress is False:
         return NullProgress()
+    if progress is None:  # bars when someone is watching a terminal
+        return RichProgress(sys.stderr.isatty())
     if progress is True:
-        from copytrace.progress import RichProgress
-
-        return RichProgress(not quiet)
+        return RichProgress(True)
     if callable(progress):
         return _CallbackProgress(progress)
     return progress  # an object with start / advance / done
@@ -408,7 +415,7 @@ class NoDocuments(ValueError):
 
 def scan(inputs: Any, *, id_field: str = "id", text_field: str = "text",
          max_doc_mb: float = 64.0, strict: bool = False, progress: Any = None,
-         quiet: bool = True, on_skip: Callable[[Problem], None] | None = None,
+         quiet: bool = False, on_skip: Callable[[Problem], None] | None = None,
          before_scan: Callable[[], None] | None = None, **options: Any) -> Result:
     """Find copy families, their sources, aligned passages and stories in ``inputs``.
 
@@ -420,9 +427,10 @@ def scan(inputs: Any, *, id_field: str = "id", text_field: str = "text",
         max_doc_mb: a document larger than this is skipped (listed in ``skipped``).
         strict: raise ``ValueError`` at the first input that cannot be used instead of
             skipping it.
-        progress: None (nothing), True (progress bars on stderr), a callable
-            ``(stage, done, total)``, or an object with ``start`` / ``advance`` / ``done``.
-        quiet: with ``progress=True``, no bars after all.
+        progress: None (progress bars on stderr when it is a terminal), True (bars
+            always), False (none), a callable ``(stage, done, total)``, or an object with
+            ``start`` / ``advance`` / ``done``.
+        quiet: no progress at all, whatever ``progress`` says.
         on_skip: called with each `Problem` as it is skipped (the command line prints it).
         before_scan: called once the inputs are read, before the first stage.
         **options: `ScanOptions` (threshold, semantic, workers, ...).
@@ -469,6 +477,50 @@ def scan(inputs: Any, *, id_field: str = "id", text_field: str = "text",
         before_scan()
     res = run_scan(docs, cfg, prog, skipped)
     return Result(res.documents, res.results, res.pairs, skipped, res.stats)
+
+
+def scan_spark(frame: Any, *, id_field: str = "id", text_field: str = "text",
+               strict: bool = False, progress: Any = None, quiet: bool = False,
+               work_dir: str | None = None, spark_options: Any = None, **options: Any):
+    """`scan` on Apache Spark for a corpus that is already a Spark DataFrame: its rows are the
+    documents (``id_field`` and ``text_field`` name its id and text columns; ``url``,
+    ``title`` and ``date`` columns are used when present), and the answer is DataFrames, so
+    nothing is written to files. Same stages, rules and results as `scan`
+    (``pip install 'copytrace[spark]'``).
+
+    Args:
+        frame: a ``pyspark.sql.DataFrame``; its session runs the scan.
+        work_dir: where the stages keep their tables (default: a new temporary folder); the
+            DataFrames returned are read from it, so it is kept until ``cleanup()``.
+        spark_options: a `copytrace.engines.spark.SparkOptions` (batch and partition sizes).
+        **options: `ScanOptions`.
+
+    Returns:
+        A `copytrace.engines.spark.FrameScan`: ``documents`` and ``pairs`` DataFrames
+        (documents.jsonl's and pairs.jsonl's fields, in their order), ``skipped`` rows with
+        their reasons, ``stats``, ``work_dir`` and ``cleanup()``.
+
+    Raises:
+        OptionError: an option out of range.
+        StrictStop: with ``strict``, the first row that cannot be used.
+        NoDocuments: no usable row.
+    """
+    from dataclasses import replace
+
+    from copytrace.engines.spark import ScanProblem, SparkOptions, scan_frame
+    from copytrace.ingest import FieldMap
+
+    cfg = _options(options).config()
+    opts = spark_options or SparkOptions()
+    if work_dir is not None:
+        opts = replace(opts, work_dir=work_dir)
+    try:
+        return scan_frame(frame, FieldMap(id=id_field, text=text_field), cfg, opts,
+                          _progress(progress, quiet), strict=strict)
+    except ScanProblem as e:
+        if e.problem is not None:
+            raise StrictStop(e.problem) from None
+        raise NoDocuments([]) if "no documents" in str(e) else ValueError(str(e)) from None
 
 
 # ----------------------------------------------------------------------------- compare
@@ -607,7 +659,7 @@ def dedup(inputs: Any, *, keep: str = "one", prefer: str = SOURCE, mark: bool = 
           semantic: bool = False, fast: bool = False, containment: float = 0.3,
           threshold: float = 0.3, boilerplate_min_docs: int = 4, workers: int | None = None,
           id_field: str = "id", text_field: str = "text", max_doc_mb: float = 64.0,
-          strict: bool = False, progress: Any = None, quiet: bool = True,
+          strict: bool = False, progress: Any = None, quiet: bool = False,
           on_skip: Callable[[Problem], None] | None = None,
           before_scan: Callable[[], None] | None = None) -> Deduplication:
     """The corpus without copies: one record per copy family (``keep="all"``: every record).

@@ -32,8 +32,11 @@ retried from the last table, and each stage is timed on its own (``stats.seconds
 
 from __future__ import annotations
 
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from copytrace.config import ScanConfig
 from copytrace.document import Problem
@@ -45,8 +48,8 @@ from copytrace.outputs import FORMATS, write_side_files
 from copytrace.progress import NullProgress, Progress
 from copytrace.relations import INDEPENDENT, SAME_STORY
 
-__all__ = ["scan", "SparkOptions", "ScanProblem", "spark_session", "is_uri", "components",
-           "Run"]
+__all__ = ["scan", "scan_frame", "FrameScan", "SparkOptions", "ScanProblem", "spark_session",
+           "is_uri", "components", "Run"]
 
 
 def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
@@ -57,8 +60,6 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     the local engine's order), ``skipped.jsonl`` and ``stats.json``. Returns the stats, with
     the inputs skipped (`Problem`) under ``_problems``. ``strict``: raise `ScanProblem` at the
     first unreadable input instead."""
-    from pyspark.sql import functions as F
-
     from copytrace.engines.spark import stages
     from copytrace.ingest import FieldMap
 
@@ -68,7 +69,7 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     progress = progress or NullProgress()
     if fmt not in FORMATS:
         raise ValueError(f"unknown output format {fmt!r} ({' or '.join(FORMATS)})")
-    bands, rows_per_band = cfg.banding()
+    cfg.banding()
     spark = spark or spark_session(opts)
     out = str(out).rstrip("/")
     work = opts.work_dir or f"{out}/_work"
@@ -83,9 +84,26 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
         run.end()
         _side_files(out, problems, {"documents": 0})
         return {"documents": 0, "problems": len(problems), "_problems": problems}
-    n = run.n
+    result, all_pairs, counts = _stages(run, docs)
+    run.stage("Writing")
+    stages.write(result, all_pairs, out, fmt)
+    run.end()
+    stats = _stats(run, result, all_pairs, counts, problems, t_start)
+    _side_files(out, problems, stats)
+    if not opts.keep_work:
+        remove(spark, work)
+    return {**stats, "_problems": problems}
+
+
+def _stages(run: Run, docs):
+    """Every stage after reading: the documents' result rows (`stages.stories`), every related
+    pair, and the candidate counts (all, LSH, skeleton)."""
+    from pyspark.sql import functions as F
+
+    from copytrace.engines.spark import stages
+
     run.stage("Boilerplate")
-    run.batch(opts.batch_docs)
+    run.batch(run.opts.batch_docs)
     docs = stages.boilerplate(run, docs)
     run.stage("Fingerprinting")
     feats = stages.features(run, docs)
@@ -96,23 +114,28 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
         feats.select(F.col("doc").alias("idx"), "spun_score"), "idx")
     related = stages.verify(run, cand, side)
     semantic = None
-    if cfg.semantic:
+    if run.cfg.semantic:
         run.stage("Sentences")
         semantic = stages.sentences(run, docs, feats, related)
     run.stage("Families")
     all_pairs, fam = stages.families(run, docs, feats, side, related, semantic)
     run.stage("Stories")
     result = stages.stories(run, docs, feats, fam, all_pairs)
-    run.stage("Writing")
-    stages.write(result, all_pairs, out, fmt)
-    run.end()
+    return result, all_pairs, (n_cand, n_lsh, n_skel)
 
+
+def _stats(run: Run, result, all_pairs, counts, problems: list, t_start: float) -> dict:
+    """stats.json's figures of a Spark scan."""
+    from pyspark.sql import functions as F
+
+    n_cand, n_lsh, n_skel = counts
+    bands, rows_per_band = run.cfg.banding()
     stats_rows = result.agg(
         F.countDistinct(F.when(F.col("relation") != INDEPENDENT, F.col("family")))
         .alias("families"), F.countDistinct("story").alias("stories")).first()
     singles = result.groupBy("story").count().where(F.col("count") == 1).count()
-    stats = {
-        "engine": "spark", "master": spark.sparkContext.master, "documents": n,
+    return {
+        "engine": "spark", "master": run.spark.sparkContext.master, "documents": run.n,
         "candidate_pairs": int(n_cand), "lsh_pairs": int(n_lsh), "skeleton_pairs": int(n_skel),
         "related_pairs": int(all_pairs.count()), "families": int(stats_rows.families),
         "stories": int(stats_rows.stories), "singleton_stories": int(singles),
@@ -120,10 +143,63 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
         "bands": bands, "rows": rows_per_band, "problems": len(problems),
         "seconds": {**run.seconds, "total": round(time.perf_counter() - t_start, 3)},
     }
-    _side_files(out, problems, stats)
-    if not opts.keep_work:
-        remove(spark, work)
-    return {**stats, "_problems": problems}
+
+
+@dataclass
+class FrameScan:
+    """`scan_frame`'s answer: the documents and the pairs as Spark DataFrames (the output
+    contract's fields and order, as ``documents/`` and ``pairs/`` hold them), the rows
+    skipped, the stats, and the work folder the DataFrames are read from: keep it while you
+    use them, then `remove` it (or call ``cleanup()``)."""
+
+    documents: Any
+    pairs: Any
+    skipped: list[Problem]
+    stats: dict
+    work_dir: str
+
+    def cleanup(self) -> None:
+        """Delete the work folder (the DataFrames cannot be read afterwards)."""
+        remove(self.documents.sparkSession, self.work_dir)
+
+
+def scan_frame(frame, fields=None, cfg: ScanConfig | None = None,
+               opts: SparkOptions | None = None, progress: Progress | None = None,
+               strict: bool = False) -> FrameScan:
+    """Scan a Spark DataFrame of records (``fields``: a `copytrace.ingest.FieldMap` naming
+    its id and text columns, and url, title, date when it has them) with the same stages as
+    `scan`, and return the documents and pairs as DataFrames instead of writing files. Rows
+    are documents in the DataFrame's order; a row that cannot be used (no text, a blank one,
+    a duplicate id) is skipped and listed. Raises `ScanProblem` with ``strict`` at the first
+    such row, or when no row is usable."""
+    from copytrace.engines.spark import stages
+    from copytrace.ingest import FieldMap
+
+    cfg = cfg or ScanConfig()
+    opts = opts or SparkOptions()
+    fields = fields or FieldMap()
+    progress = progress or NullProgress()
+    cfg.banding()
+    spark = frame.sparkSession
+    work = opts.work_dir or tempfile.mkdtemp(prefix="copytrace-spark-")
+    if not is_uri(work):
+        work = str(Path(work).absolute())
+    run = Run(spark, work, opts, progress, cfg)
+    t_start = time.perf_counter()
+    run.stage("Reading")
+    docs, problems = stages.read_frame(run, frame, fields, strict)
+    if docs is None:
+        run.end()
+        raise ScanProblem("no documents could be read from the DataFrame" + (
+            f": {problems[0]}" if problems else ""))
+    result, all_pairs, counts = _stages(run, docs)
+    run.stage("Writing")
+    documents, pairs = stages.output_frames(result, all_pairs, order_columns=True)
+    documents = run.save(documents, "out_documents").orderBy("idx").drop("idx")
+    pairs = run.save(pairs, "out_pairs").orderBy("ia", "ib").drop("ia", "ib")
+    run.end()
+    stats = _stats(run, result, all_pairs, counts, problems, t_start)
+    return FrameScan(documents, pairs, problems, stats, work)
 
 
 def _side_files(out: str, problems: list[Problem], stats: dict) -> None:

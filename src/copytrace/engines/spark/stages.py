@@ -40,7 +40,11 @@ from copytrace.relations import (FAMILY_RELATIONS, INDEPENDENT, PAIR_RELATIONS, 
 
 
 class ScanProblem(Exception):
-    """A scan that cannot go on (``strict`` and an unreadable input)."""
+    """A scan that cannot go on (``strict`` and an unreadable input: ``problem``)."""
+
+    def __init__(self, message: str, problem: Problem | None = None):
+        super().__init__(message)
+        self.problem = problem
 
 
 class Run:
@@ -144,7 +148,40 @@ def read(run: Run, inputs: list[str], fields, strict: bool):
                      .mapInArrow(tasks.read_fn(fields), tasks.READ_SCHEMA))
     run.batch(16)
     got_all = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
-    got_all = run.save(got_all, "read")
+    return _numbered(run, run.save(got_all, "read"), unlisted, strict)
+
+
+#: rows of a DataFrame numbered by one task (`read_frame`)
+FRAME_BLOCK = 1 << 16
+
+
+def read_frame(run: Run, frame, fields, strict: bool):
+    """Documents (idx, id, text, path, url, title, date) of a DataFrame of records, numbered
+    in its row order and checked as a records file's are (`ingest.records.make_record`: no
+    text, a blank one, a duplicate id... is a problem naming the row), and the rows skipped;
+    (None, problems) when no document is left."""
+    from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
+
+    missing = [c for c in (fields.id, fields.text) if c not in frame.columns]
+    if fields.text in missing:
+        raise ScanProblem(f"the DataFrame has no column {fields.text!r} (its columns: "
+                          f"{', '.join(frame.columns[:12])}); text_field= names another")
+    cols = [c for c in dict.fromkeys((fields.id, fields.text, fields.url, fields.title,
+                                      fields.date, fields.source)) if c in frame.columns]
+    as_text = frame.select(*[F.col(c).cast("string").alias(c) for c in cols])
+    schema = StructType([StructField("rank", IntegerType()), StructField("pos", LongType())] +
+                        [StructField(c, StringType()) for c in cols])
+    # rank: blocks of rows, so that numbering them (`_numbered`) spreads over tasks
+    rows = as_text.rdd.zipWithIndex().map(lambda r: (r[1] // FRAME_BLOCK, r[1], *r[0]))
+    numbered = run.spark.createDataFrame(rows, schema)
+    run.batch(1000)
+    got_all = run.save(numbered.mapInArrow(tasks.records_fn(fields), tasks.READ_SCHEMA), "read")
+    return _numbered(run, got_all, [], strict)
+
+
+def _numbered(run: Run, got_all, unlisted: list, strict: bool):
+    """The read rows (``tasks.READ_SCHEMA``) as documents numbered in reading order, with
+    unique ids, and the problems in reading order (see `read`)."""
     got = got_all.where(F.col("reason").isNull())
     # ids unique as the local reader makes them: the first in reading order keeps its id; a
     # file-named duplicate takes its path as id; a record with a seen id is skipped
@@ -168,7 +205,7 @@ def read(run: Run, inputs: list[str], fields, strict: bool):
     found += [(rank, 0, p) for rank, p in unlisted]
     problems = [p for *_, p in sorted(found, key=lambda x: x[:2])]  # in reading order
     if strict and problems:
-        raise ScanProblem(f"{problems[0]} (--strict: stopping)")
+        raise ScanProblem(f"{problems[0]} (--strict: stopping)", problems[0])
     per_file = Window.partitionBy("rank").orderBy("pos")
     keep = keep.withColumn("k", F.row_number().over(per_file) - 1)
     counts = sorted((r["rank"], r["count"]) for r in keep.groupBy("rank").count().collect())
@@ -500,17 +537,28 @@ def stories(run: Run, docs, feats, fam, all_pairs):
 
 def write(result, all_pairs, out: str, fmt: str) -> None:
     """documents/ and pairs/ in the output contract's fields (`copytrace.outputs`) and order."""
-    id_of = result.select("idx", "id")
-    pairs_out = (all_pairs.join(id_of.select(F.col("idx").alias("a"), F.col("id").alias("a_id")),
-                                "a")
-                 .join(id_of.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b")
-                 .orderBy("a", "b")
-                 .withColumn("a", F.col("a_id")).withColumn("b", F.col("b_id"))
-                 .select(*PAIR_FIELDS))
-    docs_out = result.orderBy("idx").select(*DOCUMENT_FIELDS)
+    docs_out, pairs_out = output_frames(result, all_pairs)
     for name, df in (("documents", docs_out), ("pairs", pairs_out)):
         w = df.write.mode("overwrite")
         if fmt == "parquet":
             w.parquet(f"{out}/{name}")
         else:
             w.option("ignoreNullFields", "false").json(f"{out}/{name}")
+
+
+def output_frames(result, all_pairs, order_columns: bool = False):
+    """The documents and the pairs as DataFrames in the output contract's fields
+    (`copytrace.outputs`), sorted as the files are (documents in reading order, pairs by
+    their documents' reading order). ``order_columns``: unsorted, with the columns to sort
+    them by in front (``idx``; ``ia``, ``ib``), for a caller that saves them first."""
+    id_of = result.select("idx", "id")
+    pairs_out = (all_pairs.join(id_of.select(F.col("idx").alias("a"), F.col("id").alias("a_id")),
+                                "a")
+                 .join(id_of.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b")
+                 .withColumn("ia", F.col("a")).withColumn("ib", F.col("b"))
+                 .withColumn("a", F.col("a_id")).withColumn("b", F.col("b_id")))
+    if order_columns:
+        return (result.select("idx", *DOCUMENT_FIELDS),
+                pairs_out.select("ia", "ib", *PAIR_FIELDS))
+    return (result.orderBy("idx").select(*DOCUMENT_FIELDS),
+            pairs_out.orderBy("ia", "ib").select(*PAIR_FIELDS))

@@ -100,6 +100,42 @@ def read_fn(fields, max_bytes: int | None = None):
     return run
 
 
+#: what records of a DataFrame are reported under (`ingest.records.make_record`'s ``path``)
+FRAME = "DataFrame"
+
+
+def records_fn(fields, max_bytes: int | None = None):
+    """Rows of a DataFrame of records (rank, pos, then its id, text, url, title, date, source
+    columns as text) checked as a records file's are (`ingest.records.make_record`, record
+    number pos + 1): documents and problems, in ``READ_SCHEMA``."""
+    from copytrace.ingest.records import make_record
+
+    max_bytes = max_doc_bytes() if max_bytes is None else max_bytes
+    where = Path(FRAME)
+
+    def run(batches):
+        set_max_doc_mb(max_bytes / (1 << 20))
+        cols = columns(READ_SCHEMA)
+        for b in batches:
+            d = b.to_pydict()
+            names = [c for c in d if c not in ("rank", "pos")]
+            rows = {c: [] for c in cols}
+            for k, (rank, pos) in enumerate(zip(d["rank"], d["pos"])):
+                rec = {c: d[c][k] for c in names if d[c][k] is not None}
+                got = valid_item(make_record(rec, where, pos + 1, fields))
+                if isinstance(got, Document):
+                    vals = (rank, pos, got.id, got.text, FRAME, got.url, got.title, got.date,
+                            False, pos + 1, None)
+                else:
+                    vals = (rank, -1, None, None, FRAME, None, None, None, False, got.record,
+                            got.reason)
+                for c, v in zip(cols, vals):
+                    rows[c].append(v)
+            yield batch(rows, READ_SCHEMA)
+
+    return run
+
+
 # ----------------------------------------------------------------------------- boilerplate
 
 LINES_SCHEMA = "doc long, key long, len long, prio long, sig binary"
