@@ -58,8 +58,10 @@ COUNTS = (4, 6, 8, 10, 12)
 RATES = (0.05, 0.1, 0.15, 0.2, 0.3)
 
 
-def _evidence(pairs: list[tuple[str, str]]) -> list[tuple[int, int]]:
-    """(anchored content words, substitutions) of each pair of texts, as a scan finds them."""
+def _compared(pairs: list[tuple[str, str]]) -> list[tuple]:
+    """Each pair of texts compared as a scan compares it (`copytrace.pipeline.compare_two`, no
+    sentence stage): (its Pair, the spin evidence its skeleton alignment recorded, or None
+    when the pair never reached the skeleton stage)."""
     from copytrace import verify
     from copytrace.config import ScanConfig
     from copytrace.document import Document
@@ -79,11 +81,17 @@ def _evidence(pairs: list[tuple[str, str]]) -> list[tuple[int, int]]:
     try:
         for a, b in pairs:
             seen.clear()
-            compare_two(Document("a", a), Document("b", b), cfg)
-            out.append((seen[-1].content_aligned, seen[-1].substitutions) if seen else (0, 0))
+            pair = compare_two(Document("a", a), Document("b", b), cfg)[0]
+            out.append((pair, seen[-1] if seen else None))
     finally:
         verify.Verifier.evidence = original
     return out
+
+
+def _evidence(pairs: list[tuple[str, str]]) -> list[tuple[int, int]]:
+    """(anchored content words, substitutions) of each pair of texts, as a scan finds them."""
+    return [(ev.content_aligned, ev.substitutions) if ev else (0, 0)
+            for _, ev in _compared(pairs)]
 
 
 def _summary(ev: list[tuple[int, int]]) -> dict:
@@ -136,32 +144,10 @@ def spin(n_spun: int) -> dict:
 def _votes(pairs: list[tuple[str, str]]) -> list[tuple[int, int] | None]:
     """(votes for a as the original, for b) of each pair of texts as a scan finds them; None
     when the pair is not named spun (no votes are counted)."""
-    from copytrace import verify
-    from copytrace.config import ScanConfig
-    from copytrace.document import Document
-    from copytrace.pipeline import compare_two
     from copytrace.relations import SPUN
 
-    seen: list = []
-    original = verify.Verifier.evidence
-
-    def record(self, i, j, skel):
-        ev = original(self, i, j, skel)
-        seen.append(ev)
-        return ev
-
-    cfg = ScanConfig(semantic=False, probes=False, workers=1)
-    out: list[tuple[int, int] | None] = []
-    verify.Verifier.evidence = record
-    try:
-        for a, b in pairs:
-            seen.clear()
-            pair = compare_two(Document("a", a), Document("b", b), cfg)[0]
-            out.append((seen[-1].votes_a, seen[-1].votes_b)
-                       if seen and pair.relation == SPUN else None)
-    finally:
-        verify.Verifier.evidence = original
-    return out
+    return [(ev.votes_a, ev.votes_b) if ev and pair.relation == SPUN else None
+            for pair, ev in _compared(pairs)]
 
 
 SIBLING_LENGTHS = (350, 900, 2000)

@@ -38,8 +38,11 @@ def seed_result():
 
 
 def test_the_docstring_examples_run():
-    failed, attempted = doctest.testmod(api)
-    assert attempted >= 10 and failed == 0
+    from copytrace.store import index
+
+    for module, least in ((api, 10), (index, 1)):
+        failed, attempted = doctest.testmod(module)
+        assert attempted >= least and failed == 0, module.__name__
 
 
 def test_a_scan_writes_exactly_what_the_command_line_writes(seed_result, tmp_path):

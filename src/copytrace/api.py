@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from copytrace.config import ScanConfig
 
 __all__ = ["ScanOptions", "OptionError", "StrictStop", "NoDocuments", "Result", "scan",
-           "scan_spark", "compare", "Comparison", "dedup", "Deduplication", "InputsChanged",
+           "scan_spark", "SparkFiles", "SparkUnavailable", "compare", "Comparison", "dedup", "Deduplication", "InputsChanged",
            "Index",
            "documents_from", "suspicious_phrases", "summary_line", "schemas"]
 
@@ -479,48 +479,98 @@ def scan(inputs: Any, *, id_field: str = "id", text_field: str = "text",
     return Result(res.documents, res.results, res.pairs, skipped, res.stats)
 
 
-def scan_spark(frame: Any, *, id_field: str = "id", text_field: str = "text",
-               strict: bool = False, progress: Any = None, quiet: bool = False,
-               work_dir: str | None = None, spark_options: Any = None, **options: Any):
-    """`scan` on Apache Spark for a corpus that is already a Spark DataFrame: its rows are the
-    documents (``id_field`` and ``text_field`` name its id and text columns; ``url``,
-    ``title`` and ``date`` columns are used when present), and the answer is DataFrames, so
-    nothing is written to files. Same stages, rules and results as `scan`
-    (``pip install 'copytrace[spark]'``).
+class SparkUnavailable(RuntimeError):
+    """The Spark engine cannot run here: pyspark is not installed, or the JVM did not start."""
+
+
+@dataclass
+class SparkFiles:
+    """What `scan_spark` wrote for inputs given as paths: the output folder (``documents/``,
+    ``pairs/``, ``skipped.jsonl``, ``stats.json``), the inputs skipped and the stats."""
+
+    out: str
+    skipped: list[Problem]
+    stats: dict
+
+
+def scan_spark(inputs: Any, *, out: str | None = None, format: str = "jsonl",
+               id_field: str = "id", text_field: str = "text", strict: bool = False,
+               progress: Any = None, quiet: bool = False, master: str | None = None,
+               conf: Mapping[str, str] | None = None, work_dir: str | None = None,
+               spark_options: Any = None, max_doc_mb: float = 64.0, **options: Any):
+    """`scan` on Apache Spark (``pip install 'copytrace[spark]'``): the same stages, rules and
+    results, for corpora beyond one machine.
+
+    - ``inputs`` a Spark DataFrame (a corpus that is already a table): its rows are the
+      documents (``id_field`` and ``text_field`` name its id and text columns; ``url``,
+      ``title`` and ``date`` columns are used when present); the answer is DataFrames and
+      nothing is written.
+    - ``inputs`` paths or URIs (``hdfs://``, ``s3a://``, ``file://``...): the documents are
+      read as the command line reads them and the output contract is written under ``out``
+      (what ``copytrace scan --engine spark`` writes).
 
     Args:
-        frame: a ``pyspark.sql.DataFrame``; its session runs the scan.
-        work_dir: where the stages keep their tables (default: a new temporary folder); the
-            DataFrames returned are read from it, so it is kept until ``cleanup()``.
-        spark_options: a `copytrace.engines.spark.SparkOptions` (batch and partition sizes).
+        out: the output folder or URI (paths only).
+        format: ``"jsonl"`` or ``"parquet"`` part files (paths only).
+        master: the Spark master URL (default: the active session's, else ``local[*]``).
+        conf: Spark settings (``{"spark.executor.memory": "8g"}``).
+        work_dir: where the stages keep their tables. For a DataFrame the DataFrames returned
+            are read from it (default: a new temporary folder), kept until ``cleanup()``.
+        spark_options: a `copytrace.engines.spark.SparkOptions` (partition and batch sizes).
+        max_doc_mb: a document larger than this is skipped.
         **options: `ScanOptions`.
 
     Returns:
-        A `copytrace.engines.spark.FrameScan`: ``documents`` and ``pairs`` DataFrames
-        (documents.jsonl's and pairs.jsonl's fields, in their order), ``skipped`` rows with
-        their reasons, ``stats``, ``work_dir`` and ``cleanup()``.
+        For a DataFrame, a `copytrace.engines.spark.FrameScan`: ``documents`` and ``pairs``
+        DataFrames (documents.jsonl's and pairs.jsonl's fields, in their order), ``skipped``
+        rows with their reasons, ``stats``, ``work_dir`` and ``cleanup()``. For paths, a
+        `SparkFiles`.
 
     Raises:
         OptionError: an option out of range.
-        StrictStop: with ``strict``, the first row that cannot be used.
-        NoDocuments: no usable row.
+        StrictStop: with ``strict``, the first input or row that cannot be used.
+        NoDocuments: nothing usable.
+        SparkUnavailable: no pyspark, or Spark could not start.
     """
     from dataclasses import replace
 
-    from copytrace.engines.spark import ScanProblem, SparkOptions, scan_frame
-    from copytrace.ingest import FieldMap
-
     cfg = _options(options).config()
-    opts = spark_options or SparkOptions()
-    if work_dir is not None:
-        opts = replace(opts, work_dir=work_dir)
     try:
-        return scan_frame(frame, FieldMap(id=id_field, text=text_field), cfg, opts,
-                          _progress(progress, quiet), strict=strict)
-    except ScanProblem as e:
+        from copytrace.engines import spark as engine
+    except ImportError:
+        raise SparkUnavailable("the Spark engine needs pyspark: pip install "
+                               "'copytrace[spark]'") from None
+    from copytrace.ingest import FieldMap
+    from copytrace.ingest.text import set_max_doc_mb
+
+    set_max_doc_mb(max_doc_mb)  # the readers' limit, passed on to the executors
+    opts = spark_options or engine.SparkOptions()
+    opts = replace(opts, master=master or opts.master, conf={**opts.conf, **(conf or {})},
+                   work_dir=work_dir or opts.work_dir)
+    fields = FieldMap(id=id_field, text=text_field)
+    is_frame = type(inputs).__module__.startswith("pyspark")
+    if not is_frame and out is None:
+        raise TypeError("scan_spark on paths writes its output: give out=")
+    try:
+        session = inputs.sparkSession if is_frame else engine.spark_session(opts)
+    except Exception as e:  # the JVM did not start: say why in one line
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SparkUnavailable(f"Spark could not start ({first}). It needs Java 17 or newer "
+                               "(JAVA_HOME or java on PATH).") from None
+    try:
+        if is_frame:
+            return engine.scan_frame(inputs, fields, cfg, opts, _progress(progress, quiet),
+                                     strict=strict)
+        stats = engine.scan([str(p) for p in (_paths(inputs) or inputs)], out, cfg, opts,
+                            fields, format, _progress(progress, quiet), session, strict=strict)
+    except engine.ScanProblem as e:
         if e.problem is not None:
             raise StrictStop(e.problem) from None
         raise NoDocuments([]) if "no documents" in str(e) else ValueError(str(e)) from None
+    skipped = stats.pop("_problems", [])
+    if stats["documents"] == 0:
+        raise NoDocuments(skipped)
+    return SparkFiles(str(out), skipped, stats)
 
 
 # ----------------------------------------------------------------------------- compare

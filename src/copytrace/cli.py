@@ -262,9 +262,8 @@ def scan(
                     semantic=semantic, probes=probes, min_passage_words=min_passage_words,
                     workers=workers)
     if engine == Engine.spark:
-        _limit(max_doc_mb)
-        raise typer.Exit(_scan_spark(inputs, out, opts.config(), master, conf, work_dir,
-                                     fmt.value, id_field, text_field, strict, quiet))
+        raise typer.Exit(_scan_spark(inputs, out, opts, master, conf, work_dir, fmt.value,
+                                     id_field, text_field, strict, quiet, max_doc_mb))
     from dataclasses import asdict
 
     result = _run_scan([Path(p) for p in inputs], id_field, text_field, strict, quiet,
@@ -279,10 +278,14 @@ def scan(
     raise typer.Exit(_finish(result.skipped, quiet))
 
 
-def _scan_spark(inputs: list[str], out: str, cfg, master: Optional[str], conf: list[str],
+def _scan_spark(inputs: list[str], out: str, opts, master: Optional[str], conf: list[str],
                 work_dir: Optional[str], fmt: str, id_field: str, text_field: str, strict: bool,
-                quiet: bool) -> int:
-    """`scan --engine spark`: returns the exit code."""
+                quiet: bool, max_doc_mb: float) -> int:
+    """`scan --engine spark` (`copytrace.api.scan_spark`): returns the exit code."""
+    from dataclasses import asdict
+
+    from copytrace.api import NoDocuments, SparkUnavailable, StrictStop, scan_spark
+
     settings = {}
     for item in conf:
         key, eq, value = item.partition("=")
@@ -290,37 +293,32 @@ def _scan_spark(inputs: list[str], out: str, cfg, master: Optional[str], conf: l
             raise typer.BadParameter(f"--conf wants KEY=VALUE, got {item!r}")
         settings[key.strip()] = value.strip()
     try:
-        from copytrace.engines import spark as engine
-        from copytrace.ingest import FieldMap
-
-        opts = engine.SparkOptions(master=master, conf=settings, work_dir=work_dir)
-        session = engine.spark_session(opts)
-    except ImportError:
-        _say("error", "the Spark engine needs pyspark: pip install 'copytrace[spark]'")
-        return EXIT_FATAL
-    except Exception as e:  # the JVM did not start: say why in one line
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        _say("error", f"Spark could not start ({first}). It needs Java 17 or newer "
-             "(JAVA_HOME or java on PATH).")
-        return EXIT_FATAL
-    try:
-        stats = engine.scan(inputs, out, cfg, opts, FieldMap(id=id_field, text=text_field),
-                            fmt, RichProgress(not quiet), session, strict=strict)
-    except engine.ScanProblem as e:
+        done = scan_spark(inputs, out=out, format=fmt, id_field=id_field, text_field=text_field,
+                          strict=strict, progress=RichProgress(not quiet), quiet=quiet,
+                          master=master, conf=settings, work_dir=work_dir,
+                          max_doc_mb=max_doc_mb, **asdict(opts))
+    except SparkUnavailable as e:
         _say("error", e)
         return EXIT_FATAL
-    problems = stats.pop("_problems", [])
-    if not quiet:
-        for p in problems:
-            _say("skipped", p)
-    if stats["documents"] == 0:
+    except StrictStop as e:
+        _say("error", f"{e.problem} (--strict: stopping)")
+        return EXIT_FATAL
+    except NoDocuments as e:
+        if not quiet:
+            for p in e.skipped:
+                _say("skipped", p)
         _say("error", "no documents could be read from the inputs.")
+        return EXIT_FATAL
+    except ValueError as e:
+        _say("error", e)
         return EXIT_FATAL
     if not quiet:
         from copytrace.api import summary_line
 
-        out_console.print(f"{summary_line(stats)} -> {out}/", highlight=False)
-    return _finish(problems, quiet)
+        for p in done.skipped:
+            _say("skipped", p)
+        out_console.print(f"{summary_line(done.stats)} -> {out}/", highlight=False)
+    return _finish(done.skipped, quiet)
 
 
 def _one(path: Path, id_field: str, text_field: str) -> Document:

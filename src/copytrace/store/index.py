@@ -100,8 +100,29 @@ def _pair_json(row: tuple, ids: dict[int, str]) -> dict[str, Any]:
 
 
 class Index:
-    """An open index. Thread-safe for one writer and many readers per process when each thread
-    uses its own `Index` (or the service's per-thread connections)."""
+    """An open index: add documents once, then ask whether a new one copies any of them (no
+    rescan), with the scan's families and stories kept up to date. What `add`, `query`,
+    `document`, `family` and `story` return is what the HTTP service (``copytrace serve``)
+    serialises. Thread-safe for one writer and many readers per process when each thread uses
+    its own `Index` (or the service's per-thread connections).
+
+    Args:
+        path: the index file (an SQLite database).
+        create: create it (an error if it exists); else open it (an error if it does not).
+        config: with ``create``, its matching settings (`copytrace.ScanOptions(...).config()`),
+            fixed from then on.
+
+    Examples:
+        >>> import tempfile, pathlib, copytrace
+        >>> text = ("The council voted to shut the old harbour bridge to heavy lorries after "
+        ...         "engineers found deep cracks in two of its steel supports on Tuesday.")
+        >>> db = pathlib.Path(tempfile.mkdtemp()) / "archive.db"
+        >>> with copytrace.Index(db, create=True,
+        ...                      config=copytrace.ScanOptions(semantic=False).config()) as ix:
+        ...     added = ix.add([copytrace.Document("harbour", text)])
+        ...     [m.to_json()["relation"] for m in ix.query(copytrace.Document("q", text))]
+        ['verbatim']
+    """
 
     def __init__(self, path: str | Path, *, create: bool = False,
                  config: ScanConfig | None = None):

@@ -61,21 +61,13 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     the inputs skipped (`Problem`) under ``_problems``. ``strict``: raise `ScanProblem` at the
     first unreadable input instead."""
     from copytrace.engines.spark import stages
-    from copytrace.ingest import FieldMap
 
-    cfg = cfg or ScanConfig()
-    opts = opts or SparkOptions()
-    fields = fields or FieldMap()
-    progress = progress or NullProgress()
     if fmt not in FORMATS:
         raise ValueError(f"unknown output format {fmt!r} ({' or '.join(FORMATS)})")
-    cfg.banding()
+    opts = opts or SparkOptions()
     spark = spark or spark_session(opts)
     out = str(out).rstrip("/")
-    work = opts.work_dir or f"{out}/_work"
-    if not is_uri(work):
-        work = str(Path(work).absolute())
-    run = Run(spark, work, opts, progress, cfg)
+    run, fields = _run(spark, cfg, opts, fields, progress, f"{out}/_work")
     t_start = time.perf_counter()
 
     run.stage("Reading")
@@ -91,8 +83,22 @@ def scan(inputs: list[str], out: str, cfg: ScanConfig | None = None,
     stats = _stats(run, result, all_pairs, counts, problems, t_start)
     _side_files(out, problems, stats)
     if not opts.keep_work:
-        remove(spark, work)
+        remove(spark, run.work)
     return {**stats, "_problems": problems}
+
+
+def _run(spark, cfg: ScanConfig | None, opts: SparkOptions, fields, progress: Progress | None,
+         default_work: str):
+    """One scan's `Run` (its work folder: ``opts.work_dir``, else ``default_work``; local
+    paths made absolute, for the executors) and its field map, the defaults filled in."""
+    from copytrace.ingest import FieldMap
+
+    cfg = cfg or ScanConfig()
+    cfg.banding()  # ValueError before any work when bands and rows do not fit
+    work = opts.work_dir or default_work
+    if not is_uri(work):
+        work = str(Path(work).absolute())
+    return Run(spark, work, opts, progress or NullProgress(), cfg), fields or FieldMap()
 
 
 def _stages(run: Run, docs):
@@ -173,18 +179,11 @@ def scan_frame(frame, fields=None, cfg: ScanConfig | None = None,
     a duplicate id) is skipped and listed. Raises `ScanProblem` with ``strict`` at the first
     such row, or when no row is usable."""
     from copytrace.engines.spark import stages
-    from copytrace.ingest import FieldMap
 
-    cfg = cfg or ScanConfig()
     opts = opts or SparkOptions()
-    fields = fields or FieldMap()
-    progress = progress or NullProgress()
-    cfg.banding()
-    spark = frame.sparkSession
-    work = opts.work_dir or tempfile.mkdtemp(prefix="copytrace-spark-")
-    if not is_uri(work):
-        work = str(Path(work).absolute())
-    run = Run(spark, work, opts, progress, cfg)
+    run, fields = _run(frame.sparkSession, cfg, opts, fields, progress,
+                       opts.work_dir or tempfile.mkdtemp(prefix="copytrace-spark-"))
+    work = run.work
     t_start = time.perf_counter()
     run.stage("Reading")
     docs, problems = stages.read_frame(run, frame, fields, strict)
