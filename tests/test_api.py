@@ -128,6 +128,9 @@ def test_unusable_records_are_skipped_with_reasons_and_the_rest_scanned():
         copytrace.scan(recs + bad, strict=True)
     with pytest.raises(api.NoDocuments, match="no documents could be read"):
         copytrace.scan(bad[:2])
+    empty = copytrace.scan([copytrace.Document("a", recs[0]["text"]), copytrace.Document("b", "")],
+                           semantic=False)
+    assert [p.reason for p in empty.skipped] == ["document 'b' has no text"]
     with pytest.raises(TypeError, match="cannot read documents from a dict"):
         copytrace.scan({"id": "a", "text": "b"})
 

@@ -199,7 +199,8 @@ def documents_from(inputs: Any, id_field: str = "id", text_field: str = "text",
     where = Path(label)
     for n, rec in enumerate(records, 1):
         if isinstance(rec, Document):
-            got: Document | Problem = rec
+            got: Document | Problem = rec if isinstance(rec.text, str) and rec.text.strip() \
+                else Problem(label, f"document {rec.id!r} has no text", n)
         elif isinstance(rec, Problem):
             got = rec
         else:

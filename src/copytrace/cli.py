@@ -47,11 +47,11 @@ def _say(kind: str, message: object) -> None:
               soft_wrap=True)
 
 
-def RichProgress(enabled: bool):
-    """Progress bars on stderr (`copytrace.progress.RichProgress`)."""
-    from copytrace.progress import RichProgress as Bars
+def _bars(enabled: bool):
+    """Progress bars on the command's stderr console (`copytrace.progress.RichProgress`)."""
+    from copytrace.progress import RichProgress
 
-    return Bars(enabled, err)
+    return RichProgress(enabled, err)
 
 
 class _Fatal(Exception):
@@ -80,7 +80,7 @@ def _run_scan(inputs: list, id_field: str, text_field: str, strict: bool, quiet:
 
     try:
         return scan(inputs, id_field=id_field, text_field=text_field, max_doc_mb=max_doc_mb,
-                    strict=strict, progress=RichProgress(not quiet),
+                    strict=strict, progress=_bars(not quiet),
                     on_skip=None if quiet else (lambda p: _say("skipped", p)),
                     before_scan=None if quiet else _say_if_compiling, **options)
     except StrictStop as e:
@@ -294,7 +294,7 @@ def _scan_spark(inputs: list[str], out: str, opts, master: Optional[str], conf: 
         settings[key.strip()] = value.strip()
     try:
         done = scan_spark(inputs, out=out, format=fmt, id_field=id_field, text_field=text_field,
-                          strict=strict, progress=RichProgress(not quiet), quiet=quiet,
+                          strict=strict, progress=_bars(not quiet), quiet=quiet,
                           master=master, conf=settings, work_dir=work_dir,
                           max_doc_mb=max_doc_mb, **asdict(opts))
     except SparkUnavailable as e:
@@ -463,9 +463,14 @@ def dedup(
     import time
 
     from copytrace.api import (InputsChanged, NoDocuments, OptionError, StrictStop,
-                               dedup as run_dedup)
+                               dedup as run_dedup, stream_config)
     from copytrace.outputs import write_jsonl
 
+    if fast:  # checked before the progress display starts
+        try:
+            stream_config(containment, workers)
+        except OptionError as e:
+            raise typer.BadParameter(e.reason, param_hint="--containment") from None
     t0 = time.perf_counter()
     bar = Progress(TextColumn("{task.description:<18}"), TextColumn("{task.completed} documents"),
                    TimeElapsedColumn(), console=err, disable=quiet or not fast)
@@ -478,7 +483,7 @@ def dedup(
                 boilerplate_min_docs=boilerplate_min_docs, workers=workers, id_field=id_field,
                 text_field=text_field, max_doc_mb=max_doc_mb, strict=strict,
                 progress=(lambda _s, k, _t: bar.update(task, completed=k)) if fast
-                else RichProgress(not quiet),
+                else _bars(not quiet),
                 quiet=quiet, on_skip=None if quiet else (lambda p: _say("skipped", p)),
                 before_scan=None if quiet else _say_if_compiling)
     except OptionError as e:
@@ -502,7 +507,7 @@ def dedup(
              f"{out} is incomplete -- run again on inputs that are not being written to.")
         raise typer.Exit(EXIT_FATAL) from None
     if not quiet:
-        removed = kept.removed if out is not None else (kept.documents - kept.kept)
+        removed = kept.removed
         where = f" to {out}" if out is not None else ""
         out_console.print(f"{counted(kept.documents, 'document')} read, "
                           f"{counted(kept.families, 'copy family')}, "
