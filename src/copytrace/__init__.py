@@ -13,9 +13,9 @@ __version__ = "0.1.0"
 
 #: the public names, imported from `copytrace.api` on first use (``import copytrace`` stays
 #: light for the command line)
-__all__ = ["scan", "scan_spark", "compare", "dedup", "suspicious_phrases", "Index", "Result", "Comparison",
-           "Deduplication", "ScanOptions", "OptionError", "StrictStop", "NoDocuments",
-           "Document", "Pair", "Problem", "__version__"]
+__all__ = ["scan", "scan_spark", "compare", "dedup", "suspicious_phrases", "Index", "Result",
+           "Comparison", "Deduplication", "ScanOptions", "OptionError", "StrictStop",
+           "NoDocuments", "Document", "Pair", "Problem", "__version__"]
 
 
 def __getattr__(name: str):

@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 
     from copytrace.config import ScanConfig
 
-__all__ = ["ScanOptions", "OptionError", "StrictStop", "NoDocuments", "Result", "scan",
-           "scan_spark", "SparkFiles", "SparkUnavailable", "compare", "Comparison", "dedup", "Deduplication", "InputsChanged",
-           "Index",
-           "documents_from", "suspicious_phrases", "summary_line", "schemas"]
+__all__ = ["scan", "Result", "ScanOptions", "OptionError", "StrictStop", "NoDocuments",
+           "scan_spark", "SparkFiles", "SparkUnavailable", "compare", "Comparison", "dedup",
+           "Deduplication", "InputsChanged", "suspicious_phrases", "Index", "documents_from",
+           "summary_line", "schemas"]
 
 
 # ----------------------------------------------------------------------------- options
@@ -312,6 +312,16 @@ class Result:
         pair_list: the related pairs (`copytrace.document.Pair`, pairs.jsonl's records).
         skipped: the inputs that could not be used, each with its reason (skipped.jsonl).
         stats: counts and per-stage seconds (stats.json).
+
+    Examples:
+        >>> text = "The harbour bridge will close to lorries for a month while engineers " \\
+        ...        "repair two cracked steel supports, the city council said on Tuesday."
+        >>> r = scan([{"id": "a", "text": text}, {"id": "b", "text": text},
+        ...           {"id": "c"}], semantic=False)
+        >>> r.documents.select(["id", "relation"]).to_pylist()[1]
+        {'id': 'b', 'relation': 'verbatim'}
+        >>> r.pairs.column("relation").to_pylist(), [p.reason[:25] for p in r.skipped]
+        (['verbatim'], ["missing text field 'text'"])
     """
 
     inputs: list[Document]
@@ -580,6 +590,13 @@ def scan_spark(inputs: Any, *, out: str | None = None, format: str = "jsonl",
 class Comparison:
     """Two documents compared with every stage: the pair (``relation`` ``none`` when nothing
     is shared), each document's ``spun_score`` and its suspicious phrases (`copytrace.spin`).
+
+    Examples:
+        >>> c = compare("Officials at the White Home said the talks would resume on Monday "
+        ...             "after a week of delays over the harbour bridge repairs.",
+        ...             "A recipe for bread.", semantic=False)
+        >>> c.pair.relation, [p.phrase for p in c.suspicious[0]]
+        ('none', ['White Home'])
     """
 
     a: Document
@@ -679,6 +696,14 @@ class Deduplication:
         kept: records kept (``documents - kept`` copies removed).
         families: copy families of two or more documents.
         skipped: the inputs that could not be used, with their reasons.
+
+    Examples:
+        >>> text = "A long enough paragraph about the harbour bridge, its cracked steel " \\
+        ...        "supports and the month of repairs the city council announced on Tuesday."
+        >>> d = dedup([{"id": "a", "text": text}, {"id": "b", "text": text + " Updated."}],
+        ...           keep="all", mark=True)
+        >>> [(r["id"], r["relation"]) for r in d], d.documents, d.families
+        ([('a', 'verbatim'), ('b', 'source')], 2, 1)
     """
 
     documents: int

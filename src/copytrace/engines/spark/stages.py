@@ -162,8 +162,7 @@ def read_frame(run: Run, frame, fields, strict: bool):
     (None, problems) when no document is left."""
     from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
 
-    missing = [c for c in (fields.id, fields.text) if c not in frame.columns]
-    if fields.text in missing:
+    if fields.text not in frame.columns:  # (without an id column, ids are DataFrame#row)
         raise ScanProblem(f"the DataFrame has no column {fields.text!r} (its columns: "
                           f"{', '.join(frame.columns[:12])}); text_field= names another")
     cols = [c for c in dict.fromkeys((fields.id, fields.text, fields.url, fields.title,
