@@ -167,6 +167,13 @@ def test_compare_two_texts_paths_or_records():
     assert by_path.a.id == seeds[0].stem and by_path.pair.a == seeds[0].stem
     assert copytrace.compare({"id": "o", "text": original}, {"id": "t", "text": original}
                              ).pair.relation == "verbatim"
+    # a mistyped path is not compared as a one-word text; an empty text is refused
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        copytrace.compare(str(seeds[0]) + "x", original)
+    with pytest.raises(ValueError, match="empty text"):
+        copytrace.compare("", original)
+    with pytest.raises(ValueError, match="missing.txt: no such file or folder"):
+        copytrace.compare(seeds[0].parent / "missing.txt", original)
 
 
 def test_dedup_keeps_one_per_family_like_the_command_line(tmp_path):

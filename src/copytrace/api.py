@@ -614,8 +614,15 @@ class Comparison:
 
 
 def _as_document(x: Any, name: str, id_field: str, text_field: str) -> Document:
+    """One side of `compare`: a Document, a record, a path (its first document), or a text. A
+    string that names no file and holds no white space is taken for a mistyped path, not a
+    one-word text."""
     if isinstance(x, Document):
         return x
+    if isinstance(x, str) and not os.path.exists(x) and x.strip() and \
+            not any(c.isspace() for c in x.strip()):
+        raise FileNotFoundError(f"no such file: {x!r} (a text to compare has more than one "
+                                "word)")
     if isinstance(x, str) and not os.path.exists(x) or isinstance(x, Mapping):
         rec = dict(x) if isinstance(x, Mapping) else {id_field: name, text_field: x}
         got = next(documents_from([rec], id_field, text_field))
@@ -635,7 +642,8 @@ def compare(a: Any, b: Any, *, semantic: bool = True, min_passage_words: int = 4
 
     Args:
         a: a text, a path, a record or a `Document` (a file holding several documents: its
-            first).
+            first). A string is a path when such a file exists; one word that names no file
+            raises ``FileNotFoundError``.
         b: the same for the other side.
         semantic: compare the sentences' meaning when the texts share no copy.
         min_passage_words: a passage this long makes the pair at least ``partial``.
