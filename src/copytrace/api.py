@@ -113,8 +113,8 @@ class ScanOptions:
     min_passage_words: int = 40
     workers: int | None = None
 
-    #: (least, most) accepted for the numeric options (None: no bound); the command line
-    #: reads its ranges from here too.
+    #: (least, most) accepted for the numeric options (None: no bound); the command line's
+    #: flags are checked here too (`copytrace.cli._options`).
     RANGES = {"threshold": (0.01, 0.99), "num_perm": (8, 1024), "bands": (1, None),
               "rows": (1, None), "boilerplate_min_docs": (2, None),
               "min_passage_words": (8, 10_000), "workers": (1, None)}
@@ -577,7 +577,9 @@ def scan_spark(inputs: Any, *, out: str | None = None, format: str = "jsonl",
     except engine.ScanProblem as e:
         if e.problem is not None:
             raise StrictStop(e.problem) from None
-        raise NoDocuments([]) if "no documents" in str(e) else ValueError(str(e)) from None
+        if e.skipped is not None:
+            raise NoDocuments(e.skipped) from None
+        raise ValueError(str(e)) from None
     skipped = stats.pop("_problems", [])
     if stats["documents"] == 0:
         raise NoDocuments(skipped)
@@ -619,11 +621,11 @@ def _as_document(x: Any, name: str, id_field: str, text_field: str) -> Document:
     one-word text."""
     if isinstance(x, Document):
         return x
-    if isinstance(x, str) and not os.path.exists(x) and x.strip() and \
-            not any(c.isspace() for c in x.strip()):
+    text = isinstance(x, str) and not os.path.exists(x)
+    if text and x.strip() and not any(c.isspace() for c in x.strip()):
         raise FileNotFoundError(f"no such file: {x!r} (a text to compare has more than one "
                                 "word)")
-    if isinstance(x, str) and not os.path.exists(x) or isinstance(x, Mapping):
+    if text or isinstance(x, Mapping):
         rec = dict(x) if isinstance(x, Mapping) else {id_field: name, text_field: x}
         got = next(documents_from([rec], id_field, text_field))
     else:
@@ -661,16 +663,13 @@ def compare(a: Any, b: Any, *, semantic: bool = True, min_passage_words: int = 4
         >>> c.pair.relation
         'verbatim'
     """
-    from copytrace.align import AlignParams
-    from copytrace.config import ScanConfig
     from copytrace.pipeline import compare_two
     from copytrace.spin import suspicious_phrases
 
-    ScanOptions(min_passage_words=min_passage_words).check()
+    cfg = ScanOptions(semantic=semantic, min_passage_words=min_passage_words).config()
     da = _as_document(a, "a", id_field, text_field)
     db = _as_document(b, "b", id_field, text_field)
-    pair, spun, toks = compare_two(da, db, ScanConfig(
-        semantic=semantic, align=AlignParams(solid_words=min_passage_words)))
+    pair, spun, toks = compare_two(da, db, cfg)
     return Comparison(da, db, pair, (spun[0], spun[1]),
                       (suspicious_phrases(da.text, toks[0]), suspicious_phrases(db.text, toks[1])))
 
@@ -850,7 +849,7 @@ def _skipping(items: Iterable[Document | Problem], strict: bool,
               on_skip: Callable[[Problem], None] | None,
               skipped: list[Problem]) -> Iterator[Document]:
     """The documents of ``items``; each problem is collected in ``skipped`` and passed to
-    ``on_skip`` (with ``strict``: raised as ValueError)."""
+    ``on_skip`` (with ``strict``: raised as `StrictStop`)."""
     for got in items:
         if isinstance(got, Document):
             yield got

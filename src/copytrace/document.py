@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-#: A pair's ``direction`` (`copytrace.relate.direction` decides it): a is the source of b, b of
-#: a, neither (two spun copies of a third text), or not known.
-A_TO_B, B_TO_A, NEITHER, UNKNOWN = "a->b", "b->a", "neither", "unknown"
+#: The ``direction`` of a spun pair whose two sides are both spins of a third text
+#: (`copytrace.relate.direction`).
+NEITHER = "neither"
+
 
 @dataclass
 class Document:
@@ -60,7 +61,7 @@ class Pair:
     a: str
     b: str
     relation: str  # a pair relation of `copytrace.relations`
-    direction: str  # A_TO_B, B_TO_A, NEITHER (spun pairs only) or UNKNOWN
+    direction: str  # "a->b", "b->a", "neither" (spun pairs only) or "unknown"
     similarity: float
     containment_ab: float  # share of a's matchable text found in b
     containment_ba: float  # share of b's matchable text found in a

@@ -2,7 +2,8 @@
 
 Engines call ``start(stage, total)``, ``advance(n)`` and ``done()`` on a `Progress`; the command
 line shows rich progress bars (`RichProgress`), tests and libraries pass nothing
-(`NullProgress`) or a callback (`copytrace.api.scan`'s ``progress``). `StageTimer` records each stage's seconds for ``stats.json``.
+(`NullProgress`) or a callback (`copytrace.api.scan`'s ``progress``). `StageTimer` records each
+stage's seconds for ``stats.json``.
 """
 
 from __future__ import annotations

@@ -262,6 +262,10 @@ def test_a_dataframe_of_records_scans_as_the_local_engine_scans_them(session):
         got.cleanup()
     with pytest.raises(copytrace.StrictStop, match="empty text"):
         copytrace.scan_spark(frame, strict=True, **cfg)
+    with pytest.raises(copytrace.NoDocuments) as none:  # every row refused: each one listed
+        copytrace.scan_spark(session.createDataFrame(rows[5:6], "key string, body string"),
+                             **cfg)
+    assert [p.reason for p in none.value.skipped] == ["empty text"]
 
 
 def _pair_row(rec: dict) -> dict:

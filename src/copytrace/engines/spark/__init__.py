@@ -190,7 +190,7 @@ def scan_frame(frame, fields=None, cfg: ScanConfig | None = None,
     if docs is None:
         run.end()
         raise ScanProblem("no documents could be read from the DataFrame" + (
-            f": {problems[0]}" if problems else ""))
+            f": {problems[0]}" if problems else ""), skipped=problems)
     result, all_pairs, counts = _stages(run, docs)
     run.stage("Writing")
     documents, pairs = stages.output_frames(result, all_pairs, order_columns=True)

@@ -40,11 +40,15 @@ from copytrace.relations import (FAMILY_RELATIONS, INDEPENDENT, PAIR_RELATIONS, 
 
 
 class ScanProblem(Exception):
-    """A scan that cannot go on (``strict`` and an unreadable input: ``problem``)."""
+    """A scan that cannot go on: ``strict`` and an unreadable input (``problem``), no usable
+    document (``skipped``: the inputs refused, each with its reason), or a bad input
+    (neither set)."""
 
-    def __init__(self, message: str, problem: Problem | None = None):
+    def __init__(self, message: str, problem: Problem | None = None,
+                 skipped: list[Problem] | None = None):
         super().__init__(message)
         self.problem = problem
+        self.skipped = skipped
 
 
 class Run:
