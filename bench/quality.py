@@ -89,6 +89,7 @@ def pan13(limit: int | None = None) -> dict:
     from copytrace.config import ScanConfig
     from copytrace.document import Document
     from copytrace.engines.local import scan
+    from copytrace.ingest import admit
     from copytrace.outputs import write_scan
     from copytrace.pipeline import compare_two
 
@@ -127,7 +128,7 @@ def pan13(limit: int | None = None) -> dict:
     docs = [Document(f"susp/{f}", _read(root / "susp" / f)) for f in sorted({p[0] for p in pairs})]
     docs += [Document(f"src/{f}", _read(root / "src" / f)) for f in sorted({p[1] for p in pairs})]
     t = time.perf_counter()
-    res = scan(docs, ScanConfig())
+    res = scan([admit(d) for d in docs], ScanConfig())  # as a reader hands them over
     t_scan = time.perf_counter() - t
     listed = {(f"susp/{s}", f"src/{r}") for s, r in pairs}
     from_scan, relations = [], {}

@@ -3,7 +3,8 @@
 - ``webreuse``: the 289 real page excerpts of ../shared/data/webreuse_dev (29 stories and
   near-miss distractors: wire copies, write-throughs, press releases, shared quotes, spun pages,
   rewrites, recipes, encyclopedic leads...). Each document is fed as a jsonl record of its id
-  and text only, as a crawl gives it (no dates, no urls). Measured on what ``scan`` outputs
+  and text only, as a crawl gives it (no url or date fields: a page's date is its dateline's
+  when its text has one, as `copytrace scan` reads a jsonl file). Measured on what ``scan`` outputs
   (documents.jsonl): family ARI and pairwise precision/recall/F1 of "same family"; the same on
   plain copies only (documents labelled source, verbatim, edited or independent); story ARI;
   per relation, the share of labelled members that joined their family (``joined``) and that
@@ -54,12 +55,13 @@ def load(name: str) -> list[dict]:
 def run_copytrace(docs: list[dict], cfg=None) -> tuple[dict[str, dict], float]:
     """copytrace's documents.jsonl records by id, from the local engine on id + text (default
     settings, or ``cfg``)."""
+    from copytrace.api import documents_from
     from copytrace.config import ScanConfig
-    from copytrace.document import Document
     from copytrace.engines.local import scan
 
     t = time.perf_counter()
-    res = scan([Document(id=d["doc_id"], text=d["text"]) for d in docs], cfg or ScanConfig())
+    read = list(documents_from([{"id": d["doc_id"], "text": d["text"]} for d in docs]))
+    res = scan(read, cfg or ScanConfig())
     return {r.id: r.to_json() for r in res.results}, time.perf_counter() - t
 
 

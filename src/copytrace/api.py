@@ -186,7 +186,7 @@ def documents_from(inputs: Any, id_field: str = "id", text_field: str = "text",
         >>> [d.id for d in documents_from([{"id": "a", "text": "One."}, {"text": "Two."}])]
         ['a', 'records#2']
     """
-    from copytrace.ingest import FieldMap, read_inputs, valid_item
+    from copytrace.ingest import FieldMap, admit, read_inputs
     from copytrace.ingest.records import make_record
 
     fields_ = FieldMap(id=id_field, text=text_field)
@@ -205,7 +205,7 @@ def documents_from(inputs: Any, id_field: str = "id", text_field: str = "text",
             got = rec
         else:
             got = make_record(dict(rec) if isinstance(rec, Mapping) else rec, where, n, fields_)
-        got = valid_item(got)
+        got = admit(got)
         if isinstance(got, Document):
             if got.id in seen:
                 got = Problem(label, f"duplicate id {got.id!r} (first seen in {label}); "

@@ -322,9 +322,9 @@ def _scan_spark(inputs: list[str], out: str, opts, master: Optional[str], conf: 
 
 
 def _one(path: Path, id_field: str, text_field: str) -> Document:
-    from copytrace.ingest import FieldMap, iter_files, read_file, valid_item
+    from copytrace.ingest import FieldMap, admit, iter_files, read_file
 
-    items = [valid_item(x) for f in iter_files([path]) for x in
+    items = [admit(x) for f in iter_files([path]) for x in
              ([f] if isinstance(f, Problem) else read_file(f, FieldMap(id_field, text_field)))]
     docs = [x for x in items if isinstance(x, Document)]
     if not docs:
@@ -652,7 +652,7 @@ def index_query(
     text_field: str = TextField,
 ) -> None:
     """Which stored documents does this document copy, or copy it? (Nothing is added.)"""
-    from copytrace.ingest import valid_item
+    from copytrace.ingest import admit
 
     with _open_index(path) as ix, _index_errors(path, "query"):
         if kind in (QueryKind.auto, QueryKind.id):
@@ -671,7 +671,7 @@ def index_query(
             _say("error", f"{doc} is a folder: name one file to query with (or --kind text)")
             raise typer.Exit(EXIT_FATAL)
         query = _one(p, id_field, text_field) if p is not None else \
-            valid_item(Document(id="query", text=doc))
+            admit(Document(id="query", text=doc))
         if not query.text.strip():
             _say("error", "empty query text")
             raise typer.Exit(EXIT_FATAL)

@@ -99,7 +99,7 @@ def output_set(folder: Path) -> Iterator[Path]:
 
 def atomic_write(path: Path, lines: Iterable[str]) -> None:
     """Write ``lines`` to ``path`` atomically (`replacing`), as UTF-8. A lone surrogate (a
-    string that did not come through a reader, `copytrace.ingest.valid_item`) is written as its
+    string that did not come through a reader, `copytrace.ingest.admit`) is written as its
     ``\\udXXX`` escape, which inside a JSON string reads back as the same character, rather
     than failing the whole write at the end of a scan."""
     with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n",

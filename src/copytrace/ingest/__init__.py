@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copytrace.document import Document, Problem
+from copytrace.ingest.dateline import dateline
 from copytrace.ingest.registry import READERS, SUPPORTED, reader_for
 from copytrace.ingest.text import valid_unicode
 
@@ -132,10 +133,15 @@ def _valid(value):
     return value
 
 
-def valid_item(item: Document | Problem) -> Document | Problem:
-    """A Document or Problem whose strings every output can hold: a file name that is not
-    UTF-8 or a lone surrogate in a record would otherwise fail the scan when its results are
-    written, the index when it stores them, the terminal when it prints them."""
+def admit(item: Document | Problem) -> Document | Problem:
+    """A Document or Problem as every engine takes it in (each reader's output passes here,
+    and every document given in Python or to the service):
+
+    - its strings are ones every output can hold: a file name that is not UTF-8 or a lone
+      surrogate in a record would otherwise fail the scan when its results are written, the
+      index when it stores them, the terminal when it prints them;
+    - a document given no date takes its page's dateline, when the text has one
+      (`copytrace.ingest.dateline`; ``meta["date_from"]`` is then ``"dateline"``)."""
     if isinstance(item, Problem):
         return Problem(valid_unicode(item.path), valid_unicode(item.reason), item.record)
     for name in ("id", "text", "path", "url", "title", "date", "source_name"):
@@ -144,6 +150,10 @@ def valid_item(item: Document | Problem) -> Document | Problem:
             setattr(item, name, valid_unicode(value))
     if item.meta:
         item.meta = _valid(item.meta)
+    if not item.date and isinstance(item.text, str):
+        item.date = dateline(item.text)
+        if item.date:
+            item.meta = {**item.meta, "date_from": "dateline"}
     return item
 
 
@@ -159,7 +169,7 @@ def read_inputs(inputs: Iterable[str | os.PathLike], fields: FieldMap = FieldMap
     for item in iter_files(inputs):
         got_all = [item] if isinstance(item, Problem) else read_file(item, fields)
         for got in got_all:
-            got = valid_item(got)
+            got = admit(got)
             if isinstance(got, Document) and got.id in seen:
                 if got.meta.get("id_from_name") and isinstance(item, Path):
                     got.id = valid_unicode(str(item.with_suffix("")).replace(os.sep, "/"))
@@ -174,5 +184,5 @@ def read_inputs(inputs: Iterable[str | os.PathLike], fields: FieldMap = FieldMap
             on_file()
 
 
-__all__ = ["FieldMap", "read_inputs", "read_file", "iter_files", "valid_item", "READERS",
+__all__ = ["FieldMap", "read_inputs", "read_file", "iter_files", "admit", "READERS",
            "SUPPORTED"]

@@ -30,7 +30,7 @@ class Reader:
 READERS: tuple[Reader, ...] = (
     Reader("text", (".txt", ".md"), "copytrace.ingest.text:read_text",
            "one per file; id = file name without extension",
-           "a first line like `date 2023-03-19` / `Date: ...` is taken as the date"),
+           "date: the page's dateline (below)"),
     Reader("html", (".html", ".htm"), "copytrace.ingest.web:read_html",
            "one per file; main text extracted by trafilatura", "title, date, url from the page"),
     Reader("jsonl", (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"),

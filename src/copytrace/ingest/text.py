@@ -200,17 +200,6 @@ def parse_date(value) -> str | None:
     return None
 
 
-# "date 2023-03-19", "Date: 2023-03-19", "Published: 2023-03-19" at the very top of a text file
-_HEADER_DATE = re.compile(
-    r"\A\W{0,5}(?:date|dated|published|posted)\s*[:\-]?\s*(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
-
-
-def sniff_date(text: str) -> str | None:
-    """A date given as a labelled header at the start of a plain-text document."""
-    m = _HEADER_DATE.match(text[:200])
-    return parse_date(m.group(1)) if m else None
-
-
 def read_text(path: Path) -> Iterator[Document | Problem]:
     if (why := too_big(path.stat().st_size)) is not None:
         yield Problem(str(path), why)
@@ -223,5 +212,4 @@ def read_text(path: Path) -> Iterator[Document | Problem]:
     if not text.strip():
         yield Problem(str(path), "empty document")
         return
-    yield Document(id=path.stem, text=text, path=str(path), date=sniff_date(text),
-                   meta={"id_from_name": True})
+    yield Document(id=path.stem, text=text, path=str(path), meta={"id_from_name": True})

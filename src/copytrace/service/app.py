@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from copytrace.document import Document
-from copytrace.ingest import valid_item
+from copytrace.ingest import admit
 from copytrace.ingest.text import valid_unicode
 from copytrace.relations import INDEPENDENT, TABLE, badge_css, text_evidence
 from copytrace.store import Index, StoreError
@@ -178,7 +178,7 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.post("/documents", dependencies=[Depends(need_key)])
     def add_documents(body: AddIn) -> dict:
-        docs = [valid_item(Document(id=d.id, text=d.text, url=d.url, title=d.title,
+        docs = [admit(Document(id=d.id, text=d.text, url=d.url, title=d.title,
                                     date=d.date, source_name=d.source)) for d in body.documents]
         with write_lock:
             res = index().add(docs)
@@ -188,7 +188,7 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.post("/query")
     def query(body: QueryIn) -> dict:
-        doc = valid_item(Document(id=body.id, text=body.text, date=body.date))
+        doc = admit(Document(id=body.id, text=body.text, date=body.date))
         matches = [m.to_json() for m in index().query(doc, body.limit, semantic=body.semantic)]
         return {"id": doc.id, "matches": matches, "suspicious": _suspicious(doc.text)}
 
@@ -250,7 +250,7 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
         with tempfile.TemporaryDirectory(prefix="copytrace-upload-") as tmp:
             local = Path(tmp) / ("upload" + suffix)
             local.write_bytes(data)
-            items = [valid_item(x) for x in read_file(local)]
+            items = [admit(x) for x in read_file(local)]
         docs = [{"id": name if x.meta.get("id_from_name") else x.id, "text": x.text,
                  "title": x.title, "url": x.url, "date": x.date}
                 for x in items if isinstance(x, Document)][:100]

@@ -21,7 +21,7 @@ from copytrace.config import ScanConfig
 from copytrace.document import Document
 from copytrace.engines.spark.arrow import batch, columns, list_col, lists, runs, whole
 from copytrace.fingerprint.embed import SentenceVectors, single_blas
-from copytrace.ingest import read_file, valid_item
+from copytrace.ingest import admit, read_file
 from copytrace.ingest.text import max_doc_bytes, set_max_doc_mb, valid_unicode
 from copytrace.normalize import tokenize_many
 from copytrace.outputs import PAIR_FIELDS
@@ -78,7 +78,7 @@ def read_fn(fields, max_bytes: int | None = None):
                 try:
                     for got in read_file(local, fields):
                         where = valid_unicode(shown if got.path == str(local) else got.path)
-                        got = valid_item(got)  # as read_inputs does for the local engine
+                        got = admit(got)  # as read_inputs does for the local engine
                         if isinstance(got, Document):
                             vals = (rank, pos, got.id, got.text, where, got.url, got.title, got.date,
                                     bool(got.meta.get("id_from_name")), got.meta.get("record"),
@@ -122,7 +122,7 @@ def records_fn(fields, max_bytes: int | None = None):
             rows = {c: [] for c in cols}
             for k, (rank, pos) in enumerate(zip(d["rank"], d["pos"])):
                 rec = {c: d[c][k] for c in names if d[c][k] is not None}
-                got = valid_item(make_record(rec, where, pos + 1, fields))
+                got = admit(make_record(rec, where, pos + 1, fields))
                 if isinstance(got, Document):
                     vals = (rank, pos, got.id, got.text, FRAME, got.url, got.title, got.date,
                             False, pos + 1, None)
