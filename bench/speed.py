@@ -26,6 +26,9 @@ Part 2, scan: ``copytrace scan`` as a subprocess (all cores) on generated corpor
 with the same make-up at every size (`scaling_corpus`: ~56% originals, ~44% verbatim, edited,
 spun, truncated and boilerplate-wrapped copies in families of known structure, written once per
 size as jsonl); wall time, the child's peak RSS and the ARI of its families against the truth.
+Originals are the real news articles as they come (same-story reports and shared quotes
+included, as unrelated), then documents recombined from runs of their sentences: documents
+overlap by chance as web pages do (`corpus.overlap_inputs`).
 Each size is timed in each ``--modes`` flag set: ``default`` (every stage), ``no-semantic`` (no
 sentence encoder: what a de-duplication job runs), ``words-only`` (also no spin and no spun-copy
 channel), ``fast`` (``copytrace dedup --fast``: the streaming engine, families only).
@@ -49,8 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.baselines import peer_shingles
-from bench.corpus import (load_news, news_available, scaling_corpus,
-                          scaling_inputs, scaling_spin)
+from bench.corpus import load_news, news_available, overlap_inputs, scaling_corpus, scaling_spin
 
 # every engine on ONE core in part 1: rensa's bulk paths run on a rayon thread pool, sized by
 # this variable when the pool starts (rensa is imported only inside the runs below; copytrace's
@@ -187,22 +189,39 @@ SCAN_MODES = {"default": ["scan"], "no-semantic": ["scan", "--no-semantic"],
               "fast": ["dedup", "--fast"]}
 
 
+def _vm_hwm_kib(pid: int) -> int:
+    """A live process's peak RSS so far (KiB), or 0 where /proc cannot tell."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _families(path: Path) -> dict[str, str]:
     with path.open(encoding="utf-8") as fh:
         return {r["id"]: r["family"] for r in map(json.loads, fh)}
 
 
 def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("default",),
-               fast_sizes: list[int] = ()) -> list[dict]:
+               fast_sizes: list[int] = (), timeout: float | None = None) -> list[dict]:
     """Each size's corpus (`scaling_corpus`, written once as jsonl) through each mode, timed as
     a subprocess; ARI of the families found against the corpus's truth. ``fast_sizes``: sizes
-    at which only ``dedup --fast`` runs (a full scan would not fit in memory)."""
+    at which only ``dedup --fast`` runs (a full scan would not fit in memory). A run past
+    ``timeout`` seconds is stopped and reported as such (exit code ``"timeout"``).
+
+    The corpus is the realistic one: the real articles as they come (same-story reports,
+    shared quotes and wire templates count as unrelated), then originals recombined from
+    their sentences (`corpus.overlap_inputs`, `corpus.SentencePool`), so documents overlap
+    by chance as web pages do."""
     from bench.metrics import ari
 
     articles = load_news(min_words=80) if news_available() else []
     if not articles:
         return [{"error": "../shared/data/news is not present; scan benchmark skipped"}]
-    originals, donors = scaling_inputs(articles)
+    originals, donors, pool = overlap_inputs(articles)
     spin = scaling_spin()
     plan = [(n, m) for n in sizes for m in modes] + [(n, "fast") for n in fast_sizes
                                                       if n not in sizes or "fast" not in modes]
@@ -213,7 +232,7 @@ def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("defau
             truth: dict[str, str] = {}
             t = time.perf_counter()
             with path.open("w", encoding="utf-8") as fh:
-                for d in scaling_corpus(n, originals, donors, spin=spin):
+                for d in scaling_corpus(n, originals, donors, spin=spin, sentences_from=pool):
                     truth[d["id"]] = d["family"]
                     fh.write(json.dumps(d) + "\n")
             print(f"  corpus of {n:,} documents written in {time.perf_counter() - t:.0f} s "
@@ -233,20 +252,31 @@ def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("defau
                 if workers:
                     cmd += ["--workers", str(workers)]
                 t = time.perf_counter()
-                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         text=True)
+                try:
+                    _, err = child.communicate(timeout=timeout)
+                    code: int | str = child.returncode
+                    stopped_at = 0
+                except subprocess.TimeoutExpired:
+                    stopped_at = _vm_hwm_kib(child.pid)  # its peak so far, before it goes
+                    child.kill()
+                    _, err = child.communicate()
+                    code = "timeout"
+                proc = subprocess.CompletedProcess(cmd, child.returncode, "", err)
                 secs = time.perf_counter() - t
-                peak = int(rss_file.read_text()) if rss_file.exists() else 0
+                peak = int(rss_file.read_text()) if rss_file.exists() else stopped_at
                 score = fams = None
-                if proc.returncode == 0:
+                if code == 0:
                     found = _families(result)
                     ids = list(truth)
                     score = round(ari([truth[i] for i in ids], [found[i] for i in ids]), 4)
                     fams = len(set(found.values()))
                 out.append({"documents": n, "mode": mode, "flags": " ".join(SCAN_MODES[mode]),
                             "seconds": round(secs, 2), "docs_per_s": round(n / secs),
-                            "peak_rss_mib": round(peak / 1024), "exit_code": proc.returncode,
+                            "peak_rss_mib": round(peak / 1024), "exit_code": code,
                             "families": fams, "ari": score,
-                            "stderr_tail": proc.stderr[-500:] if proc.returncode else ""})
+                            "stderr_tail": proc.stderr[-500:] if code else ""})
                 print(f"  {n:>9,} docs ({mode}): {secs:7.1f} s, {n / secs:8.0f} docs/s, "
                       f"peak RSS {peak / 1024:6.0f} MiB, ARI {score}", flush=True)
                 shutil.rmtree(res_dir, ignore_errors=True)
@@ -284,6 +314,8 @@ def main(argv: list[str] | None = None) -> dict:
                     "(fast: dedup --fast, the streaming engine)")
     ap.add_argument("--fast-sizes", type=int, nargs="*", default=[],
                     help="sizes at which only dedup --fast runs (e.g. 1000000)")
+    ap.add_argument("--timeout", type=float, default=None,
+                    help="seconds after which a scan run is stopped and reported as timed out")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -306,7 +338,7 @@ def main(argv: list[str] | None = None) -> dict:
         extra = f"  (copytrace is {r['copytrace_speedup']}x)" if "copytrace_speedup" in r else ""
         print(f"  {name:<11} {r['docs_per_s']} docs/s{extra}")
     print("scan (all cores):")
-    scans = (scan_bench(args.sizes, args.workers, args.modes, args.fast_sizes)
+    scans = (scan_bench(args.sizes, args.workers, args.modes, args.fast_sizes, args.timeout)
              if args.sizes or args.fast_sizes else [])
     result = {"machine": machine(), "command": "python -m bench.speed " + " ".join(argv or
               sys.argv[1:]), "signatures": {"documents": len(texts), "mean_words": round(words),
