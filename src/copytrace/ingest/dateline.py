@@ -20,9 +20,10 @@ photo", "trapped since June 23rd, 2018" name events, not the page. Numeric dates
 **Measured** on webreuse_dev's 289 real page excerpts (`python -m bench.real`): 68 pages get a
 date this way, every one of them checked by hand against the page's text and the story it
 covers (one is a weather widget's "today", the day the page was crawled); 11 more pages carry a
-full date only inside a sentence and get none. Story ARI 0.867 -> 0.876: a 2009 copy of one cookie
-recipe and a 2007 post about another, linked by their probes, were the bridge between two
-stories; their datelines now part them (3 same-story links in all are no longer made). The
+full date only inside a sentence and get none. Story ARI 0.867 -> 0.876: a 2009 blog copy of a cookie
+recipe and a 2007 post of an oatmeal variant (whose probe links it on to another recipe's
+story) were the bridge between two stories; their datelines now part them (3 same-story
+links in all are no longer made). The
 near-miss pages of the set (the same kind of event in another year) stay joined to their
 stories: none of them carries a dateline on both sides of its link. Every other figure there,
 and on xling_dev (4 of 58 pages dated), PAN-13 (3 of 374) and Clough & Stevenson (none),
