@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from copytrace.ingest.dateline import HEAD, dateline
+from copytrace.ingest.dateline import HEAD, date_of_page
 
 # Shapes seen at the top of crawled pages (written here, not copied from any page)
 DATED = [
@@ -50,23 +50,23 @@ UNDATED = [
 
 @pytest.mark.parametrize("text,expected", DATED)
 def test_a_dateline_at_the_top_of_a_page_is_read(text, expected):
-    assert dateline(text) == expected
+    assert date_of_page(text) == expected
 
 
 @pytest.mark.parametrize("text", UNDATED)
 def test_a_date_inside_a_sentence_or_an_ambiguous_one_is_not(text):
-    assert dateline(text) is None
+    assert date_of_page(text) is None
 
 
 def test_only_the_top_of_the_page_is_searched():
     body = "Word " * (HEAD // 5)
-    assert dateline(body + "\nPosted Jul 4, 2012\n") is None
-    assert dateline("Posted Jul 4, 2012\n" + body) == "2012-07-04"
+    assert date_of_page(body + "\nPosted Jul 4, 2012\n") is None
+    assert date_of_page("Posted Jul 4, 2012\n" + body) == "2012-07-04"
 
 
 def test_the_first_dateline_wins_and_a_bad_date_does_not_stop_the_search():
     text = "Posted February 30, 2019\nUpdated March 2, 2019\nBody text follows here."
-    assert dateline(text) == "2019-03-02"
+    assert date_of_page(text) == "2019-03-02"
 
 
 def test_records_without_a_date_take_their_dateline_and_given_dates_win(tmp_path):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copytrace.document import Document, Problem
-from copytrace.ingest.dateline import dateline
+from copytrace.ingest.dateline import date_of_page
 from copytrace.ingest.registry import READERS, SUPPORTED, reader_for
 from copytrace.ingest.text import valid_unicode
 
@@ -151,7 +151,7 @@ def admit(item: Document | Problem) -> Document | Problem:
     if item.meta:
         item.meta = _valid(item.meta)
     if not item.date and isinstance(item.text, str):
-        item.date = dateline(item.text)
+        item.date = date_of_page(item.text)
         if item.date:
             item.meta = {**item.meta, "date_from": "dateline"}
     return item
