@@ -263,7 +263,6 @@ def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("defau
                     child.kill()
                     _, err = child.communicate()
                     code = "timeout"
-                proc = subprocess.CompletedProcess(cmd, child.returncode, "", err)
                 secs = time.perf_counter() - t
                 peak = int(rss_file.read_text()) if rss_file.exists() else stopped_at
                 score = fams = None
@@ -276,7 +275,7 @@ def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("defau
                             "seconds": round(secs, 2), "docs_per_s": round(n / secs),
                             "peak_rss_mib": round(peak / 1024), "exit_code": code,
                             "families": fams, "ari": score,
-                            "stderr_tail": proc.stderr[-500:] if code else ""})
+                            "stderr_tail": err[-500:] if code else ""})
                 print(f"  {n:>9,} docs ({mode}): {secs:7.1f} s, {n / secs:8.0f} docs/s, "
                       f"peak RSS {peak / 1024:6.0f} MiB, ARI {score}", flush=True)
                 shutil.rmtree(res_dir, ignore_errors=True)
