@@ -271,3 +271,45 @@ def test_a_dataframe_of_records_scans_as_the_local_engine_scans_them(session):
 def _pair_row(rec: dict) -> dict:
     """A pairs.jsonl record as Spark gives it back (passages as rows of lists)."""
     return rec | {"passages": [{"a": list(p["a"]), "b": list(p["b"])} for p in rec["passages"]]}
+
+
+def test_a_member_and_its_source_are_compared_without_their_boilerplate_sentences():
+    """The family stage aligns a member with its source when no candidate paired them
+    (`tasks.verify_fn(with_source=True)`, the local engine's `_pairs_with_source`). Both
+    engines leave the corpus's boilerplate out of the sentence stage too: sentences a site
+    prints under every page (a template, a disclaimer) are no rewrite. (Found when Spark and
+    local disagreed on 9 pairs of 30,000 documents: wire templates aligned in Spark only.)"""
+    import numpy as np
+    import pyarrow as pa
+
+    from copytrace.boilerplate import line_records
+    from copytrace.engines.spark import tasks
+    from copytrace.normalize import tokenize_many
+
+    chrome = ["The debentures are convertible into the company's common stock at any time.",
+              "The issue was priced at par and is rated single-A by the main rating agencies.",
+              "Copies of the prospectus may be obtained from the underwriters named below."]
+    a = "\n".join(["The harbour bridge will close to lorries after cracks were found.",
+                   "Engineers said repairs could take most of the coming winter.",
+                   "Local traders fear a long detour will cost them customers.", *chrome])
+    b = "\n".join(["A new opera opened in the city to warm reviews on Saturday night.",
+                   "The composer, aged 31, wrote the score in just under a year.",
+                   "Tickets for the remaining eight performances sold out in hours.", *chrome])
+    keys, doc, _, _ = line_records(tokenize_many([a]))
+    boiler = keys[doc == 0][-3:].astype(np.int64).tolist()  # the three chrome lines
+
+    def judged(boiler_keys):
+        rows = {"a": [0], "b": [1]}
+        for side, text in (("a", a), ("b", b)):
+            rows.update({f"{side}_id": [side], f"{side}_text": [text],
+                         f"{side}_boiler": [boiler_keys], f"{side}_date": [None],
+                         f"{side}_spun_score": [0.0]})
+        types = {"a": pa.int64(), "b": pa.int64(), "a_boiler": pa.list_(pa.int64()),
+                 "b_boiler": pa.list_(pa.int64()), "a_date": pa.string(),
+                 "b_date": pa.string()}
+        got = list(tasks.verify_fn(ScanConfig(), with_source=True)([pa.RecordBatch.from_pydict(
+            {k: pa.array(v, type=types.get(k)) for k, v in rows.items()})]))
+        return [r for g in got for r in g.to_pylist()]
+
+    assert [r["relation"] for r in judged([])] == ["rewrite"]  # chrome not known: it aligns
+    assert judged(boiler) == []  # known as boilerplate: nothing left to call a rewrite

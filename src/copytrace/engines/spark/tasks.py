@@ -326,9 +326,11 @@ def verify_fn(cfg: ScanConfig, with_source: bool = False):
             if with_source:
                 verdicts = verifier([x.text for x in docs], matchable, cfg).verify(pairs)
                 for (a, b_), (i, j), v in zip(zip(d["a"], d["b"]), pairs.tolist(), verdicts):
-                    sem = SemanticVerifier([docs[i].text, docs[j].text], cfg.semantic_params) \
+                    # the semantic verifier holds the two texts only: rows 0 and 1; it
+                    # leaves their boilerplate sentences out, as the local engine's does
+                    sem = SemanticVerifier([docs[i].text, docs[j].text], cfg.semantic_params,
+                                           [matchable[i], matchable[j]]) \
                         if needs_sentences(v, cfg) else None
-                    # the semantic verifier holds the two texts only: rows 0 and 1
                     pair = source_pair(0, 1, v, [docs[i], docs[j]], cfg, [spun[i], spun[j]],
                                        sem)
                     if pair is not None:
