@@ -164,28 +164,155 @@ def make_corpus(n: int, articles: list[dict], seed: int = 0) -> list[dict]:
     return docs
 
 
+class BigramText:
+    """New sentences from a word-bigram model of real texts: each word drawn from the words
+    that follow the previous one in the texts (as often as they do), from a sentence's first
+    word to its last. Locally the text reads like the news it was counted from -- its
+    vocabulary, word frequencies, function words, names, numbers and sentence lengths -- while
+    the sentences are new: two generated sentences share a phrase only where the texts' own
+    phrasing is formulaic. It is what lets `SentencePool` grow past the real sentences it
+    holds (see there). The model is the texts' own; it shares nothing with copytrace."""
+
+    def __init__(self, sentences: list[str]):
+        vocab: dict[str, int] = {"<s>": 0, "</s>": 1}
+        prev: list[int] = []
+        nxt: list[int] = []
+        for sent in sentences:
+            ids = [vocab.setdefault(w, len(vocab)) for w in sent.split()]
+            if not ids:
+                continue
+            seq = [0, *ids, 1]
+            prev.extend(seq[:-1])
+            nxt.extend(seq[1:])
+        if not prev:
+            raise ValueError("BigramText needs sentences with words")
+        self.words = list(vocab)
+        p = np.asarray(prev, dtype=np.int32)
+        order = np.argsort(p, kind="stable")
+        self.next = np.asarray(nxt, dtype=np.int32)[order]
+        self.start = np.searchsorted(p[order], np.arange(len(vocab) + 1)).astype(np.int64)
+
+    def sentence(self, rng: random.Random, max_words: int = 60) -> str:
+        out: list[str] = []
+        w = 0
+        while len(out) < max_words:
+            lo, hi = int(self.start[w]), int(self.start[w + 1])
+            if hi <= lo:
+                break
+            w = int(self.next[lo + rng.randrange(hi - lo)])
+            if w == 1:
+                break
+            out.append(self.words[w])
+        text = " ".join(out)
+        return text if text[-1:] in ".!?\"”’" else text + "."
+
+    def article(self, rng: random.Random, words: int) -> list[str]:
+        out: list[str] = []
+        n = 0
+        while n < words:
+            s = self.sentence(rng)
+            out.append(s)
+            n += len(s.split())
+        return out
+
+
 class SentencePool:
     """The sentences of real articles, to build documents that are no copy of anything but
     share a sentence or a short run of sentences with a few others -- the partial overlaps
     that make candidate search and alignment work on the real web, which word-shuffled
     documents (no phrase shared with anything) never exercise.
 
-    `original` takes its length (in words) from a random real article and fills it with runs
-    of 1-3 consecutive sentences (1: 1/4, 2: 1/2, 3: 1/4) of random real articles, at most one
-    run from each. From the 17,101 articles of `overlap_inputs` (254,764 sentences), 30,000
-    documents (seed 0) hold 16,586 originals: 16,425 of them share a sentence with another,
-    133,483 pairs of them share one or more, 4,186 pairs three or more (at most 13: wire
-    templates repeat sentences across articles)."""
+    Without ``grow`` (the dense pool of `bench.overlap`), `original` takes its length (in
+    words) from a random real article and fills it with runs of 1-3 consecutive sentences (1:
+    1/4, 2: 1/2, 3: 1/4) of random real articles, at most one run from each. From the 17,101
+    articles of `overlap_inputs` (254,764 sentences), 30,000 documents (seed 0) hold 16,586
+    originals: 16,425 of them share a sentence with another, 133,483 pairs of them share one
+    or more, 4,186 pairs three or more (at most 13: wire templates repeat sentences across
+    articles).
 
-    def __init__(self, texts: list[str]):
+    That pool cannot scale. Drawn from many times more often than it has sentences, every
+    sentence recurs in many documents (at 100,000 documents of `bench.speed` ~4 times, at a
+    million ~45), each original shares runs with ~15 others, the copy links percolate and one
+    family swallows the corpus (`dedup --fast` at 100,000: ARI 0.009, one family of 6,276
+    documents): no web corpus looks like that, and family figures at that scale measured the
+    pool. With ``grow`` (a `BigramText`), an original is a new article written by it, of a
+    real article's length, into which 0-3 runs (0: 35%, 1: 35%, 2: 20%, 3: 10%) of 1-3
+    sentences borrowed from the pool are inserted; its own sentences then join the pool. A
+    sentence is lent at most once, and a run never holds more than ``max_share`` (a fifth) of
+    the article it comes from or of the one it goes to -- a passage shared, never most of a
+    text, so the truth ("unrelated") stays what the texts show. Each original then shares a
+    run with about two others at any size; real sentences are lent while they last."""
+
+    RUNS = (0.35, 0.7, 0.9)  # cumulative: P(0 runs), P(<= 1), P(<= 2); else 3
+
+    def __init__(self, texts: list[str], grow: BigramText | None = None,
+                 max_share: float = 0.2):
         # line breaks go first: wire copy is hard-wrapped at ~70 columns, and a line is no
         # sentence
         self.docs = [s for s in (sentences(re.sub(r"\s+", " ", t)) for t in texts) if s]
         self.lengths = [len(t.split()) for t in texts]
         if not self.docs:
             raise ValueError("SentencePool needs texts with sentences")
+        self.grow, self.max_share = grow, max_share
+        self.lent = {"real": 0, "generated": 0}  # sentences lent, by where they came from
+        self._real = len(self.docs)
+        self._left = [[True] * len(s) for s in self.docs]  # not lent yet, per sentence
+        self._words = [[len(x.split()) for x in s] for s in self.docs]
+        self._open = list(range(len(self.docs)))  # articles with a sentence left to lend
 
     def original(self, rng: random.Random) -> str:
+        if self.grow is None:
+            return self._recombined(rng)
+        target = self.lengths[rng.randrange(len(self.lengths))]
+        sents = self.grow.article(rng, target)
+        own = list(sents)
+        u = rng.random()
+        runs = sum(u >= c for c in self.RUNS)
+        lenders: set[int] = set()
+        for _ in range(runs):
+            run = self._borrow(rng, self.max_share * target, lenders)
+            at = rng.randrange(len(sents) + 1)
+            sents[at:at] = run
+        self.docs.append(own)
+        self._left.append([True] * len(own))
+        self._words.append([len(x.split()) for x in own])
+        self._open.append(len(self.docs) - 1)
+        return " ".join(sents)
+
+    def _borrow(self, rng: random.Random, room: float, lenders: set[int]) -> list[str]:
+        """A run of 1-3 consecutive sentences not lent before, from a random article not in
+        ``lenders`` (one run per article and borrower; the article joins them), holding at
+        most ``max_share`` of that article and at most ``room`` words; [] when the article
+        drawn has no such sentence left."""
+        if len(self._open) <= len(lenders):
+            return []
+        slot = rng.randrange(len(self._open))
+        while self._open[slot] in lenders:
+            slot = rng.randrange(len(self._open))
+        k = self._open[slot]
+        lenders.add(k)
+        left, sizes = self._left[k], self._words[k]
+        cap = min(room, self.max_share * sum(sizes))
+        avail = [i for i, free in enumerate(left) if free and sizes[i] <= cap]
+        out: list[str] = []
+        if avail:
+            i = avail[rng.randrange(len(avail))]
+            run = 1 + (rng.random() < 0.5) + (rng.random() < 0.5)
+            taken = 0
+            while run and i < len(left) and left[i] and taken + sizes[i] <= cap:
+                left[i] = False
+                out.append(self.docs[k][i])
+                taken += sizes[i]
+                i += 1
+                run -= 1
+            self.lent["real" if k < self._real else "generated"] += len(out)
+        if not any(free and size <= self.max_share * sum(sizes)
+                   for free, size in zip(left, sizes)):  # nothing left to lend
+            self._open[slot] = self._open[-1]
+            self._open.pop()
+        return out
+
+    def _recombined(self, rng: random.Random) -> str:
         target = self.lengths[rng.randrange(len(self.lengths))]
         out: list[str] = []
         used: set[int] = set()
@@ -286,14 +413,25 @@ def scaling_inputs(articles: list[dict]) -> tuple[list[str], list[str]]:
     return independent_subset([a["text"] for a in articles[:-500]]), donors
 
 
-def overlap_inputs(articles: list[dict]) -> tuple[list[str], list[str], SentencePool]:
+def overlap_inputs(articles: list[dict], scaling: bool = False
+                   ) -> tuple[list[str], list[str], SentencePool]:
     """(originals, donor sentences, sentence pool) for `scaling_corpus` with hard negatives:
     the real articles as they come (only the known near-duplicate pairs of
     ../shared/data/news are left out, by `load_news`), so same-story reports, shared quotes and
     wire templates stay in as negatives; past them, originals recombined from the sentences of
-    those same articles. The 500 donor articles are held out of both."""
+    those same articles. The 500 donor articles are held out of both.
+
+    ``scaling``: past the real articles, originals written by a `BigramText` of the same
+    sentences, each holding a few runs borrowed from earlier originals (`SentencePool` with
+    ``grow``): chance overlap that stays the same at any size. Without it, the dense pool of
+    `bench.overlap`."""
     texts = [a["text"] for a in articles[:-500]]
-    return texts, donor_sentences([a["text"] for a in articles[-500:]]), SentencePool(texts)
+    donors = donor_sentences([a["text"] for a in articles[-500:]])
+    if not scaling:
+        return texts, donors, SentencePool(texts)
+    pool = SentencePool(texts)
+    pool.grow = BigramText([s for doc in pool.docs for s in doc])
+    return texts, donors, pool
 
 
 def scaling_spin():

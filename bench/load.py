@@ -2,10 +2,12 @@
 
     python -m bench.load --docs 100000 --queries 10000 --clients 32 --out bench/results/load.json
 
-1. Builds an index (``copytrace.store.Index``) of ``--docs`` documents of the scaling corpus
-   (`bench.speed.scaling_corpus`: originals and their verbatim, edited, spun, truncated and
-   wrapped copies) in batches, and times it. ``--queries-pool`` further documents of the same
-   stream are held out: they are the queries (copies of indexed originals, and new originals).
+1. Builds an index (``copytrace.store.Index``) of ``--docs`` documents of the realistic scaling
+   corpus of `bench.speed` (`corpus.scaling_corpus` with `corpus.overlap_inputs(scaling=True)`:
+   real articles as they come, then generated ones sharing runs of sentences by chance, and
+   their verbatim, edited, spun, truncated and wrapped copies) in batches, and times it.
+   ``--queries-pool`` further documents of the same stream are held out: they are the queries
+   (copies of indexed originals, and new originals).
 2. Starts ``copytrace serve`` on 127.0.0.1 (``--workers`` processes) and warms it up.
 3. ``--clients`` threads, each with its own HTTP connection, send ``--queries`` POST /query
    requests in total, as fast as answers come back (a closed loop), for each query mode:
@@ -38,16 +40,16 @@ def build_index(path: Path, n: int, pool: int, batch: int, semantic: bool
                 ) -> tuple[dict, list[dict]]:
     """An index of ``n`` scaling-corpus documents; returns its build record and ``pool``
     held-out documents of the same stream (the queries)."""
-    from bench.corpus import (load_news, news_available, scaling_corpus, scaling_inputs,
-                              scaling_spin)
+    from bench.corpus import load_news, news_available, overlap_inputs, scaling_corpus, scaling_spin
     from copytrace.document import Document
     from copytrace.config import ScanConfig
     from copytrace.store import Index
 
     if not news_available():
         raise SystemExit("bench.load needs ../shared/data/news (the scaling corpus's articles)")
-    originals, donors = scaling_inputs(load_news(min_words=80))
-    stream = scaling_corpus(n + pool, originals, donors, seed=3, spin=scaling_spin())
+    originals, donors, sentences = overlap_inputs(load_news(min_words=80), scaling=True)
+    stream = scaling_corpus(n + pool, originals, donors, seed=3, spin=scaling_spin(),
+                            sentences_from=sentences)
     rng = np.random.default_rng(3)
     held = set(rng.choice(n + pool, size=pool, replace=False).tolist())
     queries: list[dict] = []

@@ -111,15 +111,15 @@ CORPORA = [
     "### What each corpus is", "",
     "| section | corpus | made of | negatives |", "|---|---|---|---|",
     "| 1 | news articles | real articles of `../shared/data/news` | none (throughput only) |",
-    "| 2 | realistic scaling corpus (`bench/corpus.py scaling_corpus` with "
-    "`overlap_inputs`) | the ~16,600 real articles as they come, then originals recombined "
-    "from runs of their sentences (`SentencePool`); injected copies | hard: same-story "
-    "reports, shared quotes and wire templates as they come; recombined originals share a "
-    "sentence or more with others by chance; the truth counts all of them unrelated |",
-    "| 6, 7 | easy scaling corpus (`bench/corpus.py scaling_corpus` with `scaling_inputs`; "
-    "not re-run since §2 moved) | real articles, then, past the ~11,000 that share no "
-    "8-word run, articles with their words shuffled; injected copies | easy: originals "
-    "filtered to share no 8-word run, shuffled ones share no phrase at all |",
+    "| 2, 6, 7 | realistic scaling corpus (`bench/corpus.py scaling_corpus` with "
+    "`overlap_inputs(scaling=True)`) | the ~16,600 real articles as they come; past them "
+    "(from ~30,000 documents), new articles written by a word-bigram model of those "
+    "articles' sentences, each holding 0-3 runs of 1-3 sentences borrowed from earlier "
+    "originals (real sentences while they last, each lent once, never a fifth of either "
+    "text; `SentencePool`); injected copies. At 100,000 documents ~30% of the originals are "
+    "real articles, at 1,000,000 ~3% | hard: same-story reports, shared quotes and wire "
+    "templates as they come; every later original shares a run of sentences with about one "
+    "other, at every size; the truth counts all of them unrelated |",
     "| 3 | peers corpus (`make_corpus`) | real articles sharing no 8-word run; injected "
     "edited, truncated and wrapped copies | easy (filtered) |",
     "| 4 | PAN-13, Clough & Stevenson, MRPC | real plagiarism cases, student answers, "
@@ -191,16 +191,18 @@ def render(results: Path = RESULTS) -> str:
                     f"Command: `{speed['command']}`. Subprocess wall time (reading and writing "
                     "included), the process's own peak RSS, and the adjusted Rand index of the "
                     "families found against the truth. Corpora have the same proportions at "
-                    "every size (`bench/corpus.py scaling_corpus`): ~56% originals (the real news "
-                    "articles as they come, then documents recombined from runs of their "
-                    "sentences, which share a sentence or more with others by chance and "
-                    "count as unrelated), ~44% verbatim, edited, spun, truncated and "
-                    "boilerplate-wrapped copies in families of 2-31. Their chance overlap does "
-                    "not stay the same: the sentence pool is finite, so past the ~16,600 real "
-                    "articles each recombined sentence is reused more the larger the corpus "
-                    "(~4 documents per sentence at 100,000, ~45 at 1,000,000), and there the "
-                    "families of every mode merge through shared sentences (ARI 0; why, in "
-                    "the notes). A run stopped at the time limit shows `timeout` as its exit. "
+                    "every size (`bench/corpus.py scaling_corpus`): ~56% originals, ~44% "
+                    "verbatim, edited, spun, truncated and boilerplate-wrapped copies in "
+                    "families of 2-31. The originals are the real news articles as they come "
+                    "(same-story reports, shared quotes and wire templates count as "
+                    "unrelated), then -- past the ~16,600 real ones, from ~30,000 documents -- "
+                    "new articles written by a word-bigram model of their sentences, each "
+                    "holding 0-3 runs of sentences borrowed from earlier originals (real "
+                    "sentences while they last): each shares a passage with about one other "
+                    "at every size, so the chance overlap does not grow with the corpus "
+                    "(what each corpus is: the table above; why, in the notes). At 100,000 "
+                    "documents ~30% of the originals are real articles, at 1,000,000 ~3%. "
+                    "A run stopped at the time limit shows `timeout` as its exit. "
                     "`scan` modes give the full output contract (passages, relations, "
                     "stories); `dedup --fast` is the streaming engine (families only).", "",
                     "| documents | command | wall time | docs/s | peak RSS | family ARI | exit |",
@@ -531,8 +533,8 @@ def _load_table(load: dict) -> list[str]:
     ix = load["index"]
     out = ["## 6. The index service under load (loopback)", "",
            f"Command: `{load['command']}`. {_machine(load.get('machine'))}", "",
-           f"Index: {ix['documents']:,} documents of the easy scaling corpus (word-shuffled "
-           f"originals; see What each corpus is), "
+           f"Index: {ix['documents']:,} documents of the realistic scaling corpus (§2's; see "
+           f"What each corpus is), "
            f"{'with' if ix['semantic'] else 'without'} the sentence stage, added in batches of "
            f"{ix['batch']:,} in {ix['seconds']:,.0f} s ({ix['docs_per_s']:,.0f} docs/s; the last "
            f"batches {ix['last_batches_docs_per_s']:,.0f} docs/s); {ix['bytes'] / 2**20:,.0f} MiB "
@@ -600,8 +602,8 @@ def _spark_table(r: dict) -> list[str]:
     est = r.get("estimate_1b_per_day", {})
     out = ["## 7. The Spark engine on one machine", "",
            f"Command: `python -m bench.spark --docs {r['documents']}` (run on its own; not part "
-           f"of `python -m bench`). The easy scaling corpus (word-shuffled originals; see What "
-           f"each corpus is) of {r['documents']:,} documents through "
+           f"of `python -m bench`). The realistic scaling corpus (§2's; see What each corpus "
+           f"is) of {r['documents']:,} documents through "
            f"each engine's CLI: the local engine with {r['cores']} workers, Spark "
            f"`{r['master']}`; memory is the peak summed RSS of each process tree.", "",
            "| engine | seconds | peak memory |", "|---|---:|---:|",
@@ -609,9 +611,16 @@ def _spark_table(r: dict) -> list[str]:
            f"| Spark {r['master']} | {sp['seconds']:,.1f} | {sp['peak_rss_mib']:,} MiB |",
            f"| ratio Spark / local | {r.get('time_ratio_spark_over_local')} | "
            f"{r.get('memory_ratio_spark_over_local')} |", "",
-           f"Outputs compared record for record: {r.get('documents_records', 0):,} documents "
-           f"({r.get('documents_differing')} differing), {r.get('pairs_records', 0):,} pairs "
-           f"({r.get('pairs_differing')} differing).", ""]
+           (f"Outputs compared record for record, by key: {r.get('documents_records', 0):,} "
+            f"documents ({r.get('documents_differing')} differing), "
+            f"{r.get('pairs_records', 0):,} pairs ({r.get('pairs_differing')} differing, "
+            f"{_fmt(r.get('pairs_only_one_engine'))} found by one engine only)."
+            if "pairs_only_one_engine" in r else
+            f"Outputs compared record for record, position by position (this run predates "
+            f"the comparison by key, so one pair found by one engine only shifts every later "
+            f"one): {r.get('documents_records', 0):,} documents "
+            f"({r.get('documents_differing')} differing), {r.get('pairs_records', 0):,} pair "
+            f"positions ({r.get('pairs_differing')} differing); see the notes."), ""]
     if est:
         stages = ", ".join(f"{k} {v}" for k, v in est["core_ms_per_document"].items())
         out += [f"Spark's per-stage cost, core-ms per document: {stages}; total "

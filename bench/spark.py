@@ -1,7 +1,8 @@
-"""The Spark engine against the local engine on one machine: the same corpus (`speed.scaling_corpus`,
-default 100,000 documents), each engine's CLI in its own process tree, timed, with the peak memory
-of the whole tree (driver JVM and Python workers included), the outputs compared record for record,
-and Spark's per-stage seconds turned into an estimate of the cluster a billion documents a day needs.
+"""The Spark engine against the local engine on one machine: the same corpus (the realistic
+scaling corpus of `bench.speed`, default 100,000 documents), each engine's CLI in its own process
+tree, timed, with the peak memory of the whole tree (driver JVM and Python workers included), the
+outputs compared record for record, and Spark's per-stage seconds turned into an estimate of the
+cluster a billion documents a day needs.
 
     python -m bench.spark [--docs 100000] [--master local[2]] [--out bench/results/spark.json]
 """
@@ -18,8 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.corpus import (load_news, news_available, scaling_corpus, scaling_inputs,
-                          scaling_spin)
+from bench.corpus import load_news, news_available, overlap_inputs, scaling_corpus, scaling_spin
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -69,22 +69,27 @@ def _records(path: Path):
                 yield json.loads(line)
 
 
-def same_records(a: Path, b: Path) -> tuple[bool, int, int, list]:
-    """Whether two outputs hold the same records in the same order; how many records, how many
-    differ, and the first few differences (the fields that differ, both values)."""
-    import itertools
+def _key(rec: dict):
+    return rec["id"] if "id" in rec else (rec.get("a"), rec.get("b"))
 
-    differ = n = 0
+
+def same_records(a: Path, b: Path) -> dict:
+    """Whether two outputs hold the same records in the same order, compared by key (a
+    document's id, a pair's two ids): how many records each holds, the keys only one of them
+    has, the records whose fields differ, and the first few differences (the fields that
+    differ, both values; a record one side lacks shows as null there)."""
+    x = {_key(r): r for r in _records(a)}
+    y = {_key(r): r for r in _records(b)}
+    only = [k for k in x if k not in y] + [k for k in y if k not in x]
+    differ = [k for k in x if k in y and x[k] != y[k]]
     shown = []
-    for x, y in itertools.zip_longest(_records(a), _records(b), fillvalue={}):
-        n += 1
-        if x != y:
-            differ += 1
-            if len(shown) < 10:
-                shown.append({"id": x.get("id") or [x.get("a"), x.get("b")],
-                              **{k: [x.get(k), y.get(k)] for k in x.keys() | y.keys()
-                                 if x.get(k) != y.get(k)}})
-    return differ == 0, n, differ, shown
+    for k in (only + differ)[:10]:
+        r, s = x.get(k, {}), y.get(k, {})
+        shown.append({"id": k, **{f: [r.get(f), s.get(f)] for f in r.keys() | s.keys()
+                                  if r.get(f) != s.get(f)}})
+    same = not only and not differ and list(x) == list(y)
+    return {"same": same, "records": [len(x), len(y)], "only_one_side": len(only),
+            "differing": len(differ), "same_order": list(x) == list(y), "examples": shown}
 
 
 def estimate(stats: dict, cores: int, target_docs: float = 1e9, seconds: float = 86_400) -> dict:
@@ -111,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not news_available():
         print("../shared/data/news is not present: Spark benchmark skipped")
         return {"error": "no news data"}
-    originals, donors = scaling_inputs(load_news(min_words=80))
+    originals, donors, sentences = overlap_inputs(load_news(min_words=80), scaling=True)
     env = {**os.environ, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")}
     cores = int(args.master[6:-1]) if args.master.startswith("local[") and \
         args.master[6:-1].isdigit() else os.cpu_count()
@@ -119,7 +124,8 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.jsonl"
         with corpus.open("w", encoding="utf-8") as fh:
-            for d in scaling_corpus(args.docs, originals, donors, spin=scaling_spin()):
+            for d in scaling_corpus(args.docs, originals, donors, spin=scaling_spin(),
+                                    sentences_from=sentences):
                 fh.write(json.dumps(d) + "\n")
         base = [sys.executable, "-m", "copytrace", "scan", str(corpus), "--quiet"]
         local_out, spark_out = Path(tmp) / "local", Path(tmp) / "spark"
@@ -135,12 +141,12 @@ def main(argv: list[str] | None = None) -> dict:
             stats = json.loads((spark_out / "stats.json").read_text())
             result["spark"]["stats"] = stats
             for name in ("documents", "pairs"):
-                same, n, differ, shown = same_records(local_out / f"{name}.jsonl",
-                                                      spark_out / name)
-                result[f"same_{name}"] = same
-                result[f"{name}_differences"] = shown
-                result[f"{name}_records"] = n
-                result[f"{name}_differing"] = differ
+                cmp = same_records(local_out / f"{name}.jsonl", spark_out / name)
+                result[f"same_{name}"] = cmp["same"]
+                result[f"{name}_differences"] = cmp["examples"]
+                result[f"{name}_records"] = cmp["records"][0]
+                result[f"{name}_only_one_engine"] = cmp["only_one_side"]
+                result[f"{name}_differing"] = cmp["differing"]
             result["time_ratio_spark_over_local"] = round(
                 result["spark"]["seconds"] / result["local"]["seconds"], 2)
             result["memory_ratio_spark_over_local"] = round(

@@ -27,8 +27,10 @@ with the same make-up at every size (`scaling_corpus`: ~56% originals, ~44% verb
 spun, truncated and boilerplate-wrapped copies in families of known structure, written once per
 size as jsonl); wall time, the child's peak RSS and the ARI of its families against the truth.
 Originals are the real news articles as they come (same-story reports and shared quotes
-included, as unrelated), then documents recombined from runs of their sentences: documents
-overlap by chance as web pages do (`corpus.overlap_inputs`).
+included, as unrelated), then new articles written by a bigram model of their sentences, each
+holding 0-3 runs of sentences borrowed from earlier originals (real ones while they last):
+documents overlap by chance as web pages do, and as much at a million documents as at 30,000
+(`corpus.overlap_inputs`, `corpus.SentencePool`).
 Each size is timed in each ``--modes`` flag set: ``default`` (every stage), ``no-semantic`` (no
 sentence encoder: what a de-duplication job runs), ``words-only`` (also no spin and no spun-copy
 channel), ``fast`` (``copytrace dedup --fast``: the streaming engine, families only).
@@ -213,15 +215,17 @@ def scan_bench(sizes: list[int], workers: int | None, modes: list[str] = ("defau
     ``timeout`` seconds is stopped and reported as such (exit code ``"timeout"``).
 
     The corpus is the realistic one: the real articles as they come (same-story reports,
-    shared quotes and wire templates count as unrelated), then originals recombined from
-    their sentences (`corpus.overlap_inputs`, `corpus.SentencePool`), so documents overlap
-    by chance as web pages do."""
+    shared quotes and wire templates count as unrelated), then originals written by a bigram
+    model of their sentences, each holding a few runs of sentences borrowed from earlier
+    originals, real sentences while they last (`corpus.overlap_inputs` with ``scaling``,
+    `corpus.SentencePool`), so documents overlap by chance as web pages do, as much at a
+    million documents as at 30,000."""
     from bench.metrics import ari
 
     articles = load_news(min_words=80) if news_available() else []
     if not articles:
         return [{"error": "../shared/data/news is not present; scan benchmark skipped"}]
-    originals, donors, pool = overlap_inputs(articles)
+    originals, donors, pool = overlap_inputs(articles, scaling=True)
     spin = scaling_spin()
     plan = [(n, m) for n in sizes for m in modes] + [(n, "fast") for n in fast_sizes
                                                       if n not in sizes or "fast" not in modes]
