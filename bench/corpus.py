@@ -241,7 +241,9 @@ class SentencePool:
     sentence is lent at most once, and a run never holds more than ``max_share`` (a fifth) of
     the article it comes from or of the one it goes to -- a passage shared, never most of a
     text, so the truth ("unrelated") stays what the texts show. Each original then shares a
-    run with about two others at any size; real sentences are lent while they last."""
+    run with about one other at any size (100,000 documents of `bench.speed`: 25,422 pairs of
+    its 55,702 originals share a sentence; `dedup --fast` ARI 0.932); real sentences are lent
+    while they last."""
 
     RUNS = (0.35, 0.7, 0.9)  # cumulative: P(0 runs), P(<= 1), P(<= 2); else 3
 
