@@ -225,20 +225,27 @@ def _run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, i
 
 
 def compare(n_docs: int, engines: list[str] = ENGINES, seed: int = 0,
-            thresholds=THRESHOLDS) -> dict:
+            thresholds=THRESHOLDS, filtered: bool = False) -> dict:
+    """Every engine on one corpus (`make_corpus`), each peer at its tuned threshold. Its
+    originals are the news articles as they come (only the known near-duplicate pairs left
+    out by `load_news`): same-story reports, shared quotes and wire templates are negatives
+    the truth counts unrelated. ``filtered``: only articles that share no 8-word run (easy
+    negatives; the corpus of the runs before 2026-12-07)."""
     from bench.corpus import independent_subset, load_news, make_corpus, news_available
 
     if not news_available():
         raise SystemExit("bench.peers needs ../shared/data/news (its corpus's articles)")
-    # originals that share no 8-word run, so that the injected families are the whole truth
     articles = load_news(min_words=80, limit=6 * n_docs if n_docs < 10_000 else None)
-    keep = set(independent_subset([a["text"] for a in articles]))
-    kept = [a for a in articles if a["text"] in keep]
+    kept = articles
+    if filtered:  # originals that share no 8-word run: the injected families are the truth
+        keep = set(independent_subset([a["text"] for a in articles]))
+        kept = [a for a in articles if a["text"] in keep]
     # two disjoint halves of the articles: one to tune the peers' thresholds, one to measure
     tuning = make_corpus(min(n_docs, 5000), kept[1::2], seed=seed + 1)
     docs = make_corpus(n_docs, kept[0::2], seed=seed)
     truth = {d["id"]: d["family"] for d in docs}
     out: dict = {"documents": len(docs), "tuning_documents": len(tuning),
+                 "negatives": "filtered" if filtered else "as they come",
                  "tuned": tune(tuning, thresholds) if any(e in TUNED for e in engines) else {},
                  "engines": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -285,13 +292,16 @@ def main(argv: list[str] | None = None) -> dict | None:
     ap.add_argument("--threshold", type=float, default=0.5, help=argparse.SUPPRESS)
     ap.add_argument("--thresholds", default=",".join(map(str, THRESHOLDS)),
                     help="the thresholds each peer is tuned over (comma-separated)")
+    ap.add_argument("--filtered", action="store_true",
+                    help="originals only from articles sharing no 8-word run (easy negatives)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     if args.run:
         _child(args.run[0], Path(args.run[1]), Path(args.run[2]), args.threshold)
         return None
     res = compare(args.docs, args.engines.split(","),
-                  thresholds=tuple(float(t) for t in args.thresholds.split(",")))
+                  thresholds=tuple(float(t) for t in args.thresholds.split(",")),
+                  filtered=args.filtered)
     res["command"] = "PYTHONPATH=. python -m bench.peers " + " ".join(argv or sys.argv[1:])
     if args.out:
         args.out.write_text(json.dumps(res, indent=1) + "\n")

@@ -120,8 +120,11 @@ CORPORA = [
     "real articles, at 1,000,000 ~3% | hard: same-story reports, shared quotes and wire "
     "templates as they come; every later original shares a run of sentences with about one "
     "other, at every size; the truth counts all of them unrelated |",
-    "| 3 | peers corpus (`make_corpus`) | real articles sharing no 8-word run; injected "
-    "edited, truncated and wrapped copies | easy (filtered) |",
+    "| 3 | peers corpus (`bench/peers.py`, `make_corpus`) | real articles as they come (the "
+    "known near-duplicate pairs left out; `--filtered`: only articles sharing no 8-word run, "
+    "as before 2026-12-07); injected edited, truncated and wrapped copies | hard: same-story "
+    "reports, shared quotes and wire templates as they come, counted unrelated (easy with "
+    "`--filtered`; the run shown says which) |",
     "| 4 | PAN-13, Clough & Stevenson, MRPC | real plagiarism cases, student answers, "
     "paraphrase pairs, labelled by their authors | as the datasets come |",
     "| 4 | injected families | real articles sharing no 8-word run, injected copies | easy "
@@ -232,7 +235,8 @@ def render(results: Path = RESULTS) -> str:
         out += ["## 3. Near-duplicate clustering against peers (same corpus, one run)", "",
                 f"{peers['documents']:,} documents (`{peers.get('command', 'python -m bench.peers')}`): "
                 f"each engine in its "
-                f"own process; quality against the corpus's known families. copytrace runs on "
+                f"own process; quality against the corpus's known families (negatives: "
+                f"{peers.get('negatives', 'filtered')}). copytrace runs on "
                 f"all cores and, as `copytrace-words-1core`, on one (the peers use one); each "
                 f"peer checks its LSH candidates and runs at the threshold that gave the best "
                 f"family ARI on a tuning corpus of "
