@@ -291,15 +291,21 @@ def mrpc(limit: int | None = None) -> dict:
 # ----------------------------------------------------------------------------- injected corpus
 
 
-def injected_corpus(n_sources: int, n_negatives: int, seed: int = 7) -> list[dict]:
+def injected_corpus(n_sources: int, n_negatives: int, seed: int = 7,
+                    filtered: bool = False) -> list[dict]:
     """Real articles and one copy of each source per obfuscation type; ``family`` is the truth.
     Types: verbatim (reformatted), edited (sentences deleted/inserted/replaced), spun (30% of
-    words, Aiksaurus), truncated (40-90% kept), wrapped (site header and footer)."""
+    words, Aiksaurus), truncated (40-90% kept), wrapped (site header and footer). The articles
+    come as they are (only the known near-duplicate pairs left out by `load_news`): same-story
+    reports and wire templates among them are negatives the truth counts unrelated;
+    ``filtered`` keeps only articles that share no 8-word run (the corpus before
+    2026-12-07)."""
     from bench.spinner import spin, thesaurus_dir
 
     rng = random.Random(seed)
-    texts = independent_subset([a["text"] for a in load_news(limit=4 * (n_sources + n_negatives)
-                                                             + 600)])
+    texts = [a["text"] for a in load_news(limit=4 * (n_sources + n_negatives) + 600)]
+    if filtered:
+        texts = independent_subset(texts)
     donors = donor_sentences(texts[-300:])
     texts = texts[:n_sources + n_negatives]
     header = ["Home | News | Sport | Weather", "Subscribe to our newsletter"]
@@ -351,6 +357,7 @@ def injected(n_sources: int = 200, n_negatives: int = 600) -> dict:
     rec_o, prec_o = per_type(ours)
     rec_b, prec_b = per_type(base)
     return {"documents": len(docs), "sources": n_sources, "negatives": n_negatives,
+            "articles": "as they come",
             "copytrace": {"ari": round(ari(truth, ours), 4), "recall_by_type": rec_o,
                           "pairwise_precision": prec_o, "seconds": round(t_ours, 2)},
             "datasketch": {"ari": round(ari(truth, base), 4), "recall_by_type": rec_b,

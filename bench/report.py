@@ -127,8 +127,10 @@ CORPORA = [
     "`--filtered`; the run shown says which) |",
     "| 4 | PAN-13, Clough & Stevenson, MRPC | real plagiarism cases, student answers, "
     "paraphrase pairs, labelled by their authors | as the datasets come |",
-    "| 4 | injected families | real articles sharing no 8-word run, injected copies | easy "
-    "(filtered) |",
+    "| 4 | injected families (`bench/quality.py injected_corpus`) | real articles as they "
+    "come (the known near-duplicate pairs left out), injected copies | same-story reports and "
+    "wire templates among the articles, counted unrelated (runs before 2026-12-07: articles "
+    "filtered to share no 8-word run) |",
     "| 5 | spun pairs | articles the spin statistics never saw, spun by `bench/spinner.py` "
     "(its own word list and a Debian thesaurus) | real articles as they come |",
     "| real web pages | webreuse_dev, xling_dev | real page excerpts labelled by hand | "
@@ -413,7 +415,8 @@ def _quality_tables(q: dict) -> list[str]:
     if inj and "copytrace" in inj:
         kinds = sorted(inj["copytrace"]["recall_by_type"])
         out += [f"**Injected families** ({inj['documents']:,} documents: {inj['sources']} sources "
-                f"with one copy of each kind, {inj['negatives']} unrelated articles).", "",
+                f"with one copy of each kind, {inj['negatives']} unrelated articles; articles "
+                f"{inj.get('articles', 'sharing no 8-word run')}).", "",
                 "| system | ARI | pair precision | " + " | ".join(f"recall {k}" for k in kinds)
                 + " |", "|---|---:|---:|" + "---:|" * len(kinds)]
         for sysname in ("copytrace", "datasketch"):
