@@ -500,7 +500,9 @@ def _quality_tables(q: dict) -> list[str]:
 
 def _spin_table(spin: dict, plot: str | None) -> list[str]:
     out = ["## 5. Spun copies: recall and precision per substitution rate", "",
-           f"Command: `{spin['command']}`. {spin['background']:,} unrelated real articles, "
+           f"Command: `{spin['command']}`. {spin['background']:,} real articles "
+           f"({spin.get('negatives', 'filtered to share no 8-word run')}; the truth counts "
+           f"them unrelated), "
            f"{spin['pairs']} of which get one spun copy (`bench/spinner.py`: the stated share of "
            "ALL running words replaced by a random synonym, one word or a thesaurus phrase at a "
            "time, plus function words dropped and added and sentences split; protected words "
