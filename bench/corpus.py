@@ -256,8 +256,6 @@ class SentencePool:
         if not self.docs:
             raise ValueError("SentencePool needs texts with sentences")
         self.grow, self.max_share = grow, max_share
-        self.lent = {"real": 0, "generated": 0}  # sentences lent, by where they came from
-        self._real = len(self.docs)
         self._left = [[True] * len(s) for s in self.docs]  # not lent yet, per sentence
         self._words = [[len(x.split()) for x in s] for s in self.docs]
         self._open = list(range(len(self.docs)))  # articles with a sentence left to lend
@@ -294,7 +292,8 @@ class SentencePool:
         k = self._open[slot]
         lenders.add(k)
         left, sizes = self._left[k], self._words[k]
-        cap = min(room, self.max_share * sum(sizes))
+        limit = self.max_share * sum(sizes)  # the most of its article a run may hold
+        cap = min(room, limit)
         avail = [i for i, free in enumerate(left) if free and sizes[i] <= cap]
         out: list[str] = []
         if avail:
@@ -307,8 +306,7 @@ class SentencePool:
                 taken += sizes[i]
                 i += 1
                 run -= 1
-            self.lent["real" if k < self._real else "generated"] += len(out)
-        if not any(free and size <= self.max_share * sum(sizes)
+        if not any(free and size <= limit
                    for free, size in zip(left, sizes)):  # nothing left to lend
             self._open[slot] = self._open[-1]
             self._open.pop()

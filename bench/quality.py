@@ -328,11 +328,11 @@ def injected_corpus(n_sources: int, n_negatives: int, seed: int = 7,
     return docs
 
 
-def injected(n_sources: int = 200, n_negatives: int = 600) -> dict:
+def injected(n_sources: int = 200, n_negatives: int = 600, filtered: bool = False) -> dict:
     from copytrace.document import Document
     from copytrace.engines.local import scan
 
-    docs = injected_corpus(n_sources, n_negatives)
+    docs = injected_corpus(n_sources, n_negatives, filtered=filtered)
     truth = [d["family"] for d in docs]
     t = time.perf_counter()
     res = scan([Document(d["id"], d["text"]) for d in docs])
@@ -357,7 +357,7 @@ def injected(n_sources: int = 200, n_negatives: int = 600) -> dict:
     rec_o, prec_o = per_type(ours)
     rec_b, prec_b = per_type(base)
     return {"documents": len(docs), "sources": n_sources, "negatives": n_negatives,
-            "articles": "as they come",
+            "articles": "sharing no 8-word run" if filtered else "as they come",
             "copytrace": {"ari": round(ari(truth, ours), 4), "recall_by_type": rec_o,
                           "pairwise_precision": prec_o, "seconds": round(t_ours, 2)},
             "datasketch": {"ari": round(ari(truth, base), 4), "recall_by_type": rec_b,

@@ -87,9 +87,10 @@ def same_records(a: Path, b: Path) -> dict:
         r, s = x.get(k, {}), y.get(k, {})
         shown.append({"id": k, **{f: [r.get(f), s.get(f)] for f in r.keys() | s.keys()
                                   if r.get(f) != s.get(f)}})
-    same = not only and not differ and list(x) == list(y)
+    in_order = list(x) == list(y)
+    same = not only and not differ and in_order
     return {"same": same, "records": [len(x), len(y)], "only_one_side": len(only),
-            "differing": len(differ), "same_order": list(x) == list(y), "examples": shown}
+            "differing": len(differ), "same_order": in_order, "examples": shown}
 
 
 def estimate(stats: dict, cores: int, target_docs: float = 1e9, seconds: float = 86_400) -> dict:
