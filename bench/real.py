@@ -2,9 +2,10 @@
 
 - ``webreuse``: the 289 real page excerpts of ../shared/data/webreuse_dev (29 stories and
   near-miss distractors: wire copies, write-throughs, press releases, shared quotes, spun pages,
-  rewrites, recipes, encyclopedic leads...). Each document is fed as a jsonl record of its id
-  and text only, as a crawl gives it (no url or date fields: a page's date is its dateline's
-  when its text has one, as `copytrace scan` reads a jsonl file). Measured on what ``scan`` outputs
+  rewrites, recipes, encyclopedic leads...). Each document is fed as a jsonl record of its id,
+  url and text, as a crawl gives them (no date field: a page's date is its dateline's when its
+  text has one, else the one its address is filed under, as `copytrace scan` reads a jsonl
+  file; until 2026-12-07 the url was left out). Measured on what ``scan`` outputs
   (documents.jsonl): family ARI and pairwise precision/recall/F1 of "same family"; the same on
   plain copies only (documents labelled source, verbatim, edited or independent); story ARI;
   per relation, the share of labelled members that joined their family (``joined``) and that
@@ -53,14 +54,15 @@ def load(name: str) -> list[dict]:
 
 
 def run_copytrace(docs: list[dict], cfg=None) -> tuple[dict[str, dict], float]:
-    """copytrace's documents.jsonl records by id, from the local engine on id + text (default
-    settings, or ``cfg``)."""
+    """copytrace's documents.jsonl records by id, from the local engine on id, url and text
+    (default settings, or ``cfg``)."""
     from copytrace.api import documents_from
     from copytrace.config import ScanConfig
     from copytrace.engines.local import scan
 
     t = time.perf_counter()
-    read = list(documents_from([{"id": d["doc_id"], "text": d["text"]} for d in docs]))
+    read = list(documents_from([{"id": d["doc_id"], "url": d.get("url"), "text": d["text"]}
+                                for d in docs]))
     res = scan(read, cfg or ScanConfig())
     return {r.id: r.to_json() for r in res.results}, time.perf_counter() - t
 

@@ -373,7 +373,7 @@ def _real_table(r: dict) -> list[str]:
     out = ["## Real web pages (webreuse_dev, xling_dev)", "",
            f"Command: `{r.get('command', 'python -m bench.real')}`. {_machine(r.get('machine'))}",
            "", f"{c['documents']} hand-labelled excerpts of real web pages (29 stories and "
-           "near-miss distractors), fed as id + text. Pairwise scores are over \"same family\" "
+           "near-miss distractors), fed as id, url and text. Pairwise scores are over \"same family\" "
            "pairs; *plain copies* keeps the documents labelled source, verbatim, edited or "
            "independent. Baselines: MinHash-only (datasketch LSH 0.5) and difflib (common blocks "
            "of 60+ characters covering a quarter of the shorter page).", "",

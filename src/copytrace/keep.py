@@ -44,7 +44,7 @@ def keep_one_per_family(family: np.ndarray, is_source: np.ndarray, chars: np.nda
 
 def output_record(d: Document) -> dict[str, Any]:
     """A document as a de-duplicated record: its fields, then the input record's other fields."""
-    read = d.meta.get("date_from") == "dateline"  # the record had none: give it back as it was
+    read = "date_from" in d.meta  # the record had none: give it back as it was
     rec = {"id": d.id, "text": d.text, "url": d.url, "title": d.title,
            "date": None if read else d.date, "source": d.source_name}
     rec.update({k: v for k, v in d.meta.items() if k not in ("id_from_name", "record",

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from copytrace.ingest.dateline import HEAD, date_of_page
+from copytrace.ingest.dateline import HEAD, date_of_page, date_of_url
 
 # Shapes seen at the top of crawled pages (written here, not copied from any page)
 DATED = [
@@ -69,6 +69,51 @@ def test_the_first_dateline_wins_and_a_bad_date_does_not_stop_the_search():
     assert date_of_page(text) == "2019-03-02"
 
 
+URL_DATED = [
+    ("https://news.example.com/2019/03/10/airliner-crashes-after-take-off/", "2019-03-10"),
+    ("http://example.org/news/2024-12-08/cathedral-reopens-to-the-public", "2024-12-08"),
+    ("https://radio.example.com/content/2021-05-13-company-stops-taking-payments", "2021-05-13"),
+    ("https://www.example.com/news/arts/wp/2016/04/21/singer-dies-at-57/", "2016-04-21"),
+    ("https://example.com/archive/2019_3_9.html", "2019-03-09"),
+]
+URL_UNDATED = [
+    "https://example.com/puzzles/index.asp?id=20130805",  # an 8-digit number: an id?
+    "https://example.com/2022/10/ceo-fired/",  # year and month: no day
+    "http://2019-03-10.example.com/story",  # the host is no date
+    "https://example.com/story/2019/02/30/",  # no such day
+    "https://example.com/item/12019/03/10/",  # not a year
+    "https://example.com/story?date=2019-03-10",  # the query is not the address's path
+    "not an address", "", None,
+]
+
+
+@pytest.mark.parametrize("url,expected", URL_DATED)
+def test_a_date_filed_in_a_pages_address_is_read(url, expected):
+    assert date_of_url(url) == expected
+
+
+@pytest.mark.parametrize("url", URL_UNDATED)
+def test_an_address_without_a_full_date_in_its_path_gives_none(url):
+    assert date_of_url(url) is None
+
+
+def test_a_record_without_a_date_or_dateline_takes_its_address_date(tmp_path):
+    """The dateline comes first (it is the page's own word), the address second; a date the
+    record gives beats both."""
+    from copytrace.ingest import read_inputs
+
+    url = "https://news.example.com/2019/03/11/airliner-crash/"
+    recs = [{"id": "url", "text": "No date in this text.", "url": url},
+            {"id": "both", "text": "Posted Mar 10, 2019\nText.", "url": url},
+            {"id": "given", "text": "Text.", "url": url, "date": "2019-03-12"}]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    docs = {d.id: d for d in read_inputs([path])}
+    assert docs["url"].date == "2019-03-11" and docs["url"].meta["date_from"] == "url"
+    assert docs["both"].date == "2019-03-10" and docs["both"].meta["date_from"] == "dateline"
+    assert docs["given"].date == "2019-03-12" and "date_from" not in docs["given"].meta
+
+
 def test_records_without_a_date_take_their_dateline_and_given_dates_win(tmp_path):
     """The jsonl reader (and so every reader, through `ingest.admit`) fills only a missing
     date, and marks it as read from the text."""
@@ -106,8 +151,12 @@ def test_dedup_gives_records_back_with_the_date_they_came_with(tmp_path):
     path.write_text(json.dumps({"id": "a", "text": text}) + "\n"
                     + json.dumps({"id": "b", "text": text, "date": "2012-07-05"}) + "\n",
                     encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + json.dumps(
+        {"id": "c", "text": text.replace("Posted Jul 4, 2012\n", ""),
+         "url": "https://example.com/2012/07/04/budget/"}) + "\n", encoding="utf-8")
     rows = {r["id"]: r for r in dedup([path], keep="all")}
     assert rows["a"]["date"] is None and "date_from" not in rows["a"]
+    assert rows["c"]["date"] is None and "date_from" not in rows["c"]
     assert rows["b"]["date"] == "2012-07-05"
 
 
@@ -133,3 +182,8 @@ def test_dated_reports_of_events_years_apart_are_not_one_story():
     stories = dated.documents.column("story").to_pylist()
     assert stories[0] != stories[1]
     assert dated.documents.column("date").to_pylist() == ["2019-03-10", "2018-10-29"]
+    # the same two reports dated by their addresses alone
+    by_url = scan([{"id": "a", "text": a, "url": "https://a.example.com/2019/03/10/crash/"},
+                   {"id": "b", "text": b, "url": "https://b.example.com/2018/10/29/crash/"}])
+    assert by_url.pairs.num_rows == 0
+    assert by_url.documents.column("date").to_pylist() == ["2019-03-10", "2018-10-29"]

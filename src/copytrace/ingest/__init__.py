@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copytrace.document import Document, Problem
-from copytrace.ingest.dateline import date_of_page
+from copytrace.ingest.dateline import date_of_page, date_of_url
 from copytrace.ingest.registry import READERS, SUPPORTED, reader_for
 from copytrace.ingest.text import valid_unicode
 
@@ -140,8 +140,9 @@ def admit(item: Document | Problem) -> Document | Problem:
     - its strings are ones every output can hold: a file name that is not UTF-8 or a lone
       surrogate in a record would otherwise fail the scan when its results are written, the
       index when it stores them, the terminal when it prints them;
-    - a document given no date takes its page's dateline, when the text has one
-      (`copytrace.ingest.dateline`; ``meta["date_from"]`` is then ``"dateline"``)."""
+    - a document given no date takes its page's dateline, when the text has one, else the
+      date its URL files it under (`copytrace.ingest.dateline`; ``meta["date_from"]`` is then
+      ``"dateline"`` or ``"url"``)."""
     if isinstance(item, Problem):
         return Problem(valid_unicode(item.path), valid_unicode(item.reason), item.record)
     for name in ("id", "text", "path", "url", "title", "date", "source_name"):
@@ -152,8 +153,11 @@ def admit(item: Document | Problem) -> Document | Problem:
         item.meta = _valid(item.meta)
     if not item.date and isinstance(item.text, str):
         item.date = date_of_page(item.text)
+        found = "dateline"
+        if not item.date and isinstance(item.url, str):
+            item.date, found = date_of_url(item.url), "url"
         if item.date:
-            item.meta = {**item.meta, "date_from": "dateline"}
+            item.meta = {**item.meta, "date_from": found}
     return item
 
 

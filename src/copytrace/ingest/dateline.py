@@ -1,4 +1,4 @@
-"""A page's own date, read from its dateline when the input gives none.
+"""A page's own date, read from its dateline -- or its address -- when the input gives none.
 
 Crawled text keeps what the top of a page says: "Posted Jul 4, 2012 3:43 AM CDT", "Updated on
 September 27, 2022", "Wednesday, July 13, 2011", "[ BBC ] - [ Jul 04, 2012 12:40:12 GMT ]",
@@ -29,6 +29,23 @@ stories: none of them carries a dateline on both sides of its link. Every other 
 and on xling_dev (4 of 58 pages dated), PAN-13 (3 of 374) and Clough & Stevenson (none),
 unchanged. Cost: ~6 us a document (the full pattern is tried only around a year), about 6 s
 of `dedup --fast`'s 45 s on a million documents.
+
+**The address** (`date_of_url`), when the page top has no dateline: news sites file their
+pages under the day they publish them -- ``/2019/03/10/airline-crash/``,
+``/news/2024-12-08/cathedral-reopens``, ``/wp/2016/04/21/...`` -- so a year, month and day
+written in that order as parts of the URL's path (separated by ``/``, ``-`` or ``_``) are the
+page's date. Nothing else in an address is read: a bare ``20190415`` or ``id=20130805`` may be
+an article number, and a path with year and month only (``/2022/10/``) gives no day.
+**Measured** on webreuse_dev (`python -m bench.real`, which feeds each page's ``url`` since
+2026-12-07, as a crawl has it): 35 addresses carry a date; on the 12 of those pages that also
+have a dateline the two agree to the day 11 times (one blog post's address is 26 days older
+than its "Posted" line); 23 pages with no dateline get a date this way -- for the news pages
+among them the day of the event they report or the day after. One near-miss page (a
+cathedral's reopening five years after its fire) leaves the fire's story; a 2013 recipe post
+leaves a story that had merged two recipe stories (posts dated 2007-2015), taking with it its
+links to the two pages of its own story as well (a recipe has no event day): story ARI 0.876
+-> 0.882. Family, relation and source figures unchanged; xling_dev's 4 pages dated
+this way change nothing there.
 """
 
 from __future__ import annotations
@@ -65,6 +82,8 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 # every date above holds a year: the full pattern is tried only around one (~30 us for a
 # page top searched whole, ~3 us this way), from up to ``_BEFORE`` characters before it
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")
+# year, month, day as parts of a URL's path: "/2019/03/10/", "/2024-12-08/", "/2021-05-13-elon"
+_URL_DATE = re.compile(r"(?<![^/_-])((?:19|20)\d\d)[/_-]([01]?\d)[/_-]([0-3]?\d)(?![^/_.-])")
 _BEFORE = 40
 
 
@@ -109,4 +128,28 @@ def date_of_page(text: str) -> str | None:
         rest = before + " " + head[m.end():len(head) if end < 0 else end]
         if _LABEL.search(before) or len(_WORD.findall(rest)) <= SHORT_LINE_WORDS:
             return iso
+    return None
+
+
+def date_of_url(url: str | None) -> str | None:
+    """The ISO date a page's address files it under, or None (see the module docstring).
+
+    Examples:
+        >>> date_of_url("https://example.com/2019/03/10/airline-crash-kills-157/")
+        '2019-03-10'
+        >>> date_of_url("https://example.com/news/2024-12-08/cathedral-reopens")
+        '2024-12-08'
+        >>> date_of_url("https://example.com/puzzles/index.asp?id=20130805") is None
+        True
+    """
+    if not url:
+        return None
+    path = url.split("://", 1)[-1]
+    path = path[path.find("/"):] if "/" in path else ""  # the host is no date
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    for m in _URL_DATE.finditer(path):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        except ValueError:  # "/2019/13/40/"
+            continue
     return None
