@@ -189,6 +189,7 @@ main()
 SCAN_MODES = {"default": ["scan"], "no-semantic": ["scan", "--no-semantic"],
               "words-only": ["scan", "--no-semantic", "--no-spun", "--no-spin"],
               "fast": ["dedup", "--fast"]}
+SCAN_ORDER = list(SCAN_MODES)
 
 
 def _vm_hwm_kib(pid: int) -> int:
@@ -320,6 +321,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--timeout", type=float, default=None,
                     help="seconds after which a scan run is stopped and reported as timed out")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--update", action="store_true",
+                    help="replace only the scan rows this run measured (same size and mode) "
+                         "in the --json file; keep its other rows and its signature results")
     args = ap.parse_args(argv)
 
     if news_available():
@@ -346,10 +350,28 @@ def main(argv: list[str] | None = None) -> dict:
     result = {"machine": machine(), "command": "python -m bench.speed " + " ".join(argv or
               sys.argv[1:]), "signatures": {"documents": len(texts), "mean_words": round(words),
                                             "results": sig, "kernels": kernels}, "scan": scans}
+    if args.json and args.update and args.json.exists():
+        result = _updated(json.loads(args.json.read_text()), result)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1))
     return result
+
+
+def _updated(stored: dict, new: dict) -> dict:
+    """``stored`` with the scan rows of ``new`` in place of its rows of the same size and mode;
+    each row says which command measured it (``command``, ``machine``), and ``updates`` lists
+    the commands that replaced rows."""
+    fresh = {(r["documents"], r["mode"]): {**r, "command": new["command"]} for r in new["scan"]
+             if "documents" in r}
+    rows = [fresh.pop((r["documents"], r["mode"]), r) if "documents" in r else r
+            for r in stored.get("scan", [])]
+    rows += list(fresh.values())
+    rows.sort(key=lambda r: (r.get("documents", 0), SCAN_ORDER.index(r["mode"])
+                             if r.get("mode") in SCAN_ORDER else 99))
+    return {**stored, "scan": rows,
+            "updates": stored.get("updates", []) + [{"command": new["command"],
+                                                     "machine": new["machine"]}]}
 
 
 if __name__ == "__main__":

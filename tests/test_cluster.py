@@ -231,3 +231,17 @@ def test_a_page_sharing_a_paragraph_with_two_families_joins_the_one_it_draws_mos
     links[2] = Link(2, 3, EDITED, similarity=0.25, containment_ab=0.45, containment_ba=0.1)
     assert len(family_links(links)) == 4
     assert len(set(assign_families(5, links, [None] * 5, LENGTHS, IDS).source)) == 1
+
+
+def test_a_member_and_its_source_linked_as_one_story_are_still_aligned():
+    # 2 is an edited copy of 1, itself a copy of the source 0; 0 and 2 are also each other's
+    # nearest topic vectors (same-story). Two members of one family are no independent
+    # coverage: the pair is aligned like any unpaired member's, and what it finds is reported
+    links = [Link(0, 1, VERBATIM, similarity=1.0, containment_ab=1.0, containment_ba=1.0),
+             Link(1, 2, EDITED, similarity=0.7, containment_ab=0.8, containment_ba=0.8),
+             Link(0, 2, SAME_STORY, similarity=0.8)]
+    assert unpaired_members([0, 1, 2], 0, links) == [(0, 2)]
+    partial = Link(0, 2, "partial", similarity=0.3, containment_ab=0.2, containment_ba=0.2)
+    assert unpaired_members([0, 1, 2], 0, links[:2] + [partial]) == [(0, 2)]
+    joined = Link(0, 2, EDITED, similarity=0.6, containment_ab=0.7, containment_ba=0.7)
+    assert unpaired_members([0, 1, 2], 0, links[:2] + [joined]) == []

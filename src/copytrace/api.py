@@ -86,8 +86,9 @@ class ScanOptions:
         spun: find spun copies of documents in the corpus (skeleton alignment).
         semantic: find rewrites, translations and same-story documents with the sentence
             encoder.
-        probes: embed every document's first 600 characters (same-story and translation
-            candidates by meaning).
+        probes: look at every document's first 600 characters (a topic vector for
+            same-story links; in a corpus of several languages an encoder probe for
+            translation candidates).
         min_passage_words: a passage of at least this many closely matched words makes a pair
             at least ``partial`` (8-10,000).
         workers: processes to use; None for all cores.

@@ -40,13 +40,16 @@ and numbers (`copytrace.fingerprint.entities`), each carried by at most ``max_en
 documents, are sentence-stage candidates -- or ``min_entities_short`` (4) when those are half of
 the smaller document's; each document keeps the ``top_k`` (8) partners it shares the most with.
 
-**Stories: mutual nearest probes** (`story_pairs`). Independent reports of one event share
-few words, and the definitions, recipes and explainers of one subject few names either: on
-webreuse_dev the same-story pairs of its non-news part share a median of 3 names and numbers
-(news: 9), so the rule above (8) links few of them. Each document's *probe* (below) is compared
-with every other's; two documents that are each among the other's ``story_neighbours`` (5)
-nearest at cosine >= ``story_min_cosine`` (0.7) are a ``same-story`` pair (when both are dated,
-at most ``story_days`` apart). Measured on webreuse_dev (story ARI, part A / part B): same-story
+**Stories: mutual nearest topic vectors** (`story_pairs`). Independent reports of one event
+share few words, and the definitions, recipes and explainers of one subject few names either:
+on webreuse_dev the same-story pairs of its non-news part share a median of 3 names and numbers
+(news: 9), so the rule above (8) links few of them. Each document's topic vector
+(`copytrace.fingerprint.topics`: its opening's pieces, weighted) is compared with every
+other's; two documents that are each among the other's ``story_neighbours`` (5) nearest at
+cosine >= ``story_min_cosine`` (0.65) are a ``same-story`` pair (when both are dated, at most
+``story_days`` apart). Measured on webreuse_dev (story ARI, part A / part B) with the encoder's
+probes (below), before topic vectors took their place at about the same figure (0.882 ->
+0.878; the grid is in `fingerprint.topics`): same-story
 links from names and numbers alone 0.691 (0.833 / 0.519); with mutual 5-NN probe links 0.867
 (0.866 / 0.861), within 0.01 for a cosine floor of 0.65 to 0.75; 3 neighbours 0.80, 8
 neighbours 0.82; every pair at cosine >= 0.75 without the mutual test 0.86, but 0.74 at 0.7 (a
@@ -66,7 +69,8 @@ webreuse_dev and 2,000 news articles (2,636 documents, 28 translation pairs): mu
 63 pairs (60 documents to embed) holding 15 of the 28; one-sided 3-NN keeps 1,269 pairs (626
 documents) holding 16. Mutuality bounds the pairs by k per document of the smaller side, so a
 corpus in one main language with a few pages in others pays for few sentence alignments. The
-search is exact (`nearest`: blocked matrix products; it gives the same pairs on every engine).
+search is exact (`nearest`: blocked matrix products; it gives the same pairs on every engine;
+a corpus in one language computes no encoder probes at all, `several_languages`).
 Measured against an ANN index (usearch HNSW, 512-d, 30,000 vectors): the exact search took 12 s
 on 2 cores; building the HNSW graph took 55 s single-threaded, and a multi-threaded build does
 not give the same graph twice (so two engines could disagree). Exact search grows with the
@@ -347,6 +351,14 @@ def _mutual(near_of, rows: np.ndarray, touching: np.ndarray | None) -> np.ndarra
     return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
+def several_languages(langs) -> bool:
+    """Whether documents of two known languages or more are among ``langs`` (ISO codes,
+    "und" for undetermined): the only case where `translation_pairs` can find anything."""
+    known = {code for code in (langs.tolist() if isinstance(langs, np.ndarray) else langs)
+             if code != "und"}
+    return len(known) > 1
+
+
 def translation_pairs(probes: np.ndarray, langs, k: int = 3, min_cosine: float = 0.3,
                       cells: int = 1 << 25, touching: np.ndarray | None = None) -> np.ndarray:
     """Pairs (i < j, sorted) of documents in different languages that are each among the other's
@@ -356,7 +368,7 @@ def translation_pairs(probes: np.ndarray, langs, k: int = 3, min_cosine: float =
     among these rows."""
     lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
     rows = np.flatnonzero(lang != "und")
-    if k < 1 or len(rows) < 2 or not (lang[rows] != lang[rows[0]]).any():
+    if k < 1 or not several_languages(lang):
         return np.empty((0, 2), dtype=np.int64)  # one language: nothing to translate
     vec = np.asarray(probes, dtype=np.float32)
 
@@ -371,15 +383,15 @@ def translation_pairs(probes: np.ndarray, langs, k: int = 3, min_cosine: float =
     return _mutual(near_of, rows, touching)
 
 
-def story_pairs(probes: np.ndarray, k: int = 5, min_cosine: float = 0.7,
+def story_pairs(vectors: np.ndarray, k: int = 5, min_cosine: float = 0.65,
                 cells: int = 1 << 25, touching: np.ndarray | None = None,
                 rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j, sorted) of documents that are each among the other's ``k`` nearest by probe
-    cosine (any language), at ``min_cosine`` or more, and their cosines (see module
-    docstring). ``touching``: only pairs with a side among these rows. ``rows``: the rows that
-    have a probe, when the caller knows (default: the non-zero ones; an empty text has
-    none)."""
-    vec = np.asarray(probes, dtype=np.float32)
+    """Pairs (i < j, sorted) of documents that are each among the other's ``k`` nearest by
+    cosine of their topic vectors (any language), at ``min_cosine`` or more, and their cosines
+    (see module docstring). ``touching``: only pairs with a side among these rows. ``rows``:
+    the rows that have a vector, when the caller knows (default: the non-zero ones; an empty
+    text has none)."""
+    vec = np.asarray(vectors, dtype=np.float32)
     if len(vec) < 2 or k < 1:
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float32)
     if rows is None:

@@ -58,7 +58,11 @@ one page of each was called their source) and spin recall rose 0.571 -> 0.786 at
 0.889 -> 0.917.
 
 **A member without a direct link to its source** (`unpaired_members`) is aligned with the source
-by the engine (`pipeline.source_pair`) when it can; the pair found joins the links.
+by the engine (`pipeline.source_pair`) when it can; the pair found joins the links. A
+``same-story`` link between the two does not count as one: two members of one family are no
+independent coverage, and the pair reported for them is what their texts show (until
+2026-12-07 it did count, and an edited copy joined to its source through a sibling was
+reported as a same-story pair of it when their topic vectors were mutual neighbours).
 
 **Relation of a member** to its source (`member_relations`): ``source`` for the source; else the
 relation of its direct family-joining link with the source; else that of its most similar
@@ -212,9 +216,9 @@ def original_absent(members: Sequence[int], links: Sequence[Link]) -> bool:
 
 def unpaired_members(members: Sequence[int], src: int, links: Sequence[Link]
                      ) -> list[tuple[int, int]]:
-    """The (lo, hi) row pairs of members and their source with no link that joins a family or
-    links a story (a ``partial`` pair does neither)."""
-    known = {(e.a, e.b) for e in links if joins_family(e.relation) or links_story(e.relation)}
+    """The (lo, hi) row pairs of members and their source with no link that joins a family (a
+    ``same-story`` or ``partial`` pair does not)."""
+    known = {(e.a, e.b) for e in links if joins_family(e.relation)}
     out = []
     for m in members:
         key = (min(m, src), max(m, src))

@@ -37,7 +37,7 @@ import numpy as np
 
 from copytrace.boilerplate import find_boilerplate
 from copytrace.candidates import (KEY_KINDS, anchor_pairs, anchor_rows, band_keys,
-                                  candidate_pairs, story_pairs, tag_keys,
+                                  candidate_pairs, several_languages, story_pairs, tag_keys,
                                   translation_pairs, union_pairs)
 from copytrace.config import ScanConfig
 from copytrace.document import Document, Pair
@@ -299,34 +299,66 @@ def probes(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(
     return np.concatenate(parts)[inverse]
 
 
+def topics(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(),
+           pool: ThreadPoolExecutor | None = None) -> np.ndarray:
+    """Each text's topic vector (`copytrace.fingerprint.topics`), (n, DIM): the story rule's
+    look at a document. Texts are tokenized, new piece vectors computed and topic vectors
+    summed in parallel on ``pool`` (the result does not depend on it)."""
+    from copytrace.fingerprint.embed import DIM
+    from copytrace.fingerprint.topics import piece_ids, pieces, vectors_of
+
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    chars = cfg.semantic_params.probe_chars
+    spans = batches([1] * len(texts), 512)
+    ids = [row for part in pmap(pool, lambda s: piece_ids(texts[s[0]:s[1]], chars), spans,
+                                NullProgress()) for row in part]
+    pieces().ensure(np.concatenate(ids),
+                    lambda fn, blocks: pmap(pool, fn, blocks, NullProgress()))
+    return np.concatenate(pmap(pool, lambda s: vectors_of(ids[s[0]:s[1]]), spans, progress,
+                               weight=lambda s: s[1] - s[0]))
+
+
 @dataclass
 class Probes:
-    """Every document's language and probe vector (zeros where it has none), or none at all."""
+    """Every document's language, topic vector (zeros where it has none) and, where a
+    translation is possible, encoder probe; or none at all."""
 
     langs: list[str] | np.ndarray  # ISO codes (or an object array of them)
-    vectors: np.ndarray  # (n, DIM) float32 unit vectors
+    topics: np.ndarray  # (n, DIM) float32 unit vectors: the story rule's
+    vectors: np.ndarray | None  # (n, DIM) encoder probes: the translation rule's (None: no
+    #                             two languages, so no translation to find)
 
 
 def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(),
-                pool: ThreadPoolExecutor | None = None) -> Probes | None:
-    """Languages and probes of every document (`copytrace.semantic`'s probes), or None when
-    the sentence stage or its probes are off."""
+                pool: ThreadPoolExecutor | None = None, translations: bool | None = None
+                ) -> Probes | None:
+    """Languages, topic vectors and encoder probes of every document (`copytrace.semantic`'s
+    probes), or None when the sentence stage or its probes are off. The encoder probes (~7 ms
+    a document) are computed only when the texts are in two languages or more (a translation
+    is possible: `candidates.several_languages`), or when ``translations`` says so (an index:
+    documents in another language may come later)."""
     if not (cfg.semantic and cfg.probes):
         return None
     progress.start("Detecting languages", len(texts))
     langs = languages(texts, progress, pool)
     progress.done()
-    progress.start("Embedding probes", len(texts))
-    vec = probes(texts, cfg, progress, pool)
+    progress.start("Topic vectors", len(texts))
+    top = topics(texts, cfg, progress, pool)
     progress.done()
-    return Probes(langs, vec)
+    vec = None
+    if translations or (translations is None and several_languages(langs)):
+        progress.start("Embedding probes", len(texts))
+        vec = probes(texts, cfg, progress, pool)
+        progress.done()
+    return Probes(langs, top, vec)
 
 
 def translation_candidates(pr: Probes | None, cfg: ScanConfig,
                            touching: np.ndarray | None = None) -> np.ndarray:
     """Sentence-stage candidates across languages (`candidates.translation_pairs`); with
     ``touching``, only those with a side among these rows."""
-    if pr is None:
+    if pr is None or pr.vectors is None:
         return np.empty((0, 2), dtype=np.int64)
     p = cfg.semantic_params
     return translation_pairs(pr.vectors, pr.langs, p.translation_neighbours,
@@ -335,13 +367,13 @@ def translation_candidates(pr: Probes | None, cfg: ScanConfig,
 
 def story_candidates(pr: Probes | None, cfg: ScanConfig, touching: np.ndarray | None = None,
                      rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of mutual nearest probes and their cosines (`candidates.story_pairs`); with
-    ``touching``, only those with a side among these rows; ``rows``: those with a probe, when
-    known."""
+    """Pairs of mutual nearest topic vectors and their cosines (`candidates.story_pairs`);
+    with ``touching``, only those with a side among these rows; ``rows``: those with a topic
+    vector, when known."""
     if pr is None:
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float32)
     p = cfg.semantic_params
-    return story_pairs(pr.vectors, p.story_neighbours, p.story_min_cosine, touching=touching,
+    return story_pairs(pr.topics, p.story_neighbours, p.story_min_cosine, touching=touching,
                        rows=rows)
 
 

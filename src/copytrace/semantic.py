@@ -10,18 +10,25 @@ document's names and numbers (a short text names fewer things); each document ke
 inside these blocks (the rule is `copytrace.candidates.entity_pairs`; its parameters are
 here).
 
-**Probes: one cheap vector per document.** With the stage on, every document's first
-``probe_chars`` (600) characters are embedded as one input (`fingerprint.embed.probe_vectors`,
-~8 ms per document on one core for English text; ``ScanConfig.probes=False``, ``--no-probes``, skips them).
-They serve two rules (`copytrace.candidates`):
+**Probes: cheap vectors of a document's opening.** With the stage on, every document's first
+``probe_chars`` (600) characters are looked at twice, for two rules (`copytrace.candidates`;
+``ScanConfig.probes=False``, ``--no-probes``, skips both):
 - *translations across scripts*: names in another script hash differently, so translations
-  rarely meet the rule above; two documents in different languages (`copytrace.language`)
-  that are each among the other's ``translation_neighbours`` (3) nearest there, at probe cosine
-  >= ``probe_min_cosine`` (0.3), are sentence-stage candidates too (`translation_pairs`);
+  rarely meet the rule above. The opening is embedded by the sentence encoder as one input
+  (`fingerprint.embed.probe_vectors`, ~7 ms a document on one core), and two documents in
+  different languages (`copytrace.language`) that are each among the other's
+  ``translation_neighbours`` (3) nearest there, at probe cosine >= ``probe_min_cosine`` (0.3),
+  are sentence-stage candidates too (`translation_pairs`). Only a corpus holding two languages
+  or more pays for these probes (`candidates.several_languages`; an index always does:
+  documents in another language may come later);
 - *stories*: two documents that are each among the other's ``story_neighbours`` (5) nearest
-  probes, at cosine >= ``story_min_cosine`` (0.7), and (when both are dated) at most
-  ``story_days`` apart are a ``same-story`` pair (`story_pairs`; its similarity is the probe
-  cosine, it has no passages) unless they are related otherwise.
+  *topic vectors* (`fingerprint.topics`: the opening's pieces as a weighted sum of piece
+  vectors distilled from the same encoder, ~0.1 ms a document), at cosine >=
+  ``story_min_cosine`` (0.65), and (when both are dated) at most ``story_days`` apart are a
+  ``same-story`` pair (`story_pairs`; its similarity is the topic-vector cosine, it has no
+  passages) unless they are related otherwise. (Until 2026-12-07 the encoder's probes served
+  here too, at a floor of 0.7: webreuse_dev story ARI 0.882, now 0.878; xling_dev 0.178, now
+  0.399; a 10,000-document scan 63 s -> see `bench/notes.md`.)
 
 **Verification: sentences aligned in order.** Both documents' sentences are embedded
 (`copytrace.fingerprint.embed`, one multilingual vector space; in a scan, sentences made mostly
@@ -53,13 +60,15 @@ in Clough & Stevenson (reuse F1 0.915 -> 0.897) and MRPC F1 0.80 -> 0.78, so 0.7
 ``min_aligned`` 2 / 3 / 4: ARI 0.864 / 0.874 / 0.869; ``min_share`` 0.3 / 0.35 / 0.4 / 0.5:
 0.868 / 0.869 / 0.874 / 0.859. ``cross_sentence_threshold`` 0.5 / 0.55 / 0.6 / 0.65 joins 7 / 9 /
 8 / 7 of xling_dev's 15 translations (pair precision 0.60 / 0.67 / 0.67 / 0.68): flat within
-one page. The story thresholds move story ARI within 0.861-0.880 (``story_min_cosine`` 0.75 and
-``min_entities`` 12 reach 0.878 and 0.880, one story link each; not changed on that).
+one page. The story thresholds moved story ARI within 0.861-0.880 (``story_min_cosine`` 0.75 and
+``min_entities`` 12 reached 0.878 and 0.880, one story link each; not changed on that) when
+the encoder's probes served the story rule; the topic vectors' floor is measured in
+`copytrace.fingerprint.topics`.
 
 Cost: the encoder needs ~1.7 ms per sentence per core, so only documents with a sentence-stage
 candidate have their sentences embedded, and only their first ``max_sentences`` (20) sentences;
-every document costs one probe (~8 ms); ``--no-semantic`` turns the stage off for pure
-de-duplication.
+every document costs one topic vector (~0.1 ms) and, in a corpus of several languages, one
+probe (~7 ms); ``--no-semantic`` turns the stage off for pure de-duplication.
 """
 
 from __future__ import annotations
@@ -93,8 +102,8 @@ class SemanticParams:
     probe_chars: int = 600
     translation_neighbours: int = 3  # mutual nearest in other languages ...
     probe_min_cosine: float = 0.3  # ... at this probe cosine or more
-    story_neighbours: int = 5  # mutual nearest probes ...
-    story_min_cosine: float = 0.7  # ... at this cosine or more are same-story
+    story_neighbours: int = 5  # mutual nearest topic vectors (`fingerprint.topics`) ...
+    story_min_cosine: float = 0.65  # ... at this topic-vector cosine or more are same-story
 
 
 @dataclass

@@ -50,8 +50,8 @@ from copytrace.candidates import (KEY_ENTITY, enough_entities, key_kind, keyed_p
                                   shared_key_counts, top_k_pairs)
 from copytrace.config import ScanConfig
 from copytrace.document import Document, Pair, Problem
-from copytrace.pipeline import (Probes, index_keys, languages, probes, semantic_pair, settle,
-                                story_candidates, story_pair, translation_candidates,
+from copytrace.pipeline import (Probes, index_keys, probe_stage, semantic_pair, settle,
+                                story_candidates, story_pair, topics, translation_candidates,
                                 verify_pairs)
 from copytrace.relations import SAME_STORY, SOURCE, joins_family, settles
 from copytrace.semantic import SemanticVerifier
@@ -369,20 +369,33 @@ class Index:
 
     def _stored_probes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every stored probe (numbers, languages as an object array, and a float32 buffer
-        whose first rows are their vectors, with room to grow), read again only when the
-        store's probes changed (another writer, a delete, a rolled-back batch). Only non-zero
-        probes are stored: every stored row has one."""
+        whose first rows are their encoder probes and topic vectors side by side, with room to
+        grow), read again only when the store's probes changed (another writer, a delete, a
+        rolled-back batch). Only non-zero probes are stored: every stored row has one. A probe
+        stored before topic vectors existed (schema 4) gets its topic vector from the stored
+        text here, in memory."""
         from copytrace.fingerprint.embed import DIM
 
         state = self.store.probe_state()
         if self._probes is None or state != self._probe_state:
             nums, langs, vecs = self.store.probes()
-            buf = np.zeros((max(64, 2 * len(vecs)), DIM), np.float32)
-            if vecs:
-                buf[:len(vecs)] = np.frombuffer(b"".join(vecs), np.float32).reshape(-1, DIM)
+            buf = np.zeros((max(64, 2 * len(vecs)), 2 * DIM), np.float32)
+            old = [k for k, v in enumerate(vecs) if len(v) == 4 * DIM]
+            for k, v in enumerate(vecs):
+                row = np.frombuffer(v, np.float32)
+                buf[k, :len(row)] = row
+            if old:
+                texts = [d.text for d in self._documents([nums[k] for k in old], {})]
+                buf[old, DIM:] = topics(texts, self.config)
             self._probes = (np.array(nums, np.int64), np.array(langs, dtype=object), buf)
             self._probe_state = state
         return self._probes
+
+    def _new_probes(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
+        """Languages, and encoder probes and topic vectors side by side, of new texts (the
+        encoder's always: a document in another language may come later)."""
+        pr = probe_stage(texts, self.config, translations=True)
+        return list(pr.langs), np.concatenate([pr.vectors, pr.topics], axis=1)
 
     def _probe_pairs(self, new_nums: list[int], new_langs: list[str], new_vecs: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -402,7 +415,8 @@ class Index:
         buf[n:n + m] = new_vecs
         all_nums = np.concatenate([nums, np.asarray(new_nums, np.int64)])
         all_langs = np.concatenate([langs, np.array(list(new_langs), dtype=object)])
-        pr = Probes(all_langs, buf[:n + m])
+        dim = buf.shape[1] // 2
+        pr = Probes(all_langs, buf[:n + m, dim:], buf[:n + m, :dim])
         touching = np.arange(n, n + m)
         rows = np.concatenate([np.arange(n), touching[np.asarray(new_vecs).any(axis=1)]])
         trans = all_nums[translation_candidates(pr, self.config, touching)]
@@ -483,8 +497,7 @@ class Index:
         near = np.empty((0, 2), np.int64)
         cos = np.empty(0)
         if semantic and self._with_probes():
-            trans, near, cos = self._probe_pairs([qnum], languages([doc.text]),
-                                                 probes([doc.text], self.config))
+            trans, near, cos = self._probe_pairs([qnum], *self._new_probes([doc.text]))
             ent, shared = self._with_translations(ent, shared, trans, {qnum: keys[0]})
         if len(ent) and semantic:
             found = settle(found, self._semantic(ent, shared, _settled(found), {qnum: doc})[0])
@@ -516,8 +529,7 @@ class Index:
             else ([], [], [])
         probing = self._with_probes() and bool(batch)
         if probing:  # embedded before the write lock is taken
-            langs = languages([d.text for d in batch])
-            vecs = probes([d.text for d in batch], self.config)
+            langs, vecs = self._new_probes([d.text for d in batch])
         with self.store.writing():
             taken = self.store.docnums([d.id for d in batch])
             keep = [k for k, d in enumerate(batch) if d.id not in taken]

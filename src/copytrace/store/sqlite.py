@@ -31,7 +31,7 @@ import numpy as np
 from copytrace.config import INDEX_FIELDS, ScanConfig
 from copytrace.document import Document, Pair
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,6 +82,11 @@ _MIGRATE_2 = ""
 _MIGRATE_3 = """
 ALTER TABLE pairs ADD COLUMN exact_share REAL;
 """
+
+#: Schema 4 -> 5: a probe row holds the encoder probe and the topic vector
+#: (`copytrace.fingerprint.topics`) side by side; rows stored before hold the probe alone and
+#: get their topic vector from their text when read (`Index._stored_probes`).
+_MIGRATE_4 = ""
 
 _CHUNK = 500  # SQL variables per IN (...) list
 _DOC_COLUMNS = ("doc, id, text, url, title, date, source_name, meta, chars, tokens, added, "
@@ -246,7 +251,8 @@ class SQLiteStore:
                                  .fetchone()[0])
             if version < SCHEMA_VERSION:  # not done meanwhile by another process
                 steps = (_MIGRATE_1 if version < 2 else "") + _MIGRATE_2 + \
-                    (_MIGRATE_3 if version < 4 else "") + _SCHEMA
+                    (_MIGRATE_3 if version < 4 else "") + (_MIGRATE_4 if version < 5 else "") \
+                    + _SCHEMA
                 for stmt in steps.split(";"):
                     if stmt.strip():
                         self.db.execute(stmt)

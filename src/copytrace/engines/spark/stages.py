@@ -26,6 +26,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from copytrace import cluster
+from copytrace.candidates import several_languages
 from copytrace.config import ScanConfig
 from copytrace.document import Problem
 from copytrace.engines.spark import tasks
@@ -354,20 +355,28 @@ def sentences(run: Run, docs, feats, related):
 
 
 def _probes(run: Run, docs):
-    """Every document's language and probe (`pipeline.probe_stage`), computed in tasks and
-    gathered on the driver (2 KiB a document) for the exact nearest-neighbour search, as a
-    `pipeline.Probes` in the order of the documents' ``idx`` (which the returned array holds:
-    the positions the rules give are mapped back through it); None when probes are off."""
+    """Every document's language, topic vector and (when the corpus holds two languages or
+    more) encoder probe (`pipeline.probe_stage`), computed in tasks and gathered on the driver
+    (2-4 KiB a document) for the exact nearest-neighbour search, as a `pipeline.Probes` in the
+    order of the documents' ``idx`` (which the returned array holds: the positions the rules
+    give are mapped back through it); None when probes are off."""
     if not run.cfg.probes:
         return None
     run.batch(64)
-    rows = (docs.select("idx", "text").repartition(run.p_docs)
-            .mapInArrow(tasks.probes_fn(run.cfg), tasks.PROBE_SCHEMA).orderBy("doc").collect())
+    texts = docs.select("idx", "text").repartition(run.p_docs)
+    rows = (texts.mapInArrow(tasks.topics_fn(run.cfg), tasks.TOPIC_SCHEMA).orderBy("doc")
+            .collect())
     if not rows:
         return None
+    langs = [r["lang"] for r in rows]
+    vectors = None
+    if several_languages(langs):
+        probed = (texts.mapInArrow(tasks.probes_fn(run.cfg), tasks.PROBE_SCHEMA)
+                  .orderBy("doc").collect())
+        vectors = np.stack([np.frombuffer(r["probe"], np.float32) for r in probed])
     return (np.array([r["doc"] for r in rows], dtype=np.int64),
-            Probes([r["lang"] for r in rows],
-                   np.stack([np.frombuffer(r["probe"], np.float32) for r in rows])))
+            Probes(langs, np.stack([np.frombuffer(r["topic"], np.float32) for r in rows]),
+                   vectors))
 
 
 def _translation_pairs(run: Run, pr, feats):

@@ -27,7 +27,8 @@ from copytrace.normalize import tokenize_many
 from copytrace.outputs import PAIR_FIELDS
 from copytrace.pipeline import (boilerplate_trimmed, candidate_keys, languages,
                                 matchable_tokens, needs_sentences, probes, semantic_pair,
-                                source_pair, spin_evidence, story_pair, verifier, verify_pairs)
+                                source_pair, spin_evidence, story_pair, topics, verifier,
+                                verify_pairs)
 from copytrace.semantic import SemanticVerifier, judge
 
 _U64 = np.uint64
@@ -373,18 +374,32 @@ def embed_fn(cfg: ScanConfig):
     return run
 
 
-PROBE_SCHEMA = "doc long, lang string, probe binary"
+TOPIC_SCHEMA = "doc long, lang string, topic binary"
+PROBE_SCHEMA = "doc long, probe binary"
 
 
-def probes_fn(cfg: ScanConfig):
-    """Each document's language (`pipeline.languages`) and probe vector (`pipeline.probes`,
+def topics_fn(cfg: ScanConfig):
+    """Each document's language (`pipeline.languages`) and topic vector (`pipeline.topics`,
     float32 bytes)."""
 
     def run(batches):
         for b in batches:
             texts = b.column("text").to_pylist()
-            vec = probes(texts, cfg)
+            vec = topics(texts, cfg)
             yield batch({"doc": b.column("idx"), "lang": languages(texts),
+                         "topic": [v.astype(np.float32).tobytes() for v in vec]}, TOPIC_SCHEMA)
+
+    return run
+
+
+def probes_fn(cfg: ScanConfig):
+    """Each document's encoder probe (`pipeline.probes`, float32 bytes): only when the corpus
+    holds two languages or more."""
+
+    def run(batches):
+        for b in batches:
+            vec = probes(b.column("text").to_pylist(), cfg)
+            yield batch({"doc": b.column("idx"),
                          "probe": [v.astype(np.float32).tobytes() for v in vec]}, PROBE_SCHEMA)
 
     return run
