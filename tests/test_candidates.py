@@ -166,3 +166,45 @@ def test_probe_pairs_touching_some_rows_are_the_global_pairs_with_those_rows():
         some = translation_pairs(probes, langs, k=k, min_cosine=0.0, touching=new)
         assert some.tolist() == [p for p in every.tolist() if set(p) & set(new.tolist())]
         assert len(every)  # the test means something
+
+
+def test_ranking_the_pairs_at_the_floor_gives_what_partitioning_every_row_gives(monkeypatch):
+    """`nearest` ranks only the pairs at the cosine floor when they are few (the story rule's
+    case) and partitions every row otherwise: the same neighbours, ties included."""
+    from copytrace import candidates
+
+    rng = np.random.default_rng(3)
+    centres = rng.standard_normal((40, 24))
+    vec = centres[rng.integers(0, 40, 900)] + 0.7 * rng.standard_normal((900, 24))
+    vec[1::90] = vec[::90]  # exact twins: ties
+    vec = _unit(*vec)
+    rows = np.arange(len(vec))
+    for floor in (-1.0, 0.3, 0.7, 0.9):
+        monkeypatch.setattr(candidates, "_RANKED_PER_ROW", 10**9)
+        ranked = candidates.nearest(vec, rows, rows, 5, floor, cells=50_000)
+        monkeypatch.setattr(candidates, "_RANKED_PER_ROW", -1)
+        partitioned = candidates.nearest(vec, rows, rows, 5, floor, cells=50_000)
+        assert ranked == partitioned
+        if floor < 0:  # the test means something: full neighbour lists, and ties among them
+            assert all(len(v) == 5 for v in ranked.values())
+
+
+def test_only_documents_a_translation_could_pair_are_probed():
+    """In a corpus with one main language, the main language's documents are probed only
+    when they are among a page in another language's nearest topics."""
+    from copytrace.candidates import translation_shortlist
+
+    rng = np.random.default_rng(4)
+    topics = _unit(*rng.standard_normal((200, 16)))
+    langs = ["en"] * 195 + ["fr", "fr", "de", "und", "und"]
+    got = translation_shortlist(topics, langs, k=4)
+    others = [195, 196, 197]
+    assert set(others) <= set(got.tolist()) and not {198, 199} & set(got.tolist())
+    for i in others:  # each page's 4 nearest English documents are in; most others are not
+        sims = topics[:195] @ topics[i]
+        assert set(np.argsort(-sims)[:4].tolist()) <= set(got.tolist())
+    assert len(got) <= 3 + 3 * 4
+    assert translation_shortlist(topics, ["en"] * 198 + ["und"] * 2).size == 0
+    # languages in equal numbers: every page of the other language is probed
+    half = translation_shortlist(topics, ["en", "fr"] * 100, k=4)
+    assert set(range(1, 200, 2)) <= set(half.tolist())

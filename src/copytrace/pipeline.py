@@ -38,7 +38,7 @@ import numpy as np
 from copytrace.boilerplate import find_boilerplate
 from copytrace.candidates import (KEY_KINDS, anchor_pairs, anchor_rows, band_keys,
                                   candidate_pairs, several_languages, story_pairs, tag_keys,
-                                  translation_pairs, union_pairs)
+                                  translation_pairs, translation_shortlist, union_pairs)
 from copytrace.config import ScanConfig
 from copytrace.document import Document, Pair
 from copytrace.fingerprint.entities import entity_keys
@@ -336,8 +336,10 @@ def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProg
     """Languages, topic vectors and encoder probes of every document (`copytrace.semantic`'s
     probes), or None when the sentence stage or its probes are off. The encoder probes (~7 ms
     a document) are computed only when the texts are in two languages or more (a translation
-    is possible: `candidates.several_languages`), or when ``translations`` says so (an index:
-    documents in another language may come later)."""
+    is possible: `candidates.several_languages`), and then only for the documents the
+    translation rule can pair (`candidates.translation_shortlist`; the others' are zeros);
+    for every document when ``translations`` says so (an index: documents in another language
+    may come later)."""
     if not (cfg.semantic and cfg.probes):
         return None
     progress.start("Detecting languages", len(texts))
@@ -347,9 +349,15 @@ def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProg
     top = topics(texts, cfg, progress, pool)
     progress.done()
     vec = None
-    if translations or (translations is None and several_languages(langs)):
+    if translations:
         progress.start("Embedding probes", len(texts))
         vec = probes(texts, cfg, progress, pool)
+        progress.done()
+    elif translations is None and several_languages(langs):
+        rows = translation_shortlist(top, langs, cfg.semantic_params.translation_shortlist)
+        progress.start("Embedding probes", len(rows))
+        vec = np.zeros_like(top)
+        vec[rows] = probes([texts[i] for i in rows.tolist()], cfg, progress, pool)
         progress.done()
     return Probes(langs, top, vec)
 

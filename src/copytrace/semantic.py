@@ -100,6 +100,7 @@ class SemanticParams:
     story_days: int = 7  # dated documents further apart are not one story
     # probes (on with ScanConfig.probes): every document's first characters embedded
     probe_chars: int = 600
+    translation_shortlist: int = 50  # main-language documents probed per other-language one
     translation_neighbours: int = 3  # mutual nearest in other languages ...
     probe_min_cosine: float = 0.3  # ... at this probe cosine or more
     story_neighbours: int = 5  # mutual nearest topic vectors (`fingerprint.topics`) ...
