@@ -26,7 +26,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from copytrace import cluster
-from copytrace.candidates import several_languages
+from copytrace.candidates import several_languages, translation_shortlist
 from copytrace.config import ScanConfig
 from copytrace.document import Problem
 from copytrace.engines.spark import tasks
@@ -369,14 +369,21 @@ def _probes(run: Run, docs):
     if not rows:
         return None
     langs = [r["lang"] for r in rows]
+    idx = np.array([r["doc"] for r in rows], dtype=np.int64)
+    topics = np.stack([np.frombuffer(r["topic"], np.float32) for r in rows])
     vectors = None
-    if several_languages(langs):
-        probed = (texts.mapInArrow(tasks.probes_fn(run.cfg), tasks.PROBE_SCHEMA)
-                  .orderBy("doc").collect())
-        vectors = np.stack([np.frombuffer(r["probe"], np.float32) for r in probed])
-    return (np.array([r["doc"] for r in rows], dtype=np.int64),
-            Probes(langs, np.stack([np.frombuffer(r["topic"], np.float32) for r in rows]),
-                   vectors))
+    if several_languages(langs):  # probes for the documents a translation could pair only
+        wanted = translation_shortlist(topics, langs,
+                                       run.cfg.semantic_params.translation_shortlist)
+        chosen = run.spark.createDataFrame([(int(i),) for i in idx[wanted].tolist()],
+                                           "idx long")
+        probed = (texts.join(chosen, "idx", "left_semi")
+                  .mapInArrow(tasks.probes_fn(run.cfg), tasks.PROBE_SCHEMA).collect())
+        vectors = np.zeros_like(topics)
+        at = {int(i): k for k, i in enumerate(idx.tolist())}
+        for r in probed:
+            vectors[at[r["doc"]]] = np.frombuffer(r["probe"], np.float32)
+    return idx, Probes(langs, topics, vectors)
 
 
 def _translation_pairs(run: Run, pr, feats):
