@@ -40,8 +40,9 @@ meet more often than the encoder's probes of two excerpts do); families, relatio
 and spin unchanged (they do not use the probes). Cost, 10,000 news articles on one core: their
 openings hold 24,549 distinct pieces (~4.7 s to compute once), then ~0.09 ms a document,
 against ~7 ms for an encoder probe. Translations still use the encoder's probes, computed
-only when a corpus holds two languages or more (`copytrace.pipeline.probe_stage`): across
-languages topic vectors found 7 of xling_dev's 15 translations against 8, at lower pair
+only when a corpus holds two languages or more, and then for the documents a translation could
+pair (`copytrace.pipeline.probe_stage`, `candidates.translation_shortlist`): across languages
+topic vectors alone found 7 of xling_dev's 15 translations against 8, at lower pair
 precision.
 """
 
