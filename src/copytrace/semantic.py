@@ -28,7 +28,7 @@ here).
   ``same-story`` pair (`story_pairs`; its similarity is the topic-vector cosine, it has no
   passages) unless they are related otherwise. (Until 2026-12-07 the encoder's probes served
   here too, at a floor of 0.7: webreuse_dev story ARI 0.882, now 0.878; xling_dev 0.178, now
-  0.399; a 10,000-document scan 63 s -> see `bench/notes.md`.)
+  0.399; the default scan of 10,000 documents 57 s -> 31 s, `bench/notes.md`.)
 
 **Verification: sentences aligned in order.** Both documents' sentences are embedded
 (`copytrace.fingerprint.embed`, one multilingual vector space; in a scan, sentences made mostly
