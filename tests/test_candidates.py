@@ -208,3 +208,34 @@ def test_only_documents_a_translation_could_pair_are_probed():
     # languages in equal numbers: every page of the other language is probed
     half = translation_shortlist(topics, ["en", "fr"] * 100, k=4)
     assert set(range(1, 200, 2)) <= set(half.tolist())
+
+
+def test_the_shortlist_of_a_growing_corpus_holds_the_whole_corpus_shortlist():
+    """The index adds documents batch by batch (`shortlist_added`): every row the whole
+    corpus's shortlist needs has been asked for by the time its last batch is in, each row
+    only once it exists; rows once among a page's nearest keep their probe, so it asks for
+    more than the whole corpus's (here 91 against 60), still far from every row."""
+    from copytrace.candidates import kth_cosines, shortlist_added, translation_shortlist
+
+    rng = np.random.default_rng(5)
+    topics = _unit(*rng.standard_normal((300, 16)))
+    langs = np.array(["en"] * 300, dtype=object)
+    langs[rng.choice(300, 12, replace=False)] = "fr"
+    langs[rng.choice(300, 3, replace=False)] = "und"
+    kth: dict[int, float] = {}
+    asked: set[int] = set()
+    for lo in range(0, 300, 40):
+        hi = min(300, lo + 40)
+        got = shortlist_added(topics[:hi], langs[:hi], np.arange(lo, hi), kth, k=5)
+        assert got.size == 0 or got.max() < hi
+        asked |= set(got.tolist())
+        whole = set(translation_shortlist(topics[:hi], langs[:hi], k=5).tolist())
+        assert whole <= asked
+    assert len(whole) < len(asked) < 300 // 2
+    # a known row's bar is its k-th nearest main-language cosine over what it has seen
+    fr = np.flatnonzero(langs == "fr")
+    en = np.flatnonzero(langs == "en")
+    assert np.allclose(kth_cosines(topics, fr, en, 5),
+                       [np.sort(topics[en] @ topics[o])[-5] for o in fr])
+    # one language: nothing is needed, nothing remembered
+    assert shortlist_added(topics, ["en"] * 300, np.arange(300), {}, k=5).size == 0

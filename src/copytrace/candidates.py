@@ -382,6 +382,68 @@ def several_languages(langs) -> bool:
     return len(known) > 1
 
 
+def main_language(langs) -> str | None:
+    """The most common known language of ``langs`` (ties: the first in code order), or None
+    when fewer than two known languages are there (`several_languages`: nothing to
+    translate)."""
+    lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
+    if not several_languages(lang):
+        return None
+    codes, counts = np.unique(lang[lang != "und"].astype(str), return_counts=True)
+    return str(codes[np.argmax(counts)])
+
+
+def kth_cosines(vec: np.ndarray, query: np.ndarray, pool: np.ndarray, k: int,
+                cells: int = 1 << 25) -> np.ndarray:
+    """Each row of ``query``'s ``k``-th highest cosine (of the unit vectors ``vec``) with the
+    rows of ``pool`` other than itself: a row of ``pool`` at that cosine or more is among its
+    ``k`` nearest (ties included). -inf where ``pool`` holds fewer than ``k`` others."""
+    out = np.full(len(query), -np.inf, dtype=np.float32)
+    if len(pool) == 0 or len(query) == 0:
+        return out
+    step = max(1, cells // len(pool))
+    for s in range(0, len(query), step):
+        q = query[s:s + step]
+        sim = vec[q] @ vec[pool].T
+        sim[pool[None, :] == q[:, None]] = -np.inf
+        if len(pool) >= k:
+            out[s:s + len(q)] = np.partition(sim, len(pool) - k, axis=1)[:, len(pool) - k]
+    return out
+
+
+def shortlist_added(topics: np.ndarray, langs, new: np.ndarray, kth: dict[int, float],
+                    k: int = 50) -> np.ndarray:
+    """`translation_shortlist`'s rule for a corpus that grows (the index): the rows whose
+    encoder probe is needed once rows ``new`` (sorted) have joined the rest. ``kth`` maps a row
+    in another language than the main one to its ``k``-th nearest main-language topic cosine,
+    as found before (filled in here for rows not in it; the caller drops it when the main
+    language changes or rows go). Needed: every row in another language; the ``k`` nearest
+    main-language rows of each row not in ``kth`` (the new ones among them); and each new
+    main-language row at a known row's ``kth`` or nearer. A known row's ``k``-th cosine only
+    rises as rows are added, so the answer holds every row the whole corpus's shortlist holds
+    (a few more at most: a main-language row that has since been displaced keeps its probe).
+    Empty when the corpus is in one language."""
+    lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
+    main = main_language(lang)
+    if main is None:
+        return np.empty(0, dtype=np.int64)
+    vec = np.asarray(topics, dtype=np.float32)
+    others = np.flatnonzero((lang != "und") & (lang != main))
+    pool = np.flatnonzero(lang == main)
+    fresh = np.array([o for o in others.tolist() if o not in kth], dtype=np.int64)
+    known = np.array([o for o in others.tolist() if o in kth], dtype=np.int64)
+    need = set(others.tolist())
+    for o, js in nearest(vec, fresh, pool, k, -1.0).items():
+        need |= js
+    kth.update(zip(fresh.tolist(), kth_cosines(vec, fresh, pool, k).tolist()))
+    added = pool[np.isin(pool, new)]
+    if len(added) and len(known):
+        sim = vec[added] @ vec[known].T
+        bar = np.array([kth[o] for o in known.tolist()], dtype=np.float32)
+        need |= set(added[(sim >= bar[None, :]).any(axis=1)].tolist())
+    return np.array(sorted(need), dtype=np.int64)
+
+
 def translation_shortlist(topics: np.ndarray, langs, k: int = 50) -> np.ndarray:
     """The rows whose encoder probe `translation_pairs` needs (sorted): every document in a
     language other than the corpus's most common one, and the documents of that language among
@@ -391,12 +453,10 @@ def translation_shortlist(topics: np.ndarray, langs, k: int = 50) -> np.ndarray:
     and one not among that page's ``k`` nearest topics is taken to be no nearer by probe
     (the probes of the main language's documents left out are zeros: no candidates)."""
     lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
-    known = lang != "und"
-    if not several_languages(lang):
+    main = main_language(lang)
+    if main is None:
         return np.empty(0, dtype=np.int64)
-    codes, counts = np.unique(lang[known].astype(str), return_counts=True)
-    main = codes[np.argmax(counts)]
-    others = np.flatnonzero(known & (lang != main))
+    others = np.flatnonzero((lang != "und") & (lang != main))
     pool = np.flatnonzero(lang == main)
     vec = np.asarray(topics, dtype=np.float32)
     near = nearest(vec, others, pool, k, -1.0)

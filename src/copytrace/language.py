@@ -38,7 +38,7 @@ _SCRIPTS = [
 def detect(text: str, sample: int = 4000) -> str:
     """ISO 639-1 code of the text's main language, or "und"."""
     text = text[:sample]
-    letters = sum(ch.isalpha() for ch in text)
+    letters = sum(map(str.isalpha, text))
     if letters < 20:
         return "und"
     for lang, pattern in _SCRIPTS:

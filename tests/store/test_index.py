@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from conftest import SEEDS, needs_shared, sibling_spins
 from typer.testing import CliRunner
@@ -91,6 +92,43 @@ def test_probes_give_the_index_the_scans_stories_and_translations(tmp_path):
             found = {m.pair.b: m.pair.relation for m in ix.query(_fixture_docs(q)[0])}
             assert found == {other: rel}
             assert ix.query(_fixture_docs(q)[0], semantic=False) == []
+
+
+def test_an_index_in_one_language_computes_no_encoder_probe_until_another_comes(tmp_path):
+    """Encoder probes serve the translation rule only: in an index of English pages none is
+    computed (topic vectors alone, for stories); a Russian page then gets one, and so do its
+    nearest English pages (3 here), from their stored text, kept in the store."""
+    from conftest import FIXTURES
+    from copytrace.fingerprint.embed import DIM
+    from dataclasses import replace
+
+    from copytrace.semantic import SemanticParams
+
+
+    def encoder_probes(ix):
+        _, _, vecs = ix.store.probes()
+        return [np.frombuffer(v, np.float32)[:DIM].any() for v in vecs]
+
+    sites = [Document(p.stem, p.read_text(encoding="utf-8"))
+             for p in sorted((FIXTURES / "sites").glob("*.txt"))]
+    with Index(tmp_path / "ix.db", create=True) as ix:
+        # (an index keeps its key settings only; the shortlist, 50 by default, is narrowed
+        # here so that this corpus of 10 has pages outside it)
+        ix.config = replace(ix.config, semantic_params=SemanticParams(translation_shortlist=3))
+        ix.add(sites + _fixture_docs("original_en"))
+        assert len(encoder_probes(ix)) == len(sites) + 1 and not any(encoder_probes(ix))
+        found = {m.pair.b: m.pair.relation for m in ix.query(_fixture_docs("translation_ru")[0])}
+        assert found == {"original_en": "translation"}
+        assert not any(encoder_probes(ix))  # a query computes, it does not store
+        ix.add(_fixture_docs("translation_ru"))
+        assert ix.document("translation_ru")["family"] == "original_en"
+        nums = ix.store.docnums(["original_en", "translation_ru"])
+        stored, _, vecs = ix.store.probes()
+        with_probe = {n for n, v in zip(stored, vecs) if np.frombuffer(v, np.float32)[:DIM].any()}
+        assert set(nums.values()) <= with_probe and len(with_probe) == 1 + 3
+    with Index(tmp_path / "ix.db") as ix:  # opened again: the probes were kept
+        assert ix.document("translation_ru")["family"] == "original_en"
+        assert sum(encoder_probes(ix)) == len(with_probe)
 
 
 @pytest.mark.parametrize("k", range(5))

@@ -13,11 +13,14 @@ batch touches are formed again by the scan's rules (`cluster.assign_families`,
 
 With the semantic stage (the default, as for ``scan``; ``index create --no-semantic`` turns it
 off) each document's sentence vectors are stored once it has been compared on its sentences,
-and every document's probe (`copytrace.semantic`) when it is added: the probe rules
-(`candidates.translation_pairs`, `candidates.story_pairs`) run over the stored probes and the
-batch's for the pairs with a new document (``touching``), and a query is such a batch of one.
-The stored probes are read once per `Index` and kept in memory (2 KiB a document), read again
-only when the store's probes change under it.
+and every document's topic vector when it is added, with its encoder probe where the
+translation rule can use it (`candidates.shortlist_added`: the scan's shortlist for a corpus
+that grows; none in an index of one language -- 69 -> 128 documents/s added on 6,000 documents
+of `bench.load`'s corpus, 2026-12-07): the probe rules (`candidates.translation_pairs`,
+`candidates.story_pairs`) run over the stored probes and the batch's for the pairs with a new
+document (``touching``), and a query is such a batch of one. The stored probes are read once
+per `Index` and kept in memory (4 KiB a document), read again only when the store's probes
+change under it.
 
 Differences from a scan, by design: no corpus-level boilerplate detection (a scan learns it from
 the whole pile, and leaves it out of word matching and of the sentences it embeds); the
@@ -25,7 +28,8 @@ per-document ``top_k`` limit on name-and-number candidates is applied to each ne
 candidates only; a family member with no stored pair with its source is not
 aligned with it (its relation is that of its most similar family pair); families and sources
 are chosen from the rounded figures stored with each pair; nearest probes are judged when a
-document arrives, and a pair made then stays when later documents would have displaced it.
+document arrives, and a pair made then stays when later documents would have displaced it (and
+a page once on a foreign page's translation shortlist keeps its probe).
 
 Return values: `add` and `query` return pairs as `copytrace.document.Pair` (`Match` adds the
 stored document's family and story); `document`, `family` and `story` return the JSON records
@@ -47,10 +51,11 @@ import numpy as np
 
 from copytrace import cluster
 from copytrace.candidates import (KEY_ENTITY, enough_entities, key_kind, keyed_pairs,
-                                  shared_key_counts, top_k_pairs)
+                                  main_language, shared_key_counts, shortlist_added,
+                                  top_k_pairs)
 from copytrace.config import ScanConfig
 from copytrace.document import Document, Pair, Problem
-from copytrace.pipeline import (Probes, index_keys, probe_stage, semantic_pair, settle,
+from copytrace.pipeline import (Probes, index_keys, probe_stage, probes, semantic_pair, settle,
                                 story_candidates, story_pair, topics, translation_candidates,
                                 verify_pairs)
 from copytrace.relations import SAME_STORY, SOURCE, joins_family, settles
@@ -132,6 +137,11 @@ class Index:
         # the stored probes, in document order, and the store's probe state they reflect
         self._probes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._probe_state: int | None = None
+        # the translation shortlist's memory (`candidates.shortlist_added`): each document in
+        # another language than the main one -> its k-th nearest main-language topic cosine
+        self._kth: dict[int, float] = {}
+        self._kth_main: str | None = None
+        self._unsaved: set[int] = set()  # stored documents whose probe a query computed
 
     @property
     def db(self):
@@ -371,9 +381,10 @@ class Index:
         """Every stored probe (numbers, languages as an object array, and a float32 buffer
         whose first rows are their encoder probes and topic vectors side by side, with room to
         grow), read again only when the store's probes changed (another writer, a delete, a
-        rolled-back batch). Only non-zero probes are stored: every stored row has one. A probe
-        stored before topic vectors existed (schema 4) gets its topic vector from the stored
-        text here, in memory."""
+        rolled-back batch). Every stored row has a topic vector; its encoder probe is zeros
+        until the translation rule needs it (`_probe_pairs`). A probe stored before topic
+        vectors existed (schema 4) gets its topic vector from the stored text here, in
+        memory."""
         from copytrace.fingerprint.embed import DIM
 
         state = self.store.probe_state()
@@ -389,22 +400,26 @@ class Index:
                 buf[old, DIM:] = topics(texts, self.config)
             self._probes = (np.array(nums, np.int64), np.array(langs, dtype=object), buf)
             self._probe_state = state
+            self._kth, self._kth_main, self._unsaved = {}, None, set()
         return self._probes
 
     def _new_probes(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
-        """Languages, and encoder probes and topic vectors side by side, of new texts (the
-        encoder's always: a document in another language may come later)."""
-        pr = probe_stage(texts, self.config, translations=True)
-        return list(pr.langs), np.concatenate([pr.vectors, pr.topics], axis=1)
+        """Languages, and room for encoder probes (zeros: `_probe_pairs` computes the ones the
+        translation rule needs) and topic vectors side by side, of new texts."""
+        pr = probe_stage(texts, self.config, translations=False)
+        return list(pr.langs), np.concatenate([np.zeros_like(pr.topics), pr.topics], axis=1)
 
-    def _probe_pairs(self, new_nums: list[int], new_langs: list[str], new_vecs: np.ndarray
+    def _probe_pairs(self, new_nums: list[int], new_langs: list[str], new_vecs: np.ndarray,
+                     new_texts: list[str], keep: bool = False
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The scan's probe rules (`candidates.translation_pairs`, `candidates.story_pairs`)
         over the stored probes and the new ones, for the pairs with a new document: translation
         candidates and story pairs as (lo, hi) document numbers, and the story pairs' cosines.
         The new probes go after the stored ones (into the cached buffer's spare rows, so
         nothing is copied): rows are in the order documents arrived, as a scan's are in
-        reading order (a query counts as the newest)."""
+        reading order (a query counts as the newest). Encoder probes are computed for the
+        documents the translation rule can pair (`_translation_probes`): the new ones into
+        ``new_vecs``, stored ones in memory (and in the store with ``keep``)."""
         nums, langs, buf = self._stored_probes()
         n, m = len(nums), len(new_nums)
         if n + m > len(buf):
@@ -416,6 +431,8 @@ class Index:
         all_nums = np.concatenate([nums, np.asarray(new_nums, np.int64)])
         all_langs = np.concatenate([langs, np.array(list(new_langs), dtype=object)])
         dim = buf.shape[1] // 2
+        self._translation_probes(all_nums, all_langs, buf, n, new_texts, keep)
+        new_vecs[:] = buf[n:n + m]
         pr = Probes(all_langs, buf[:n + m, dim:], buf[:n + m, :dim])
         touching = np.arange(n, n + m)
         rows = np.concatenate([np.arange(n), touching[np.asarray(new_vecs).any(axis=1)]])
@@ -425,6 +442,44 @@ class Index:
         trans.sort(axis=1)
         near.sort(axis=1)
         return trans, near, cos
+
+    def _translation_probes(self, all_nums: np.ndarray, all_langs: np.ndarray, buf: np.ndarray,
+                            n: int, new_texts: list[str], keep: bool) -> None:
+        """Compute the encoder probes the translation rule needs (`candidates.shortlist_added`,
+        the scan's shortlist for a growing corpus) that rows ``[0, len(all_nums))`` of ``buf``
+        lack (zeros); rows from ``n`` on are new, with ``new_texts``. A stored document's
+        probe is computed from its stored text the first time it is needed (a page in another
+        language came near it, or the main language changed) and, with ``keep``, stored. In
+        an index of one language no probe is computed (~7 ms a document saved)."""
+        dim = buf.shape[1] // 2
+        main = main_language(all_langs)
+        if main is None:
+            return
+        if main != self._kth_main:
+            self._kth, self._kth_main = {}, main
+        pos = {int(x): r for r, x in enumerate(all_nums.tolist())}
+        kth = {pos[x]: v for x, v in self._kth.items() if x in pos}
+        need = shortlist_added(buf[:len(all_nums), dim:], all_langs,
+                               np.arange(n, len(all_nums)), kth,
+                               self.config.semantic_params.translation_shortlist)
+        self._kth = {int(all_nums[r]): v for r, v in kth.items() if r < n or keep}
+        missing = [r for r in need.tolist() if not buf[r, :dim].any()]
+        stored = [r for r in missing if r < n]
+        if missing:
+            docs = self._documents([int(all_nums[r]) for r in stored], {})
+            texts = [new_texts[r - n] if r >= n else None for r in missing]
+            for r, d in zip(stored, docs):
+                texts[missing.index(r)] = d.text
+            buf[missing, :dim] = probes(texts, self.config)
+        if not keep:
+            self._unsaved |= {int(all_nums[r]) for r in stored}
+            return
+        stored += [r for r in need.tolist() if r < n and int(all_nums[r]) in self._unsaved]
+        if stored:
+            self.store.insert_probes([(int(all_nums[r]), str(all_langs[r]),
+                                       buf[r].astype(np.float32).tobytes()) for r in stored])
+            self._unsaved -= {int(all_nums[r]) for r in stored}
+            self._probe_state = self.store.probe_state()
 
     def _keep_probes(self, nums: list[int], langs: list[str], vecs: np.ndarray) -> None:
         """Store the batch's non-zero probes (an empty text has none) and add them to the
@@ -497,7 +552,8 @@ class Index:
         near = np.empty((0, 2), np.int64)
         cos = np.empty(0)
         if semantic and self._with_probes():
-            trans, near, cos = self._probe_pairs([qnum], *self._new_probes([doc.text]))
+            trans, near, cos = self._probe_pairs([qnum], *self._new_probes([doc.text]),
+                                                 [doc.text])
             ent, shared = self._with_translations(ent, shared, trans, {qnum: keys[0]})
         if len(ent) and semantic:
             found = settle(found, self._semantic(ent, shared, _settled(found), {qnum: doc})[0])
@@ -551,7 +607,8 @@ class Index:
                 if probing:
                     langs = [langs[k] for k in keep]
                     vecs = vecs[keep]
-                    trans, near, cos = self._probe_pairs(nums, langs, vecs)
+                    trans, near, cos = self._probe_pairs(nums, langs, vecs,
+                                                         [d.text for d in batch], keep=True)
                     ent, shared = self._with_translations(ent, shared, trans,
                                                           dict(zip(nums, keys)))
                 if len(ent):
