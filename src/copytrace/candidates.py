@@ -377,20 +377,24 @@ def _mutual(near_of, rows: np.ndarray, touching: np.ndarray | None) -> np.ndarra
 def several_languages(langs) -> bool:
     """Whether documents of two known languages or more are among ``langs`` (ISO codes,
     "und" for undetermined): the only case where `translation_pairs` can find anything."""
-    known = {code for code in (langs.tolist() if isinstance(langs, np.ndarray) else langs)
-             if code != "und"}
-    return len(known) > 1
+    lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
+    known = lang[lang != "und"]
+    return len(known) > 1 and bool((known != known[0]).any())
 
 
-def main_language(langs) -> str | None:
+def main_language(langs, counts: dict[str, int] | None = None) -> str | None:
     """The most common known language of ``langs`` (ties: the first in code order), or None
     when fewer than two known languages are there (`several_languages`: nothing to
-    translate)."""
-    lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
-    if not several_languages(lang):
+    translate). ``counts``: documents per language already counted, ``langs`` then being
+    only the ones to add to them (the index keeps its counts)."""
+    total = dict(counts or {})
+    for code in (langs.tolist() if isinstance(langs, np.ndarray) else langs):
+        total[code] = total.get(code, 0) + 1
+    known = {code: c for code, c in total.items() if code != "und" and c > 0}
+    if len(known) < 2:
         return None
-    codes, counts = np.unique(lang[lang != "und"].astype(str), return_counts=True)
-    return str(codes[np.argmax(counts)])
+    top = max(known.values())
+    return min(code for code, c in known.items() if c == top)
 
 
 def kth_cosines(vec: np.ndarray, query: np.ndarray, pool: np.ndarray, k: int,
@@ -412,7 +416,7 @@ def kth_cosines(vec: np.ndarray, query: np.ndarray, pool: np.ndarray, k: int,
 
 
 def shortlist_added(topics: np.ndarray, langs, new: np.ndarray, kth: dict[int, float],
-                    k: int = 50) -> np.ndarray:
+                    k: int = 50, main: str | None = None) -> np.ndarray:
     """`translation_shortlist`'s rule for a corpus that grows (the index): the rows whose
     encoder probe is needed once rows ``new`` (sorted) have joined the rest. ``kth`` maps a row
     in another language than the main one to its ``k``-th nearest main-language topic cosine,
@@ -422,9 +426,10 @@ def shortlist_added(topics: np.ndarray, langs, new: np.ndarray, kth: dict[int, f
     main-language row at a known row's ``kth`` or nearer. A known row's ``k``-th cosine only
     rises as rows are added, so the answer holds every row the whole corpus's shortlist holds
     (a few more at most: a main-language row that has since been displaced keeps its probe).
-    Empty when the corpus is in one language."""
+    Empty when the corpus is in one language. ``main``: `main_language` of ``langs``, when
+    the caller knows it."""
     lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
-    main = main_language(lang)
+    main = main or main_language(lang)
     if main is None:
         return np.empty(0, dtype=np.int64)
     vec = np.asarray(topics, dtype=np.float32)
@@ -465,14 +470,17 @@ def translation_shortlist(topics: np.ndarray, langs, k: int = 50) -> np.ndarray:
 
 
 def translation_pairs(probes: np.ndarray, langs, k: int = 3, min_cosine: float = 0.3,
-                      cells: int = 1 << 25, touching: np.ndarray | None = None) -> np.ndarray:
+                      cells: int = 1 << 25, touching: np.ndarray | None = None,
+                      rows: np.ndarray | None = None) -> np.ndarray:
     """Pairs (i < j, sorted) of documents in different languages that are each among the other's
     ``k`` nearest in other languages by probe cosine, at ``min_cosine`` or more (see module
     docstring). ``probes``: (n, d) unit vectors; ``langs``: ISO codes (a list, or an object
     array), "und" (undetermined) documents take no part. ``touching``: only pairs with a side
-    among these rows."""
+    among these rows. ``rows``: the rows that have a probe (sorted), when the caller knows:
+    the others' zeros meet nothing at a positive floor, and searching only these is faster
+    (default: every row)."""
     lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
-    rows = np.flatnonzero(lang != "und")
+    rows = np.flatnonzero(lang != "und") if rows is None else rows[lang[rows] != "und"]
     if k < 1 or not several_languages(lang):
         return np.empty((0, 2), dtype=np.int64)  # one language: nothing to translate
     vec = np.asarray(probes, dtype=np.float32)

@@ -363,14 +363,16 @@ def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProg
 
 
 def translation_candidates(pr: Probes | None, cfg: ScanConfig,
-                           touching: np.ndarray | None = None) -> np.ndarray:
+                           touching: np.ndarray | None = None,
+                           rows: np.ndarray | None = None) -> np.ndarray:
     """Sentence-stage candidates across languages (`candidates.translation_pairs`); with
-    ``touching``, only those with a side among these rows."""
+    ``touching``, only those with a side among these rows; ``rows``: the rows that have an
+    encoder probe, when the caller knows."""
     if pr is None or pr.vectors is None:
         return np.empty((0, 2), dtype=np.int64)
     p = cfg.semantic_params
     return translation_pairs(pr.vectors, pr.langs, p.translation_neighbours,
-                             p.probe_min_cosine, touching=touching)
+                             p.probe_min_cosine, touching=touching, rows=rows)
 
 
 def story_candidates(pr: Probes | None, cfg: ScanConfig, touching: np.ndarray | None = None,

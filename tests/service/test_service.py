@@ -264,3 +264,42 @@ def test_no_request_gets_a_500(client, body, raw, where, params):
     for path in ("/families", "/stories"):
         res = client.get(path, params=params)
         assert res.status_code < 500, (path, params, res.status_code)
+
+
+def test_concurrent_requests_share_a_few_index_objects(tmp_path):
+    """Each `Index` keeps the stored probes in memory; requests borrow one of at most ``size``
+    (one per server thread grew a 100,000-document index's worker to ~11 GiB under 32
+    clients). Eight concurrent borrowers of a pool of two: never more than two at once, two
+    objects made in all, each used by one borrower at a time."""
+    import threading
+    import time
+
+    from copytrace.service.app import IndexPool
+
+    Index(tmp_path / "ix.db", create=True).close()
+    pool = IndexPool(tmp_path / "ix.db", size=2)
+    lock = threading.Lock()
+    busy: set[int] = set()
+    seen: set[int] = set()
+    most = 0
+    clash = []
+
+    def borrow():
+        nonlocal most
+        with pool.lend() as ix:
+            with lock:
+                clash.append(id(ix) in busy)
+                busy.add(id(ix))
+                seen.add(id(ix))
+                most = max(most, len(busy))
+            assert ix.count() == 0
+            time.sleep(0.05)
+            with lock:
+                busy.discard(id(ix))
+
+    threads = [threading.Thread(target=borrow) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most == 2 and len(seen) == 2 and not any(clash) and len(clash) == 8

@@ -1,8 +1,9 @@
 """``copytrace serve``: the index over HTTP, and a web page to use it.
 
-Reads run concurrently (one SQLite connection per worker thread, WAL mode); writes queue on the
-database lock. With an API key set, writes (``POST /documents``, ``DELETE /documents/{id}``) need
-the ``X-API-Key`` header. Bodies over ``max_body`` bytes get 413; malformed input gets 422 naming
+Reads run concurrently (a few `Index` objects per process, each with its own SQLite connection,
+lent one request at a time: `IndexPool`; WAL mode); writes queue on the database lock. With an
+API key set, writes (``POST /documents``, ``DELETE /documents/{id}``) need the ``X-API-Key``
+header. Bodies over ``max_body`` bytes get 413; malformed input gets 422 naming
 the field (FastAPI's validation), never a 500. The page at ``/`` is static HTML + JS that inserts
 every document text as text (``textContent``), under a Content-Security-Policy that allows no
 inline script.
@@ -12,9 +13,12 @@ from __future__ import annotations
 
 import hmac
 import os
+import queue
 import sqlite3
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -115,20 +119,40 @@ def allowed_hosts_for(bind: str, extra: list[str] | None = None) -> list[str] | 
     return list(extra) if extra else None
 
 
+class IndexPool:
+    """At most ``size`` `Index` objects of one index file in a process, each lent to one request
+    at a time (a request finding none free waits). Each keeps the stored probes in memory (4
+    KiB a document) and its own SQLite connection; one per request thread, as before
+    2026-12-07, meant one per thread of the server's pool (up to 40): under 32 clients a
+    100,000-document index grew each worker to ~11 GiB and the machine ran out of memory. The
+    work is CPU-bound, so more than a few per process would only wait on each other."""
+
+    def __init__(self, path: str | Path, size: int | None = None):
+        self.path = path
+        self.free: queue.LifoQueue[Index] = queue.LifoQueue()  # the warmest one first
+        self.slots = threading.BoundedSemaphore(size or max(2, os.cpu_count() or 1))
+
+    @contextmanager
+    def lend(self) -> Iterator[Index]:
+        with self.slots:
+            try:
+                ix = self.free.get_nowait()
+            except queue.Empty:
+                ix = Index(self.path)
+            try:
+                yield ix
+            finally:
+                self.free.put(ix)
+
+
 def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 * 2**20,
                allowed_hosts: list[str] | None = None, writes: bool = True) -> FastAPI:
     """The service's application. ``api_key``: writes need it (header X-API-Key); ``writes``
     False: writes are refused (403) whatever the key (`server.serve` turns them off on a
     non-loopback address without a key)."""
     Index(path).close()  # fail now, with the store's message, if it is not an index
-    local = threading.local()
+    indexes = IndexPool(path)
     write_lock = threading.Lock()  # one writer per process; other processes queue in SQLite
-
-    def index() -> Index:
-        ix = getattr(local, "index", None)
-        if ix is None:
-            ix = local.index = Index(path)
-        return ix
 
     wanted = api_key.encode("utf-8") if api_key else b""
 
@@ -174,14 +198,15 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
     @app.get("/health")
     def health(response: Response) -> dict:
         response.headers["X-Copytrace-Worker"] = str(os.getpid())  # which process answered
-        return {"status": "ok", "documents": index().count()}
+        with indexes.lend() as ix:
+            return {"status": "ok", "documents": ix.count()}
 
     @app.post("/documents", dependencies=[Depends(need_key)])
     def add_documents(body: AddIn) -> dict:
         docs = [admit(Document(id=d.id, text=d.text, url=d.url, title=d.title,
                                     date=d.date, source_name=d.source)) for d in body.documents]
-        with write_lock:
-            res = index().add(docs)
+        with write_lock, indexes.lend() as ix:
+            res = ix.add(docs)
         return {"added": res.added,
                 "skipped": [{"reason": p.reason} for p in res.problems],
                 "pairs": [p.to_json() for p in res.pairs]}
@@ -189,12 +214,14 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
     @app.post("/query")
     def query(body: QueryIn) -> dict:
         doc = admit(Document(id=body.id, text=body.text, date=body.date))
-        matches = [m.to_json() for m in index().query(doc, body.limit, semantic=body.semantic)]
+        with indexes.lend() as ix:
+            matches = [m.to_json() for m in ix.query(doc, body.limit, semantic=body.semantic)]
         return {"id": doc.id, "matches": matches, "suspicious": _suspicious(doc.text)}
 
     @app.get("/documents/{doc_id:path}")
     def get_document(doc_id: str) -> dict:
-        rec = index().document(doc_id)
+        with indexes.lend() as ix:
+            rec = ix.document(doc_id)
         if rec is None:
             raise HTTPException(404, f"no document {doc_id!r}")
         rec["suspicious"] = _suspicious(rec["text"])
@@ -202,8 +229,8 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
 
     @app.delete("/documents/{doc_id:path}", dependencies=[Depends(need_key)])
     def delete_document(doc_id: str) -> dict:
-        with write_lock:
-            gone = index().delete([doc_id])
+        with write_lock, indexes.lend() as ix:
+            gone = ix.delete([doc_id])
         if not gone:
             raise HTTPException(404, f"no document {doc_id!r}")
         return {"deleted": doc_id}
@@ -211,11 +238,13 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
     @app.get("/families")
     def list_families(limit: Annotated[int, Query(ge=1, le=1000)] = 50,
                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict:
-        return {"families": index().families(limit, offset)}
+        with indexes.lend() as ix:
+            return {"families": ix.families(limit, offset)}
 
     @app.get("/families/{doc_id:path}")
     def get_family(doc_id: str) -> dict:
-        fam = index().family(doc_id)
+        with indexes.lend() as ix:
+            fam = ix.family(doc_id)
         if fam is None:
             raise HTTPException(404, f"no document or family {doc_id!r}")
         return fam
@@ -223,11 +252,13 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
     @app.get("/stories")
     def list_stories(limit: Annotated[int, Query(ge=1, le=1000)] = 50,
                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict:
-        return {"stories": index().stories(limit, offset)}
+        with indexes.lend() as ix:
+            return {"stories": ix.stories(limit, offset)}
 
     @app.get("/stories/{doc_id:path}")
     def get_story(doc_id: str) -> dict:
-        story = index().story(doc_id)
+        with indexes.lend() as ix:
+            story = ix.story(doc_id)
         if story is None:
             raise HTTPException(404, f"no document or story {doc_id!r}")
         return story
@@ -261,7 +292,8 @@ def create_app(path: str | Path, api_key: str | None = None, max_body: int = 10 
     @app.get("/story-picture/{doc_id:path}", include_in_schema=False)
     def story_picture(doc_id: str) -> Response:
         """The story's picture, as report.html draws it (`copytrace.report.story_svg`)."""
-        svg = _story_picture(index(), doc_id)
+        with indexes.lend() as ix:
+            svg = _story_picture(ix, doc_id)
         if svg is None:
             raise HTTPException(404, f"no document or story {doc_id!r}")
         return _guarded(svg, "image/svg+xml")

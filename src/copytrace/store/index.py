@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -142,6 +143,8 @@ class Index:
         self._kth: dict[int, float] = {}
         self._kth_main: str | None = None
         self._unsaved: set[int] = set()  # stored documents whose probe a query computed
+        self._lang_counts: dict[str, int] = {}  # the stored probes' languages, counted
+        self._probed: set[int] = set()  # rows of the cache whose encoder probe is computed
 
     @property
     def db(self):
@@ -378,9 +381,10 @@ class Index:
         return self.config.semantic and self.config.probes
 
     def _stored_probes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every stored probe (numbers, languages as an object array, and a float32 buffer
-        whose first rows are their encoder probes and topic vectors side by side, with room to
-        grow), read again only when the store's probes changed (another writer, a delete, a
+        """Every stored probe (numbers, languages as an object array, and a float32 buffer of
+        shape (2, rows, DIM) whose first rows are their encoder probes in ``[0]`` and topic
+        vectors in ``[1]``, each a contiguous matrix for the nearest-neighbour products, with
+        room to grow), read again only when the store's probes changed (another writer, a delete, a
         rolled-back batch). Every stored row has a topic vector; its encoder probe is zeros
         until the translation rule needs it (`_probe_pairs`). A probe stored before topic
         vectors existed (schema 4) gets its topic vector from the stored text here, in
@@ -390,17 +394,21 @@ class Index:
         state = self.store.probe_state()
         if self._probes is None or state != self._probe_state:
             nums, langs, vecs = self.store.probes()
-            buf = np.zeros((max(64, 2 * len(vecs)), 2 * DIM), np.float32)
+            buf = np.zeros((2, max(64, 2 * len(vecs)), DIM), np.float32)
             old = [k for k, v in enumerate(vecs) if len(v) == 4 * DIM]
             for k, v in enumerate(vecs):
                 row = np.frombuffer(v, np.float32)
-                buf[k, :len(row)] = row
+                buf[0, k] = row[:DIM]
+                if len(row) == 2 * DIM:
+                    buf[1, k] = row[DIM:]
             if old:
                 texts = [d.text for d in self._documents([nums[k] for k in old], {})]
-                buf[old, DIM:] = topics(texts, self.config)
+                buf[1, old] = topics(texts, self.config)
             self._probes = (np.array(nums, np.int64), np.array(langs, dtype=object), buf)
             self._probe_state = state
             self._kth, self._kth_main, self._unsaved = {}, None, set()
+            self._lang_counts = dict(Counter(langs))
+            self._probed = set(np.flatnonzero(buf[0, :len(vecs)].any(axis=1)).tolist())
         return self._probes
 
     def _new_probes(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
@@ -422,21 +430,24 @@ class Index:
         ``new_vecs``, stored ones in memory (and in the store with ``keep``)."""
         nums, langs, buf = self._stored_probes()
         n, m = len(nums), len(new_nums)
-        if n + m > len(buf):
-            grown = np.zeros((2 * (n + m), buf.shape[1]), np.float32)
-            grown[:n] = buf[:n]
+        dim = buf.shape[2]
+        if n + m > buf.shape[1]:
+            grown = np.zeros((2, 2 * (n + m), dim), np.float32)
+            grown[:, :n] = buf[:, :n]
             buf = grown
             self._probes = (nums, langs, buf)
-        buf[n:n + m] = new_vecs
+        buf[0, n:n + m] = new_vecs[:, :dim]
+        buf[1, n:n + m] = new_vecs[:, dim:]
         all_nums = np.concatenate([nums, np.asarray(new_nums, np.int64)])
         all_langs = np.concatenate([langs, np.array(list(new_langs), dtype=object)])
-        dim = buf.shape[1] // 2
         self._translation_probes(all_nums, all_langs, buf, n, new_texts, keep)
-        new_vecs[:] = buf[n:n + m]
-        pr = Probes(all_langs, buf[:n + m, dim:], buf[:n + m, :dim])
+        new_vecs[:, :dim] = buf[0, n:n + m]
+        pr = Probes(all_langs, buf[1, :n + m], buf[0, :n + m])
         touching = np.arange(n, n + m)
         rows = np.concatenate([np.arange(n), touching[np.asarray(new_vecs).any(axis=1)]])
-        trans = all_nums[translation_candidates(pr, self.config, touching)]
+        probed = sorted(self._probed | {r for r in range(n, n + m) if buf[0, r].any()})
+        trans = all_nums[translation_candidates(pr, self.config, touching,
+                                                np.array(probed, dtype=np.int64))]
         near, cos = story_candidates(pr, self.config, touching, rows)
         near = all_nums[near]
         trans.sort(axis=1)
@@ -446,38 +457,42 @@ class Index:
     def _translation_probes(self, all_nums: np.ndarray, all_langs: np.ndarray, buf: np.ndarray,
                             n: int, new_texts: list[str], keep: bool) -> None:
         """Compute the encoder probes the translation rule needs (`candidates.shortlist_added`,
-        the scan's shortlist for a growing corpus) that rows ``[0, len(all_nums))`` of ``buf``
-        lack (zeros); rows from ``n`` on are new, with ``new_texts``. A stored document's
-        probe is computed from its stored text the first time it is needed (a page in another
-        language came near it, or the main language changed) and, with ``keep``, stored. In
-        an index of one language no probe is computed (~7 ms a document saved)."""
-        dim = buf.shape[1] // 2
-        main = main_language(all_langs)
+        the scan's shortlist for a growing corpus) that rows ``[0, len(all_nums))`` of
+        ``buf[0]`` lack (zeros); rows from ``n`` on are new, with ``new_texts``. A stored
+        document's probe is computed from its stored text the first time it is needed (a page
+        in another language came near it, or the main language changed) and, with ``keep``,
+        stored. In an index of one language no probe is computed (~7 ms a document saved)."""
+        main = main_language(all_langs[n:], self._lang_counts)
         if main is None:
             return
         if main != self._kth_main:
             self._kth, self._kth_main = {}, main
-        pos = {int(x): r for r, x in enumerate(all_nums.tolist())}
-        kth = {pos[x]: v for x, v in self._kth.items() if x in pos}
-        need = shortlist_added(buf[:len(all_nums), dim:], all_langs,
+        # rows of the documents remembered (stored numbers are in ascending order)
+        known = np.fromiter(self._kth, np.int64, len(self._kth))
+        at = np.searchsorted(all_nums[:n], known)
+        ok = at < n
+        ok[ok] = all_nums[at[ok]] == known[ok]
+        kth = dict(zip(at[ok].tolist(), [self._kth[x] for x in known[ok].tolist()]))
+        need = shortlist_added(buf[1, :len(all_nums)], all_langs,
                                np.arange(n, len(all_nums)), kth,
-                               self.config.semantic_params.translation_shortlist)
+                               self.config.semantic_params.translation_shortlist, main)
         self._kth = {int(all_nums[r]): v for r, v in kth.items() if r < n or keep}
-        missing = [r for r in need.tolist() if not buf[r, :dim].any()]
+        missing = [r for r in need.tolist() if not buf[0, r].any()]
         stored = [r for r in missing if r < n]
         if missing:
             docs = self._documents([int(all_nums[r]) for r in stored], {})
             texts = [new_texts[r - n] if r >= n else None for r in missing]
             for r, d in zip(stored, docs):
                 texts[missing.index(r)] = d.text
-            buf[missing, :dim] = probes(texts, self.config)
+            buf[0, missing] = probes(texts, self.config)
+            self._probed |= set(stored)
         if not keep:
             self._unsaved |= {int(all_nums[r]) for r in stored}
             return
         stored += [r for r in need.tolist() if r < n and int(all_nums[r]) in self._unsaved]
         if stored:
             self.store.insert_probes([(int(all_nums[r]), str(all_langs[r]),
-                                       buf[r].astype(np.float32).tobytes()) for r in stored])
+                                       buf[:, r].tobytes()) for r in stored])
             self._unsaved -= {int(all_nums[r]) for r in stored}
             self._probe_state = self.store.probe_state()
 
@@ -491,10 +506,15 @@ class Index:
                                   for k in keep.tolist()])
         old_nums, old_langs, buf = self._probes
         n = len(old_nums)
-        buf[n:n + len(keep)] = np.asarray(vecs, np.float32)[keep]
+        vecs = np.asarray(vecs, np.float32)
+        buf[0, n:n + len(keep)] = vecs[keep, :buf.shape[2]]
+        buf[1, n:n + len(keep)] = vecs[keep, buf.shape[2]:]
+        self._probed |= {n + j for j, k in enumerate(keep.tolist()) if vecs[k, :buf.shape[2]].any()}
         self._probes = (np.concatenate([old_nums, np.asarray(nums, np.int64)[keep]]),
                         np.concatenate([old_langs, np.array([langs[k] for k in keep.tolist()],
                                                             dtype=object)]), buf)
+        for k in keep.tolist():
+            self._lang_counts[langs[k]] = self._lang_counts.get(langs[k], 0) + 1
         self._probe_state = self.store.probe_state()
 
     def _with_translations(self, ent: np.ndarray, shared: np.ndarray, trans: np.ndarray,
