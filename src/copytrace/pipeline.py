@@ -331,15 +331,15 @@ class Probes:
 
 
 def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(),
-                pool: ThreadPoolExecutor | None = None, translations: bool | None = None
+                pool: ThreadPoolExecutor | None = None, encoder: bool = True
                 ) -> Probes | None:
     """Languages, topic vectors and encoder probes of every document (`copytrace.semantic`'s
     probes), or None when the sentence stage or its probes are off. The encoder probes (~7 ms
     a document) are computed only when the texts are in two languages or more (a translation
     is possible: `candidates.several_languages`), and then only for the documents the
     translation rule can pair (`candidates.translation_shortlist`; the others' are zeros);
-    for every document when ``translations`` says so (an index: documents in another language
-    may come later)."""
+    never with ``encoder=False`` (the index, which computes them for its own shortlist as
+    documents come: `candidates.shortlist_added`)."""
     if not (cfg.semantic and cfg.probes):
         return None
     progress.start("Detecting languages", len(texts))
@@ -349,11 +349,7 @@ def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProg
     top = topics(texts, cfg, progress, pool)
     progress.done()
     vec = None
-    if translations:
-        progress.start("Embedding probes", len(texts))
-        vec = probes(texts, cfg, progress, pool)
-        progress.done()
-    elif translations is None and several_languages(langs):
+    if encoder and several_languages(langs):
         rows = translation_shortlist(top, langs, cfg.semantic_params.translation_shortlist)
         progress.start("Embedding probes", len(rows))
         vec = np.zeros_like(top)

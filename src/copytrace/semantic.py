@@ -19,8 +19,9 @@ here).
   different languages (`copytrace.language`) that are each among the other's
   ``translation_neighbours`` (3) nearest there, at probe cosine >= ``probe_min_cosine`` (0.3),
   are sentence-stage candidates too (`translation_pairs`). Only a corpus holding two languages
-  or more pays for these probes (`candidates.several_languages`; an index always does:
-  documents in another language may come later);
+  or more pays for these probes (`candidates.several_languages`), and only for the documents a
+  translation could pair (`candidates.translation_shortlist`; an index, for the same
+  shortlist as documents come: `candidates.shortlist_added`);
 - *stories*: two documents that are each among the other's ``story_neighbours`` (5) nearest
   *topic vectors* (`fingerprint.topics`: the opening's pieces as a weighted sum of piece
   vectors distilled from the same encoder, ~0.1 ms a document), at cosine >=

@@ -83,6 +83,6 @@ def test_the_encoders_probes_are_computed_only_where_a_translation_is_possible(t
     pr = probe_stage(texts, ScanConfig())
     assert (pr.vectors is not None) == encoder
     assert pr.topics.shape == (len(texts), 512)
-    forced = probe_stage(texts, ScanConfig(), translations=True)  # an index: always
-    assert forced.vectors is not None and np.array_equal(forced.topics, pr.topics)
+    alone = probe_stage(texts, ScanConfig(), encoder=False)  # an index: its own shortlist
+    assert alone.vectors is None and np.array_equal(alone.topics, pr.topics)
     assert probe_stage(texts, ScanConfig(probes=False)) is None

@@ -414,7 +414,7 @@ class Index:
     def _new_probes(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
         """Languages, and room for encoder probes (zeros: `_probe_pairs` computes the ones the
         translation rule needs) and topic vectors side by side, of new texts."""
-        pr = probe_stage(texts, self.config, translations=False)
+        pr = probe_stage(texts, self.config, encoder=False)
         return list(pr.langs), np.concatenate([np.zeros_like(pr.topics), pr.topics], axis=1)
 
     def _probe_pairs(self, new_nums: list[int], new_langs: list[str], new_vecs: np.ndarray,
@@ -479,11 +479,9 @@ class Index:
         self._kth = {int(all_nums[r]): v for r, v in kth.items() if r < n or keep}
         missing = [r for r in need.tolist() if not buf[0, r].any()]
         stored = [r for r in missing if r < n]
-        if missing:
-            docs = self._documents([int(all_nums[r]) for r in stored], {})
-            texts = [new_texts[r - n] if r >= n else None for r in missing]
-            for r, d in zip(stored, docs):
-                texts[missing.index(r)] = d.text
+        if missing:  # sorted: the stored rows, then the new ones
+            texts = [d.text for d in self._documents([int(all_nums[r]) for r in stored], {})]
+            texts += [new_texts[r - n] for r in missing[len(stored):]]
             buf[0, missing] = probes(texts, self.config)
             self._probed |= set(stored)
         if not keep:
