@@ -168,25 +168,32 @@ def test_probe_pairs_touching_some_rows_are_the_global_pairs_with_those_rows():
         assert len(every)  # the test means something
 
 
-def test_ranking_the_pairs_at_the_floor_gives_what_partitioning_every_row_gives(monkeypatch):
-    """`nearest` ranks only the pairs at the cosine floor when they are few (the story rule's
-    case) and partitions every row otherwise: the same neighbours, ties included."""
-    from copytrace import candidates
+def test_nearest_is_exact_with_ties_to_the_smaller_row():
+    """`nearest` gives, for every query row, what sorting all of its pool by cosine (ties: the
+    smaller row) and keeping the first ``k`` at the floor gives -- itself left out, whether
+    the pool is most rows (columns read in place) or a few, in one block or many."""
+    from copytrace.candidates import nearest
 
     rng = np.random.default_rng(3)
     centres = rng.standard_normal((40, 24))
     vec = centres[rng.integers(0, 40, 900)] + 0.7 * rng.standard_normal((900, 24))
     vec[1::90] = vec[::90]  # exact twins: ties
-    vec = _unit(*vec)
+    vec = _unit(*vec).astype(np.float32)
+    vec[5] = 0  # an empty text: cosine 0 with everything
+    sim = vec @ vec.T
     rows = np.arange(len(vec))
-    for floor in (-1.0, 0.3, 0.7, 0.9):
-        monkeypatch.setattr(candidates, "_RANKED_PER_ROW", 10**9)
-        ranked = candidates.nearest(vec, rows, rows, 5, floor, cells=50_000)
-        monkeypatch.setattr(candidates, "_RANKED_PER_ROW", -1)
-        partitioned = candidates.nearest(vec, rows, rows, 5, floor, cells=50_000)
-        assert ranked == partitioned
-        if floor < 0:  # the test means something: full neighbour lists, and ties among them
-            assert all(len(v) == 5 for v in ranked.values())
+    query = rows[::3]
+    ties = 0
+    for pool in (rows, np.sort(rng.choice(rows, 200, replace=False))):
+        for floor in (-1.0, 0.0, 0.3, 0.7, 0.9):
+            for k in (1, 5, 50):
+                got = nearest(vec, query, pool, k, floor, cells=20_000)
+                for i in query.tolist():
+                    cand = [j for j in pool.tolist() if j != i and sim[i, j] >= np.float32(floor)]
+                    best = sorted(cand, key=lambda j: (-sim[i, j], j))[:k]
+                    assert got[i] == set(best), (i, floor, k)
+                    ties += len(best) > len({sim[i, j] for j in best})
+    assert ties  # the test means something: neighbour lists with equal cosines
 
 
 def test_only_documents_a_translation_could_pair_are_probed():

@@ -71,6 +71,12 @@ def test_languages():
         assert detect(path.read_text(encoding="utf-8")) == lang
     assert detect("12 34 !!") == "und"
     assert detect("Москва — столица России, крупнейший город страны.") == "ru"
+    # two other scripts, each a quarter of the letters (half together): neither names the
+    # language, the function words do
+    mixed = ("Москва столица " * 3 + "مدينة كبيرة جدا " * 3
+             + "the city is one of the largest in the world and the capital of the country " * 2)
+    assert detect(mixed) == "en"
+    assert detect("Москва столица " * 3 + "the city and the world") == "ru"
 
 
 def test_entity_keys_are_names_and_numbers_not_sentence_openers():

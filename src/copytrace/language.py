@@ -21,7 +21,7 @@ _FUNCTION_WORDS = {
     "pl": "i w na z nie się do to że jest o jak po co przez od za dla ale",
     "tr": "ve bir bu da de için ile olarak daha çok en gibi olan ama kadar sonra",
 }
-_WORDS = {lang: frozenset(ws.split()) for lang, ws in _FUNCTION_WORDS.items()}
+_WORDS = {lang: tuple(dict.fromkeys(ws.split())) for lang, ws in _FUNCTION_WORDS.items()}
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 # (language, test) for scripts that name their language
@@ -33,6 +33,7 @@ _SCRIPTS = [
     ("ar", re.compile(r"[\u0600-\u06ff]")),
     ("th", re.compile(r"[\u0e00-\u0e7f]")),
 ]
+_ANY_SCRIPT = re.compile("[" + "".join(p.pattern[1:-1] for _, p in _SCRIPTS) + "]")
 
 
 def detect(text: str, sample: int = 4000) -> str:
@@ -41,13 +42,15 @@ def detect(text: str, sample: int = 4000) -> str:
     letters = sum(map(str.isalpha, text))
     if letters < 20:
         return "und"
-    for lang, pattern in _SCRIPTS:
-        if len(pattern.findall(text)) > 0.3 * letters:
-            return lang
-    words = [w.lower() for w in _TOKEN.findall(text)]
+    # the scripts' ranges are disjoint: none can pass when all of them together do not
+    if len(_ANY_SCRIPT.findall(text)) > 0.3 * letters:
+        for lang, pattern in _SCRIPTS:
+            if len(pattern.findall(text)) > 0.3 * letters:
+                return lang
+    words = _TOKEN.findall(text)
     if not words:
         return "und"
-    counts = Counter(words)
-    share = {lang: sum(counts[w] for w in ws) / len(words) for lang, ws in _WORDS.items()}
+    get = Counter(map(str.lower, words)).get
+    share = {lang: sum([get(w, 0) for w in ws]) / len(words) for lang, ws in _WORDS.items()}
     best = max(share, key=share.get)
     return best if share[best] >= 0.08 else "und"
