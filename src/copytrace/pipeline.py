@@ -45,7 +45,7 @@ from copytrace.fingerprint.entities import entity_keys
 from copytrace.fingerprint.minhash import MinHasher
 from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.normalize import Tokens, tokenize_many
-from copytrace.progress import NullProgress, Progress
+from copytrace.progress import NullProgress, Progress, StageTimer
 from copytrace.quotes import quoted_tokens
 from copytrace.relate import direction
 from copytrace.relations import NONE, PARTIAL, SAME_STORY, joins_family, settles
@@ -331,30 +331,34 @@ class Probes:
 
 
 def probe_stage(texts: list[str], cfg: ScanConfig, progress: Progress = NullProgress(),
-                pool: ThreadPoolExecutor | None = None, encoder: bool = True
-                ) -> Probes | None:
+                pool: ThreadPoolExecutor | None = None, encoder: bool = True,
+                timer: StageTimer | None = None) -> Probes | None:
     """Languages, topic vectors and encoder probes of every document (`copytrace.semantic`'s
     probes), or None when the sentence stage or its probes are off. The encoder probes (~7 ms
     a document) are computed only when the texts are in two languages or more (a translation
     is possible: `candidates.several_languages`), and then only for the documents the
     translation rule can pair (`candidates.translation_shortlist`; the others' are zeros);
     never with ``encoder=False`` (the index, which computes them for its own shortlist as
-    documents come: `candidates.shortlist_added`)."""
+    documents come: `candidates.shortlist_added`). ``timer``: where each part's seconds go."""
     if not (cfg.semantic and cfg.probes):
         return None
-    progress.start("Detecting languages", len(texts))
-    langs = languages(texts, progress, pool)
-    progress.done()
-    progress.start("Topic vectors", len(texts))
-    top = topics(texts, cfg, progress, pool)
-    progress.done()
+    timer = timer or StageTimer()
+    with timer("semantic/languages"):
+        progress.start("Detecting languages", len(texts))
+        langs = languages(texts, progress, pool)
+        progress.done()
+    with timer("semantic/topics"):
+        progress.start("Topic vectors", len(texts))
+        top = topics(texts, cfg, progress, pool)
+        progress.done()
     vec = None
     if encoder and several_languages(langs):
-        rows = translation_shortlist(top, langs, cfg.semantic_params.translation_shortlist)
-        progress.start("Embedding probes", len(rows))
-        vec = np.zeros_like(top)
-        vec[rows] = probes([texts[i] for i in rows.tolist()], cfg, progress, pool)
-        progress.done()
+        with timer("semantic/encoder probes"):
+            rows = translation_shortlist(top, langs, cfg.semantic_params.translation_shortlist)
+            progress.start("Embedding probes", len(rows))
+            vec = np.zeros_like(top)
+            vec[rows] = probes([texts[i] for i in rows.tolist()], cfg, progress, pool)
+            progress.done()
     return Probes(langs, top, vec)
 
 

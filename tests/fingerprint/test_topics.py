@@ -86,3 +86,48 @@ def test_the_encoders_probes_are_computed_only_where_a_translation_is_possible(t
     alone = probe_stage(texts, ScanConfig(), encoder=False)  # an index: its own shortlist
     assert alone.vectors is None and np.array_equal(alone.topics, pr.topics)
     assert probe_stage(texts, ScanConfig(probes=False)) is None
+
+
+def test_blas_threads_come_back_after_threads_compute_topic_vectors():
+    """BLAS's thread count is one setting per process: threads that each limit it to one while
+    they compute must leave it as they found it, whatever order they enter and leave in. (A
+    race here once left a default scan's story search on one core.)"""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    from copytrace.config import ScanConfig
+    from copytrace.fingerprint.embed import single_blas
+    from copytrace.pipeline import topics, worker_pool
+
+    def blas_threads():
+        return sorted((i["filepath"], i["num_threads"]) for i in threadpool_info()
+                      if i["user_api"] == "blas")
+
+    before = blas_threads()
+    assert before  # the test means something: numpy's BLAS is visible
+    # interleaved: A in, B in, A out, B out -- each saving and restoring on its own left "1"
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def a():
+        with single_blas():
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+
+    def b():
+        a_in.wait()
+        with single_blas():
+            b_in.set()
+            a_out.wait()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert blas_threads() == before
+    texts = [f"{FIRE} {i} {BUDGET}" for i in range(40)] + [FIRE_2] * 3
+    with worker_pool(2) as pool:
+        topics(texts, ScanConfig(), pool=pool)
+    assert blas_threads() == before

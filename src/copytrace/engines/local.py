@@ -72,7 +72,8 @@ def scan(docs: list[Document], cfg: ScanConfig | None = None, progress: Progress
             if cfg.semantic:
                 sem = SemanticVerifier(texts, cfg.semantic_params,
                                        boilerplate_trimmed(matchable, bchars))
-                _semantic_stage(docs, matchable, sem, pairs, links, cfg, progress, pool)
+                _semantic_stage(docs, matchable, sem, pairs, links, cfg, progress, pool,
+                                timer)
 
         with timer("cluster"):
             ids = [d.id for d in docs]
@@ -172,35 +173,43 @@ def _verify(cands: Candidates, docs: list[Document], matchable: list[Tokens],
 
 def _semantic_stage(docs: list[Document], matchable: list[Tokens], sem: SemanticVerifier,
                     pairs: dict[tuple[int, int], Pair], links: list[cluster.Link],
-                    cfg: ScanConfig, progress: Progress, pool) -> None:
+                    cfg: ScanConfig, progress: Progress, pool,
+                    timer: StageTimer | None = None) -> None:
     """Rewrites, translations and same-story pairs among documents that share rare names and
     numbers but no text, or are each other's nearest in another language; then same-story
     pairs of mutual nearest probes not related otherwise (`copytrace.semantic`): adds them to
-    ``pairs`` and ``links`` (replacing a pair that does not settle: a ``partial`` one)."""
+    ``pairs`` and ``links`` (replacing a pair that does not settle: a ``partial`` one).
+    ``timer``: where its parts' seconds go (``semantic/...`` in ``stats.json``)."""
     from copytrace.fingerprint.embed import single_blas
 
+    timer = timer or StageTimer()
     p = cfg.semantic_params
-    keys = [entity_keys(d.text, t) for d, t in zip(docs, matchable)]
-    cand, shared = entity_pairs(keys, p.min_entities, p.max_entity_docs, p.top_k,
-                                p.min_entities_short)
-    n_shared = {(i, j): int(c) for (i, j), c in zip(cand.tolist(), shared.tolist())}
-    pr = probe_stage([d.text for d in docs], cfg, progress, pool)
-    for i, j in translation_candidates(pr, cfg).tolist():
-        if (i, j) not in n_shared:
-            n_shared[(i, j)] = len(np.intersect1d(keys[i], keys[j]))
+    with timer("semantic/names"):
+        keys = [entity_keys(d.text, t) for d, t in zip(docs, matchable)]
+        cand, shared = entity_pairs(keys, p.min_entities, p.max_entity_docs, p.top_k,
+                                    p.min_entities_short)
+        n_shared = {(i, j): int(c) for (i, j), c in zip(cand.tolist(), shared.tolist())}
+    pr = probe_stage([d.text for d in docs], cfg, progress, pool, timer=timer)
+    with timer("semantic/translation search"):
+        for i, j in translation_candidates(pr, cfg).tolist():
+            if (i, j) not in n_shared:
+                n_shared[(i, j)] = len(np.intersect1d(keys[i], keys[j]))
     todo = [(i, j) for i, j in sorted(n_shared) if unsettled(pairs, i, j)]
     need = sorted({x for pair in todo for x in pair})
-    progress.start("Embedding sentences", len(need))
-    with single_blas():
-        sem.embed(need, lambda fn, chunks: pmap(pool, fn, chunks, progress, weight=len))
-    progress.done()
-    for i, j in todo:
-        al, rel = sem.verify(i, j, n_shared[(i, j)], docs[i].date, docs[j].date)
-        if rel is not None:
-            pairs[(i, j)] = pair = settled_pair(pairs.get((i, j)),
-                                                semantic_pair(i, j, al, rel, docs, cfg))
-            links.append(cluster.Link.of(i, j, pair))
-    near, cosines = story_candidates(pr, cfg)
+    with timer("semantic/embed"):
+        progress.start("Embedding sentences", len(need))
+        with single_blas():
+            sem.embed(need, lambda fn, chunks: pmap(pool, fn, chunks, progress, weight=len))
+        progress.done()
+    with timer("semantic/sentences"):
+        for i, j in todo:
+            al, rel = sem.verify(i, j, n_shared[(i, j)], docs[i].date, docs[j].date)
+            if rel is not None:
+                pairs[(i, j)] = pair = settled_pair(pairs.get((i, j)),
+                                                    semantic_pair(i, j, al, rel, docs, cfg))
+                links.append(cluster.Link.of(i, j, pair))
+    with timer("semantic/story search"):
+        near, cosines = story_candidates(pr, cfg)
     for (i, j), cos in zip(near.tolist(), cosines.tolist()):
         if unsettled(pairs, i, j) and (pair := story_pair(i, j, cos, docs, cfg)) is not None:
             pairs[(i, j)] = pair = settled_pair(pairs.get((i, j)), pair)

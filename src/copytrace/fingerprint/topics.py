@@ -86,7 +86,9 @@ class PieceVectors:
         missing = np.unique(ids[~self.known[ids]])
         if not len(missing):
             return
-        with self.lock:
+        from copytrace.fingerprint.embed import single_blas
+
+        with self.lock, single_blas():
             missing = missing[~self.known[missing]]
             blocks = [missing[s:s + BLOCK] for s in range(0, len(missing), BLOCK)]
             for block, vecs in zip(blocks, map_fn(self._block, blocks)):
@@ -94,13 +96,13 @@ class PieceVectors:
             self.known[missing] = True
 
     def _block(self, block: np.ndarray) -> np.ndarray:
-        from copytrace.fingerprint.embed import DIM, single_blas
+        """One block's vectors; called inside `ensure`'s one-BLAS-thread context."""
+        from copytrace.fingerprint.embed import DIM
 
         ids = block.tolist()
         ids += [ids[0]] * (BLOCK - len(ids))  # the same shape every call
         out = np.empty((BLOCK, DIM), dtype=np.float32)
-        with single_blas():
-            self.backend._encode_batch([[self.bos, i, self.eos] for i in ids], 3 * BLOCK, out)
+        self.backend._encode_batch([[self.bos, i, self.eos] for i in ids], 3 * BLOCK, out)
         return out[:len(block)]
 
     def get(self, ids: np.ndarray, map_fn=map) -> np.ndarray:
@@ -113,8 +115,18 @@ class PieceVectors:
         return self.get(np.arange(self.size))
 
 
-@lru_cache(maxsize=1)
+_pieces_lock = threading.Lock()
+
+
 def pieces() -> PieceVectors:
+    """The process's one `PieceVectors` (its table is 256 MiB: several threads asking for it
+    at once must not build one each)."""
+    with _pieces_lock:
+        return _pieces()
+
+
+@lru_cache(maxsize=1)
+def _pieces() -> PieceVectors:
     return PieceVectors()
 
 
