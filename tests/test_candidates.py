@@ -196,6 +196,27 @@ def test_nearest_is_exact_with_ties_to_the_smaller_row():
     assert ties  # the test means something: neighbour lists with equal cosines
 
 
+def test_the_symmetric_search_over_a_whole_corpus_gives_what_nearest_gives():
+    """`nearest_among` reads each tile of the cosine matrix both ways; its neighbours are
+    `nearest`'s (twins' ties included), whatever the tiles (here 256 rows: 4 x 4 tiles)."""
+    from copytrace.candidates import nearest, nearest_among
+
+    rng = np.random.default_rng(8)
+    centres = rng.standard_normal((30, 24))
+    vec = centres[rng.integers(0, 30, 900)] + 0.6 * rng.standard_normal((900, 24))
+    vec[1::60] = vec[::60]  # exact twins, in other tiles than their pairs
+    vec[301::60] = vec[::60][:len(vec[301::60])]
+    vec = _unit(*vec).astype(np.float32)
+    vec[7] = 0
+    rows = np.flatnonzero(rng.random(900) < 0.9)
+    for floor in (-1.0, 0.3, 0.8):
+        for k in (1, 5, 30):
+            for cells in (1 << 25, 256 * 256):
+                assert nearest_among(vec, rows, k, floor, cells) == \
+                    nearest(vec, rows, rows, k, floor, cells), (floor, k, cells)
+    assert nearest_among(vec, rows[:1], 5, 0.0) == {int(rows[0]): set()}
+
+
 def test_only_documents_a_translation_could_pair_are_probed():
     """In a corpus with one main language, the main language's documents are probed only
     when they are among a page in another language's nearest topics."""

@@ -82,6 +82,7 @@ ANN index is the way (see issue 20's notes).
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numba as nb
@@ -340,6 +341,68 @@ def nearest(vec: np.ndarray, query: np.ndarray, pool: np.ndarray, k: int,
     return near
 
 
+def nearest_among(vec: np.ndarray, rows: np.ndarray, k: int, min_cosine: float,
+                  cells: int = 1 << 25) -> dict[int, set[int]]:
+    """`nearest` of every row of ``rows`` among ``rows`` themselves -- the same answer -- for
+    half the work: the cosine matrix is symmetric, so each tile of it above the diagonal is
+    computed once and read both ways (its rows for one block of documents, its columns for the
+    other), square tiles of about ``cells`` cosines. (A tile and its transpose computed by
+    BLAS are the same bits: the same products summed in the same order.) The story rule's
+    search over a whole corpus, 100,000 documents: ~77 -> ~40 s on 2 cores."""
+    rows = np.asarray(rows, dtype=np.int64)
+    kk = min(k, len(rows) - 1)
+    if kk < 1:
+        return {int(i): set() for i in rows}
+    x = np.ascontiguousarray(vec[rows], dtype=np.float32)
+    # tiles of 256 rows at least: BLAS may take another path for tiny products, whose last
+    # bits could then differ between two tiles and break a tie between twin documents the
+    # other way than `nearest` does
+    side = max(256, math.isqrt(cells))
+    val = np.full((len(rows), kk), -np.inf, dtype=np.float32)
+    best = np.full((len(rows), kk), -1, dtype=np.int64)
+    floor = np.float32(min_cosine)
+    for a in range(0, len(rows), side):
+        for b in range(a, len(rows), side):
+            sim = x[a:a + side] @ x[b:b + side].T
+            _top_k_tile(sim, a, b, rows, floor, val, best)
+    return {i: {j for j in best[r].tolist() if j >= 0} for r, i in enumerate(rows.tolist())}
+
+
+@nb.njit(cache=True, nogil=True)
+def _insert(val, best, r, v, i):
+    """Put id ``i`` at cosine ``v`` into row ``r``'s list (value descending, id ascending;
+    -1 ids at -inf fill the end) if it belongs there."""
+    kk = val.shape[1]
+    last = kk - 1
+    if v < val[r, last] or (v == val[r, last] and best[r, last] >= 0 and i > best[r, last]):
+        return
+    at = last
+    while at > 0 and (val[r, at - 1] < v
+                      or (val[r, at - 1] == v and (best[r, at - 1] < 0 or best[r, at - 1] > i))):
+        val[r, at] = val[r, at - 1]
+        best[r, at] = best[r, at - 1]
+        at -= 1
+    val[r, at] = v
+    best[r, at] = i
+
+
+@nb.njit(cache=True, nogil=True)
+def _top_k_tile(sim, a, b, ids, floor, val, best):
+    """Fold one tile (rows ``a``.., columns ``b``.. of the cosine matrix among ``ids``) into
+    the running lists: row ``a + r`` meets ``ids[b + c]``, and, off the diagonal, row
+    ``b + c`` meets ``ids[a + r]``."""
+    for r in range(sim.shape[0]):
+        for c in range(sim.shape[1]):
+            v = sim[r, c]
+            if not v >= floor:
+                continue
+            if a == b:
+                if c <= r:
+                    continue  # the diagonal tile: each pair once, a row never meets itself
+            _insert(val, best, a + r, v, ids[b + c])
+            _insert(val, best, b + c, v, ids[a + r])
+
+
 @nb.njit(cache=True, nogil=True)
 def _top_k_rows(sim, cols, ids, q, kk, floor):
     """Per row r of ``sim``, the ``kk`` best of ``ids`` (``ids[p]``'s cosine is
@@ -526,7 +589,10 @@ def story_pairs(vectors: np.ndarray, k: int = 5, min_cosine: float = 0.65,
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float32)
     if rows is None:
         rows = np.flatnonzero(vec.any(axis=1))
-    pairs = _mutual(lambda q: nearest(vec, q, rows, k, min_cosine, cells), rows, touching)
+    if touching is None:  # the whole corpus: the symmetric search
+        pairs = _mutual(lambda q: nearest_among(vec, q, k, min_cosine, cells), rows, None)
+    else:
+        pairs = _mutual(lambda q: nearest(vec, q, rows, k, min_cosine, cells), rows, touching)
     cos = np.einsum("ij,ij->i", vec[pairs[:, 0]], vec[pairs[:, 1]]) if len(pairs) else \
         np.empty(0, dtype=np.float32)
     return pairs, cos
