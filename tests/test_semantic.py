@@ -79,6 +79,49 @@ def test_languages():
     assert detect("Москва столица " * 3 + "the city and the world") == "ru"
 
 
+def test_language_fast_paths_answer_as_the_plain_rule():
+    """`detect` takes shortcuts (ASCII text read as bytes, the six scripts counted together
+    first); on texts of every kind they give what the plain rule gives: letters counted with
+    ``str.isalpha``, each script tested, ``\\w+`` words lowered one by one."""
+    import random
+    import re
+    from collections import Counter
+
+    from copytrace.language import _SCRIPTS, _WORDS
+
+    def plain(text: str) -> str:
+        text = text[:4000]
+        letters = sum(map(str.isalpha, text))
+        if letters < 20:
+            return "und"
+        for lang, pattern in _SCRIPTS:
+            if len(pattern.findall(text)) > 0.3 * letters:
+                return lang
+        words = [w.lower() for w in re.findall(r"\w+", text)]
+        if not words:
+            return "und"
+        counts = Counter(words)
+        share = {lang: sum(counts[w] for w in ws) / len(words) for lang, ws in _WORDS.items()}
+        best = max(share, key=share.get)
+        return best if share[best] >= 0.08 else "und"
+
+    rng = random.Random(11)
+    vocab = [w for ws in _WORDS.values() for w in ws] + [
+        "The", "OF", "And", "x_1", "42", "don't", "e-mail", "Die", "für", "Straße", "İstanbul",
+        "Москва", "и", "東京", "مدينة", "ภาษา", "한국", "ニュース", "naïve", "über", "½", "²"]
+    seps = [" ", " ", " ", ", ", ". ", "\n", "-", "_", "'", "  ", "\t", "(", ")"]
+    answers = Counter()
+    for _ in range(3000):
+        pool = rng.sample(vocab, rng.randint(3, 40))
+        text = "".join(rng.choice(pool) + rng.choice(seps) for _ in range(rng.randint(0, 120)))
+        if rng.random() < 0.4:
+            text = text.encode("ascii", "ignore").decode()
+        got = detect(text)
+        assert got == plain(text), text
+        answers[got] += 1
+    assert len(answers) >= 8  # the test means something: many answers, "und" among them
+
+
 def test_entity_keys_are_names_and_numbers_not_sentence_openers():
     text = "The White House said on Monday. Biden met Putin in Geneva, 40 km away in 2023."
     tokens = tokenize(text)

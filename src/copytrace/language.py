@@ -8,6 +8,7 @@ answer is an ISO 639-1 code, or "und" (undetermined) for text too short or too m
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
 
 _FUNCTION_WORDS = {
@@ -23,6 +24,14 @@ _FUNCTION_WORDS = {
 }
 _WORDS = {lang: tuple(dict.fromkeys(ws.split())) for lang, ws in _FUNCTION_WORDS.items()}
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
+_ASCII_WORD = set((string.ascii_letters + string.digits + "_").encode("ascii"))
+_ASCII_WORDS = bytes((c | 0x20 if 65 <= c <= 90 else c) if c in _ASCII_WORD else 32
+                     for c in range(256))
+# the function words as ASCII bytes (the ASCII path's words); one that is not ASCII cannot be
+# in an ASCII text
+_WORDS_ASCII = {lang: tuple(w.encode("ascii") for w in ws if w.isascii())
+                for lang, ws in _WORDS.items()}
 
 # (language, test) for scripts that name their language
 _SCRIPTS = [
@@ -39,6 +48,16 @@ _ANY_SCRIPT = re.compile("[" + "".join(p.pattern[1:-1] for _, p in _SCRIPTS) + "
 def detect(text: str, sample: int = 4000) -> str:
     """ISO 639-1 code of the text's main language, or "und"."""
     text = text[:sample]
+    if text.isascii():  # most pages: the same answer as below, ~3x faster
+        raw = text.encode("ascii")
+        if len(raw) - len(raw.translate(None, _ASCII_LETTERS)) < 20:
+            return "und"
+        # its \w+ words, lowered: one byte table maps A-Z to a-z and every other non-word
+        # byte to a space
+        words = raw.translate(_ASCII_WORDS).split()
+        if not words:
+            return "und"
+        return _by_function_words(Counter(words).get, len(words), _WORDS_ASCII)
     letters = sum(map(str.isalpha, text))
     if letters < 20:
         return "und"
@@ -50,7 +69,12 @@ def detect(text: str, sample: int = 4000) -> str:
     words = _TOKEN.findall(text)
     if not words:
         return "und"
-    get = Counter(map(str.lower, words)).get
-    share = {lang: sum([get(w, 0) for w in ws]) / len(words) for lang, ws in _WORDS.items()}
+    return _by_function_words(Counter(map(str.lower, words)).get, len(words), _WORDS)
+
+
+def _by_function_words(count, words: int, function_words: dict) -> str:
+    """The language whose function words make up the largest share of the ``words`` words
+    (``count(word, 0)``: how often a word occurs), if that share is 8% or more."""
+    share = {lang: sum([count(w, 0) for w in ws]) / words for lang, ws in function_words.items()}
     best = max(share, key=share.get)
     return best if share[best] >= 0.08 else "und"
