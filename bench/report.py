@@ -19,6 +19,13 @@ def _load(results: Path, name: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def _remeasured_by(commands: list, first: str) -> str:
+    """"; rows marked * re-measured by `A` or `B`" for the rows not measured by ``first``."""
+    later = [c for c in dict.fromkeys(commands) if c and c != first]
+    return "; rows marked * re-measured by " + " or ".join(f"`{c}`" for c in later) \
+        if later else ""
+
+
 def _fmt(x, nd: int = 0) -> str:
     if x is None:
         return "—"
@@ -194,8 +201,7 @@ def render(results: Path = RESULTS) -> str:
             out += ["## 2. Scaling: end-to-end `copytrace scan` and `dedup --fast` (all cores)",
                     "",
                     f"Command: `{speed['command']}`"
-                    + "".join(f"; rows marked * re-measured by `{u['command']}`"
-                              for u in speed.get("updates", [])[-1:])
+                    + _remeasured_by([s.get("command") for s in scans], speed["command"])
                     + ". Subprocess wall time (reading and writing "
                     "included), the process's own peak RSS, and the adjusted Rand index of the "
                     "families found against the truth. Corpora have the same proportions at "
