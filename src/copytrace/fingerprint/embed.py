@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-from dataclasses import dataclass
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
