@@ -1,7 +1,17 @@
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# piece vectors kept between runs (`copytrace.fingerprint.topics.PieceStore`) go to a folder of
+# this session's own: the tests start cold and never write into the user's cache
+if "COPYTRACE_CACHE_DIR" not in os.environ:
+    os.environ["COPYTRACE_CACHE_DIR"] = tempfile.mkdtemp(prefix="copytrace-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["COPYTRACE_CACHE_DIR"], True)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for bench.corpus (the generators)

@@ -131,3 +131,43 @@ def test_blas_threads_come_back_after_threads_compute_topic_vectors():
     with worker_pool(2) as pool:
         topics(texts, ScanConfig(), pool=pool)
     assert blas_threads() == before
+
+
+def test_piece_vectors_kept_between_runs_are_the_same_bits(tmp_path, monkeypatch):
+    """A process loads the piece vectors an earlier one computed (`PieceStore`) instead of
+    running the encoder again, and gets the bits it would have computed; a damaged shard is
+    skipped; many shards are merged into one; "off" keeps nothing."""
+    from copytrace.fingerprint import topics
+    from copytrace.fingerprint.embed import DIM
+    from copytrace.fingerprint.topics import MAX_SHARDS, PieceStore, cache_folder
+
+    ids = np.array([5, 900, 17_000, 64_321, 127_999, 4242, 31, 77_777])
+    fresh = PieceVectors(store=None)
+    fresh.ensure(ids)
+    first = PieceVectors(store=PieceStore(tmp_path, "k", fresh.size, DIM))
+    assert not first.known[ids].any()  # the test means something: nothing stored yet
+    first.ensure(ids[:5])
+    first.ensure(ids[5:])
+    (tmp_path / "pieces-k" / "broken.npz").write_bytes(b"not a shard")
+
+    def no_encoder(self, block):
+        raise AssertionError("a stored piece was computed again")
+
+    monkeypatch.setattr(PieceVectors, "_block", no_encoder)
+    later = PieceVectors(store=PieceStore(tmp_path, "k", fresh.size, DIM))
+    assert later.known[ids].all()
+    assert later.table[ids].tobytes() == fresh.table[ids].tobytes()
+    monkeypatch.undo()
+
+    store = PieceStore(tmp_path, "many", fresh.size, DIM)
+    for i in range(MAX_SHARDS + 1):
+        assert store.save(np.array([i]), fresh.table[[i]])
+    loaded_ids, vecs = store.load()
+    assert sorted(loaded_ids.tolist()) == list(range(MAX_SHARDS + 1))
+    assert len(list((tmp_path / "pieces-many").glob("*.npz"))) == 1  # merged
+    assert sorted(store.load()[0].tolist()) == list(range(MAX_SHARDS + 1))
+
+    monkeypatch.setenv(topics.CACHE_ENV, "off")
+    assert cache_folder() is None
+    monkeypatch.setenv(topics.CACHE_ENV, str(tmp_path / "mine"))
+    assert cache_folder() == tmp_path / "mine"
