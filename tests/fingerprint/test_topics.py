@@ -25,8 +25,8 @@ def test_a_piece_vector_is_the_same_bits_whatever_it_was_computed_with():
     """Engines compute pieces in different groups and orders; each piece's vector must not
     depend on that (a block always has the same shape)."""
     ids = np.array([5, 900, 17_000, 64_321, 127_999, 4242, 31, 77_777])
-    alone = PieceVectors()
-    together = PieceVectors()
+    alone = PieceVectors(store=None)
+    together = PieceVectors(store=None)
     for i in ids:
         alone.ensure(np.array([i]))
     together.ensure(np.concatenate([ids[::-1], np.arange(1000, 1000 + 2 * BLOCK)]))
@@ -39,7 +39,7 @@ def test_piece_vectors_computed_in_parallel_are_the_ones_computed_in_turn():
     from concurrent.futures import ThreadPoolExecutor
 
     ids = np.arange(2000, 2000 + 5 * BLOCK + 7)
-    serial, parallel = PieceVectors(), PieceVectors()
+    serial, parallel = PieceVectors(store=None), PieceVectors(store=None)
     serial.ensure(ids)
     with ThreadPoolExecutor(2) as pool:
         parallel.ensure(ids, pool.map)

@@ -79,7 +79,7 @@ def cache_folder() -> Path | None:
     """Where copytrace keeps what it computes once per machine (piece vectors), or None."""
     chosen = os.environ.get(CACHE_ENV)
     if chosen is not None:
-        return None if chosen.strip().lower() in ("", "off", "0", "none") else Path(chosen)
+        return None if chosen.strip().lower() in ("", "off", "0") else Path(chosen)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "copytrace"
 
