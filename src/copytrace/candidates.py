@@ -410,29 +410,12 @@ def _top_k_rows(sim, cols, ids, q, kk, floor):
     ``q[r]`` itself; -1 where fewer qualify."""
     m = sim.shape[0]
     out = np.full((m, kk), -1, dtype=np.int64)
-    val = np.empty(kk, dtype=np.float32)
+    val = np.full((m, kk), -np.inf, dtype=np.float32)
     for r in range(m):
-        n = 0
-        me = q[r]
         for p in range(ids.shape[0]):
             v = sim[r, cols[p]]
-            if not v >= floor:
-                continue
-            i = ids[p]
-            if i == me:
-                continue
-            if n == kk and (v < val[kk - 1] or (v == val[kk - 1] and i > out[r, kk - 1])):
-                continue
-            # insert, keeping (value descending, id ascending)
-            at = n if n < kk else kk - 1
-            while at > 0 and (val[at - 1] < v or (val[at - 1] == v and out[r, at - 1] > i)):
-                val[at] = val[at - 1]
-                out[r, at] = out[r, at - 1]
-                at -= 1
-            val[at] = v
-            out[r, at] = i
-            if n < kk:
-                n += 1
+            if v >= floor and ids[p] != q[r]:
+                _insert(val, out, r, v, ids[p])
     return out
 
 

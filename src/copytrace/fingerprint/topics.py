@@ -195,13 +195,14 @@ class PieceVectors:
             return
         from copytrace.fingerprint.embed import single_blas
 
-        with self.lock, single_blas():
+        with self.lock:
             missing = missing[~self.known[missing]]
             blocks = [missing[s:s + BLOCK] for s in range(0, len(missing), BLOCK)]
-            for block, vecs in zip(blocks, map_fn(self._block, blocks)):
-                self.table[block] = vecs
+            with single_blas():
+                for block, vecs in zip(blocks, map_fn(self._block, blocks)):
+                    self.table[block] = vecs
             self.known[missing] = True
-            if self.store is not None:
+            if self.store is not None:  # written with BLAS back to all cores
                 self.store.save(missing, self.table[missing])
 
     def _block(self, block: np.ndarray) -> np.ndarray:
