@@ -4,8 +4,8 @@ known by construction."""
 from __future__ import annotations
 
 from copytrace.cluster import (Link, assign_families, assign_stories, choose_source,
-                               family_links, member_relations, name_story, original_absent,
-                               unpaired_members)
+                               detached_groups, family_links, member_relations, name_story,
+                               original_absent, unpaired_members)
 from copytrace.relations import (EDITED, INDEPENDENT, REWRITE, SAME_STORY, SOURCE, SPUN,
                                  TRANSLATION, VERBATIM)
 
@@ -163,6 +163,87 @@ def test_every_familys_unpaired_members_are_asked_for_at_once_and_a_miss_changes
     assert calls == [[(0, 2), (3, 5)]]
     assert fam.relation == [SOURCE, VERBATIM, SPUN, SOURCE, VERBATIM, EDITED]
     assert len(found) == 5 and (found[-1].a, found[-1].b) == (0, 2)
+
+
+def _copy(a, b, share=0.8, rel=EDITED, direction="unknown"):
+    return Link(a, b, rel, direction, similarity=share, containment_ab=share,
+                containment_ba=share)
+
+
+def test_members_unrelated_to_the_source_leave_to_form_a_family_of_their_own():
+    # 0 -- 1 -- 2 -- 3, dated in that order: 0 is the source. 2 and 3 share a passage with 1
+    # only (a sentence 1 and 2 both carry, say) and nothing with 0: aligned with 0 they show no
+    # relation, so they leave, and form the family of 2 (the earlier), its own source
+    links = [_copy(0, 1), _copy(1, 2, 0.5), _copy(2, 3, 0.9)]
+    dates = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]
+    calls = []
+
+    def pairs_with_source(wanted):
+        calls.append(list(wanted))
+        return [None for _ in wanted]
+
+    found = list(links)
+    fam = assign_families(4, found, dates, LENGTHS, IDS, pairs_with_source)
+    assert calls == [[(0, 2), (0, 3)]]  # the new family's members are all paired: no 2nd round
+    assert fam.source == [0, 0, 2, 2]
+    assert fam.relation == [SOURCE, EDITED, SOURCE, EDITED]
+    assert assign_stories(4, found, fam.source, dates, IDS) == [0] * 4  # still one story
+    # found with the source: they stay (a member related to the source by its own text)
+    fam = assign_families(4, list(links), dates, LENGTHS, IDS,
+                          lambda wanted: [_copy(0, 0, 0.3) for _ in wanted])
+    assert fam.source == [0] * 4
+
+
+def test_a_lone_unrelated_member_stays_and_a_new_family_is_checked_in_its_turn():
+    # 0 -- 1 -- 2 -- 3 -- 4: nothing of 2, 3, 4 is found in 0, and 4 shares nothing with 2
+    # either. 2, 3, 4 leave and form 2's family; 4, alone unrelated to 2, stays with it (a
+    # write-through of a write-through is still the family's: webreuse_dev labels it so)
+    links = [_copy(0, 1), _copy(1, 2, 0.5), _copy(2, 3, 0.9), _copy(3, 4, 0.6)]
+    dates = [f"2024-01-0{k + 1}" for k in range(5)]
+    calls = []
+
+    def pairs_with_source(wanted):
+        calls.append(list(wanted))
+        return [None for _ in wanted]
+
+    fam = assign_families(5, list(links), dates, LENGTHS, IDS, pairs_with_source)
+    assert calls == [[(0, 2), (0, 3), (0, 4)], [(2, 4)]]
+    assert fam.source == [0, 0, 2, 2, 2]
+    # one unrelated member alone stays (1 draws more from the source than from it)
+    assert detached_groups([0, 1, 2], 0, links[:2], {(0, 1), (1, 2)}) == []
+    # only the links that formed the families join the leaving members to each other
+    assert detached_groups([0, 1, 2, 3], 0, links[:3], {(0, 1), (1, 2)}) == []
+    assert detached_groups([0, 1, 2, 3], 0, links[:3], {(0, 1), (1, 2), (2, 3)}) == [[2, 3]]
+
+
+def test_a_member_drawing_more_from_the_leaving_group_than_from_the_source_goes_with_it():
+    # 0, a text; 1, another text sharing a passage with 0 (0.3 of each: 0's strongest draw);
+    # 2 and 3, copies of 1 that keep nothing of 0's; 4, a verbatim copy of 1, linked to 0 as 1
+    # is. 2 and 3 leave; 1 and 4 draw more of themselves from them than from 0, and follow
+    links = [_copy(0, 1, 0.3), _copy(0, 4, 0.3), _copy(1, 2, 0.9), _copy(1, 3, 0.95),
+             _copy(1, 4, 1.0, VERBATIM), _copy(2, 3, 0.85), _copy(2, 4, 0.9),
+             _copy(3, 4, 0.95)]
+    edges = {(e.a, e.b) for e in family_links(links)}
+    assert (0, 4) not in edges  # neither's strongest draw: it formed nothing
+    assert detached_groups(list(range(5)), 0, links, edges) == [[1, 2, 3, 4]]
+    # a single unrelated member leaves when another follows it ...
+    links = [_copy(0, 1, 0.5), _copy(1, 2, 0.9)]
+    assert detached_groups([0, 1, 2], 0, links, {(0, 1), (1, 2)}) == [[1, 2]]
+    # ... and stays when none does (the source holds more of 1 than 2 does)
+    links = [_copy(0, 1, 0.95), _copy(1, 2, 0.9)]
+    assert detached_groups([0, 1, 2], 0, links, {(0, 1), (1, 2)}) == []
+
+
+def test_nothing_leaves_without_alignment_or_when_the_original_is_absent():
+    links = [_copy(0, 1), _copy(1, 2, 0.5), _copy(2, 3, 0.9)]
+    dates = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]
+    # no aligner (the index): the members joined through others stay
+    assert assign_families(4, list(links), dates, LENGTHS, IDS).source == [0] * 4
+    # spins of one absent text: siblings are related through it only
+    spins = [_copy(k, k + 1, 0.6, SPUN, "neither") for k in range(4)]
+    fam = assign_families(5, list(spins), [None] * 5, LENGTHS, IDS,
+                          lambda wanted: [None for _ in wanted])
+    assert len(set(fam.source)) == 1 and fam.relation == [SPUN] * 5
 
 
 def test_member_relation_ties_prefer_text_evidence_then_the_first_link():

@@ -26,7 +26,8 @@ Differences from a scan, by design: no corpus-level boilerplate detection (a sca
 the whole pile, and leaves it out of word matching and of the sentences it embeds); the
 per-document ``top_k`` limit on name-and-number candidates is applied to each new document's
 candidates only; a family member with no stored pair with its source is not
-aligned with it (its relation is that of its most similar family pair); families and sources
+aligned with it (its relation is that of its most similar family pair), so no members leave a
+family for showing nothing of its source (`cluster.detached_groups`); families and sources
 are chosen from the rounded figures stored with each pair; nearest probes are judged when a
 document arrives, and a pair made then stays when later documents would have displaced it (and
 a page once on a foreign page's translation shortlist keeps its probe).

@@ -428,8 +428,9 @@ def _evidence_kind():
     return F.when(F.col("relation").isin(text), 0).otherwise(1)
 
 
-def _family_rows(run: Run, comp, docs, feats, pairs, src=None):
-    """`tasks.FAMILY_ROWS` for each family: its members, and every pair inside it."""
+def _family_rows(run: Run, comp, docs, feats, pairs, edges, src=None):
+    """`tasks.FAMILY_ROWS` for each family: its members, and every pair inside it (flagged when
+    it is one of the family-forming ``edges``, (a, b) rows)."""
     comp_x = comp.select(F.col("node").alias("x"), "comp")
     members = (comp_x.join(docs.select(F.col("idx").alias("x"), "id", "date"), "x")
                .join(feats.select(F.col("doc").alias("x"), "length"), "x"))
@@ -440,17 +441,18 @@ def _family_rows(run: Run, comp, docs, feats, pairs, src=None):
         "length", "src", F.lit(None).cast("string").alias("relation"),
         F.lit(None).cast("string").alias("direction"), F.lit(None).cast("double").alias("sim"),
         F.lit(None).cast("double").alias("cab"), F.lit(None).cast("double").alias("cba"),
-        F.lit(0).alias("kind"))
+        F.lit(0).alias("kind"), F.lit(None).cast("boolean").alias("edge"))
     inside = (pairs.join(comp_x.withColumnRenamed("x", "a"), "a")
               .join(comp.select(F.col("node").alias("b"), F.col("comp").alias("comp_b")), "b")
-              .where(F.col("comp") == F.col("comp_b")))
+              .where(F.col("comp") == F.col("comp_b"))
+              .join(edges.select("a", "b", F.lit(True).alias("edge")), ["a", "b"], "left"))
     links = inside.select(
         "comp", F.lit(1).alias("t"), F.col("a").alias("x"), F.col("b").alias("y"),
         F.lit(None).cast("string").alias("id"), F.lit(None).cast("string").alias("date"),
         F.lit(None).cast("long").alias("length"), F.lit(None).cast("long").alias("src"),
         "relation", "direction", F.col("raw_similarity").alias("sim"),
         F.col("raw_containment_ab").alias("cab"), F.col("raw_containment_ba").alias("cba"),
-        _evidence_kind().alias("kind"))
+        _evidence_kind().alias("kind"), F.coalesce("edge", F.lit(False)).alias("edge"))
     return (members.unionByName(links).repartition(run.p_shuffle, "comp")
             .sortWithinPartitions("comp", "t", "x", "kind", "y"))
 
@@ -503,17 +505,37 @@ def families(run: Run, docs, feats, side, related, semantic):
     it (`copytrace.cluster`, per family)."""
     all_pairs = related if semantic is None else _replace(related, semantic)
     all_pairs = run.save(all_pairs, "pairs_found")
-    comp = components(run, _family_edges(all_pairs), "families")
-    sources = run.save(_family_rows(run, comp, docs, feats, all_pairs)
-                       .mapInArrow(tasks.sources_fn(), tasks.SOURCES_SCHEMA), "sources")
-    src = sources.where(F.col("t") == 0).select("x", F.col("y").alias("src"))
-    unpaired = sources.where(F.col("t") == 1).select(F.col("x").alias("a"),
-                                                     F.col("y").alias("b"))
-    run.batch(run.opts.batch_pairs)
-    extra = run.save(with_sides(unpaired, side).mapInArrow(
-        tasks.verify_fn(run.cfg, with_source=True), tasks.PAIR_SCHEMA), "source_pairs")
-    all_pairs = run.save(_replace(all_pairs, extra), "pairs")
-    fam = (_family_rows(run, comp, docs, feats, all_pairs, src)
+    edges = run.save(_family_edges(all_pairs), "family_edges")
+    pending = components(run, edges, "families")
+    final = None  # (x, src) of the members whose family is settled
+    round_ = 0
+    while True:  # ends: every round splits families into smaller ones, or none
+        # a round: each pending family's source, its members aligned with it, then the
+        # members that leave it (`cluster.assign_families`, the local engine's loop)
+        sources = run.save(_family_rows(run, pending, docs, feats, all_pairs, edges)
+                           .mapInArrow(tasks.sources_fn(), tasks.SOURCES_SCHEMA),
+                           f"sources_{round_}")
+        src = sources.where(F.col("t") == 0).select("x", F.col("y").alias("src"))
+        unpaired = sources.where(F.col("t") == 1).select(F.col("x").alias("a"),
+                                                         F.col("y").alias("b"))
+        run.batch(run.opts.batch_pairs)
+        extra = run.save(with_sides(unpaired, side).mapInArrow(
+            tasks.verify_fn(run.cfg, with_source=True), tasks.PAIR_SCHEMA),
+            f"source_pairs_{round_}")
+        all_pairs = run.save(_replace(all_pairs, extra), f"pairs_{round_}")
+        split = run.save(_family_rows(run, pending, docs, feats, all_pairs, edges, src)
+                         .mapInArrow(tasks.split_fn(round_), tasks.SPLIT_SCHEMA),
+                         f"split_{round_}")
+        settled = split.where(F.col("t") == 0).select("x", F.col("y").alias("src"))
+        final = settled if final is None else final.unionByName(settled)
+        pending = split.where(F.col("t") == 1).select(F.col("x").alias("node"),
+                                                      F.col("y").alias("comp"))
+        if pending.isEmpty():
+            break
+        round_ += 1
+    final = run.save(final, "family_sources")
+    comp = final.select(F.col("x").alias("node"), F.col("src").alias("comp"))
+    fam = (_family_rows(run, comp, docs, feats, all_pairs, edges, final)
            .mapInArrow(tasks.relations_fn(), tasks.SOURCES_SCHEMA)
            .select(F.col("x").alias("idx"), "family", "relation", F.col("y").alias("src")))
     # a family whose original is absent has no member called source, and reports none

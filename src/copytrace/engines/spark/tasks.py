@@ -455,16 +455,17 @@ def story_fn(cfg: ScanConfig):
 # ----------------------------------------------------------------------------- families, stories
 
 #: One family's rows, grouped by ``comp``: members (t=0: x, id, date, length, src) and links
-#: (t=1: x=a, y=b, relation, direction, sim, cab, cba), links ordered by (a, kind, b) -- the
-#: order of the local engine's links.
+#: (t=1: x=a, y=b, relation, direction, sim, cab, cba, and ``edge``: the link is one of the
+#: pairs that formed the families, `cluster.family_links`), links ordered by (a, kind, b) --
+#: the order of the local engine's links.
 FAMILY_ROWS = ("comp long, t int, x long, y long, id string, date string, length long, "
                "src long, relation string, direction string, sim double, cab double, "
-               "cba double, kind int")
+               "cba double, kind int, edge boolean")
 SOURCES_SCHEMA = "t int, x long, y long, family string, relation string"
 
 
 def _family(d: dict, s: int, e: int):
-    members, links, ids, dates, lengths, src = [], [], {}, {}, {}, {}
+    members, links, ids, dates, lengths, src, edges = [], [], {}, {}, {}, {}, set()
     for r in range(s, e):
         x = d["x"][r]
         if d["t"][r] == 0:
@@ -474,13 +475,15 @@ def _family(d: dict, s: int, e: int):
         else:
             links.append(cluster.Link(x, d["y"][r], d["relation"][r], d["direction"][r],
                                       d["sim"][r], d["cab"][r], d["cba"][r]))
+            if d["edge"][r]:
+                edges.add((x, d["y"][r]))
     members.sort()
-    return members, links, ids, dates, lengths, src
+    return members, links, ids, dates, lengths, src, edges
 
 
 def _per_family(decide):
     """A task over `FAMILY_ROWS` partitions: ``decide(members, links, ids, dates, lengths,
-    src)`` gives each family's output rows (t, x, y, family, relation)."""
+    src, edges)`` gives each family's output rows (t, x, y, family, relation)."""
 
     def run(batches):
         t = whole(batches)
@@ -502,11 +505,32 @@ def sources_fn():
     (member x, source y, family id) and t=1 rows (a member and its source that no link joins,
     x < y: `cluster.unpaired_members`)."""
 
-    def decide(members, links, ids, dates, lengths, _):
+    def decide(members, links, ids, dates, lengths, _, __):
         src = cluster.choose_source(members, links, dates, lengths, ids)
         rows = [(0, m, src, ids[src], None) for m in members]
         return rows + [(1, lo, hi, None, None)
                        for lo, hi in cluster.unpaired_members(members, src, links)]
+
+    return _per_family(decide)
+
+
+#: Where a member of a family stands once every member was aligned with the source: t=0, its
+#: family is final (x, y=source); t=1, it leaves to form a family of its own (x, y=new comp).
+SPLIT_SCHEMA = SOURCES_SCHEMA
+
+
+def split_fn(round_: int):
+    """Per family (rows `FAMILY_ROWS`, members with their ``src``, the pairs found with the
+    source included): the members that leave it to form families of their own
+    (`cluster.detached_groups`), each group under a new comp id (negative, unique to the group
+    and ``round_``: -(round_ * 2**40 + its smallest row + 1)); the rest keep their source."""
+
+    def decide(members, links, ids, dates, lengths, src, edges):
+        head = src[members[0]]
+        groups = cluster.detached_groups(members, head, links, edges)
+        new = {m: -((round_ << 40) + g[0] + 1) for g in groups for m in g}
+        return [(1, m, new[m], None, None) if m in new else (0, m, head, None, None)
+                for m in members]
 
     return _per_family(decide)
 
@@ -516,7 +540,7 @@ def relations_fn():
     its source (`cluster.member_relations`). Emits t=0 rows (member x, source y, family id,
     relation)."""
 
-    def decide(members, links, ids, dates, lengths, src):
+    def decide(members, links, ids, dates, lengths, src, _):
         head = src[members[0]]
         return [(0, m, head, ids[head], rel)
                 for m, rel in cluster.member_relations(members, head, links).items()]
