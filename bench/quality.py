@@ -39,6 +39,7 @@ import csv
 import json
 import random
 import re
+import sys
 import time
 import xml.etree.ElementTree as ET
 from itertools import combinations
@@ -373,8 +374,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true", help="small samples (a smoke test)")
     ap.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     args = ap.parse_args(argv)
-    out: dict = {"command": "PYTHONPATH=. python -m bench.quality " + " ".join(argv or []),
-                 "quick": args.quick}
+    out: dict = {"command": "PYTHONPATH=. python -m bench.quality " + " ".join(
+        sys.argv[1:] if argv is None else argv), "quick": args.quick}
     for task in args.tasks.split(","):
         if not (DATA / TASKS[task]).exists():
             out[task] = {"skipped": f"../shared/data/{TASKS[task]} is not present"}
@@ -390,6 +391,9 @@ def main(argv: list[str] | None = None) -> dict:
             out[task] = injected(*((20, 60) if args.quick else (200, 600)))
         out[task]["wall_seconds"] = round(time.perf_counter() - t, 1)
         print(task, json.dumps(out[task])[:400], flush=True)
+    from bench.speed import machine  # every results file says where it was measured
+
+    out["machine"] = machine()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     return out

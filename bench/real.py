@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -192,7 +193,10 @@ def main(argv: list[str] | None = None) -> dict:
         result["xling"] = {**xling(xl, xout), "seconds": round(xsecs, 2)}
     except SystemExit as e:
         result["xling"] = {"skipped": str(e)}
-    result["command"] = "python -m bench.real " + " ".join(argv if argv is not None else [])
+    result["command"] = "python -m bench.real " + " ".join(sys.argv[1:] if argv is None else argv)
+    from bench.speed import machine
+
+    result["machine"] = machine()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     if args.errors:
