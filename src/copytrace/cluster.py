@@ -56,9 +56,8 @@ articles that share a passage had each brought its five copies into the other's 
 "draws more" step is what takes the article itself along: without it ARI 0.975 and each copy
 kind's recall 0.995). Letting a single unrelated member leave when another member follows it
 (rather than asking for two unrelated members) took the overlap corpus from 0.785 to 0.802
-and changed nothing on webreuse_dev. The index forms families from its stored pairs alone (it
-aligns no member with its source: `store.index.Index._relink`), so it splits none: there a
-scan and the index can differ.
+and changed nothing on webreuse_dev. Every engine and the index align the unpaired members
+(the index in `store.index.Index._relink`, storing what it finds), so all split alike.
 
 **Source** of a family (`choose_source`):
 0. a member that a spun pair marks as a copy (`Link.copies`: the copy side of a directed spun

@@ -546,3 +546,24 @@ def test_stats_reports_a_damaged_index_as_its_integrity_result(tmp_path):
     assert res.exit_code == 1 and "Traceback" not in res.output
     out = json.loads(res.output)
     assert out["integrity"] != "ok"
+
+
+def test_members_unrelated_to_their_source_leave_the_family_in_the_index_as_in_a_scan(tmp_path):
+    """A chain: A holds passages p1 p2, B p2 p3, C and D (a copy of C) p3 p4, A the earliest. C
+    and D share nothing with A: aligned with it (the index does it as the scan does, inside
+    `_relink`), they show nothing, and leave to form their own family (`cluster`)."""
+    r = random.Random(11)
+    p1, p2, p3, p4 = (text(60, r) + "." for _ in range(4))
+    docs = [Document("A", f"{p1}\n\n{p2}", date="2024-01-01"),
+            Document("B", f"{p2}\n\n{p3}", date="2024-01-02"),
+            Document("C", f"{p3}\n\n{p4}", date="2024-01-03"),
+            Document("D", f"{p3}\n\n{p4}", date="2024-01-04")]
+    cfg = ScanConfig(semantic=False)
+    want = {r.id: (r.family, r.relation) for r in scan(docs, cfg).results}
+    assert want == {"A": ("A", "source"), "B": ("A", "edited"), "C": ("C", "source"),
+                    "D": ("C", "verbatim")}
+    with Index(tmp_path / "ix.db", create=True, config=cfg) as ix:
+        ix.add(docs)
+        got = {d.id: (ix.document(d.id)["family"], ix.document(d.id)["relation"])
+               for d in docs}
+        assert got == want

@@ -9,7 +9,9 @@ kind carried by at most ``max_bucket`` documents; `candidates.enough_entities` a
 `candidates.top_k_pairs` for the sentence stage), the same word and skeleton alignment
 (`pipeline.verify_pairs`) and sentence alignment (`semantic`), then the families and stories the
 batch touches are formed again by the scan's rules (`cluster.assign_families`,
-`cluster.assign_stories`) from their stored pairs.
+`cluster.assign_stories`) from their stored pairs, a family member with no stored pair with its
+source aligned with it as a scan does (`Index._pairs_with_source`; what is found is stored), so
+members showing nothing of their source leave its family here too (`cluster.detached_groups`).
 
 With the semantic stage (the default, as for ``scan``; ``index create --no-semantic`` turns it
 off) each document's sentence vectors are stored once it has been compared on its sentences,
@@ -25,9 +27,7 @@ change under it.
 Differences from a scan, by design: no corpus-level boilerplate detection (a scan learns it from
 the whole pile, and leaves it out of word matching and of the sentences it embeds); the
 per-document ``top_k`` limit on name-and-number candidates is applied to each new document's
-candidates only; a family member with no stored pair with its source is not
-aligned with it (its relation is that of its most similar family pair), so no members leave a
-family for showing nothing of its source (`cluster.detached_groups`); families and sources
+candidates only; families and sources
 are chosen from the rounded figures stored with each pair; nearest probes are judged when a
 document arrives, and a pair made then stays when later documents would have displaced it (and
 a page once on a foreign page's translation shortlist keeps its probe).
@@ -62,7 +62,7 @@ from copytrace.pipeline import (Probes, index_keys, probe_stage, probes, semanti
                                 verify_pairs)
 from copytrace.relations import SAME_STORY, SOURCE, joins_family, settles
 from copytrace.semantic import SemanticVerifier
-from copytrace.store.sqlite import SQLiteStore, StoreError, as_document
+from copytrace.store.sqlite import SQLiteStore, StoreError, as_document, pair_row
 
 __all__ = ["Index", "AddResult", "Match", "StoreError"]
 
@@ -659,10 +659,32 @@ class Index:
                        pos)
         ids = [m[1] for m in members]
         dates = [m[2] for m in members]
-        fam = cluster.assign_families(len(nums), links, dates, [m[3] for m in members], ids)
+        fam = cluster.assign_families(len(nums), links, dates, [m[3] for m in members], ids,
+                                      lambda wanted: self._pairs_with_source(wanted, nums))
         story = cluster.assign_stories(len(nums), links, fam.source, dates, ids)
         self.store.set_groups([(nums[fam.source[k]], nums[story[k]], nums[k])
                                for k in range(len(nums))])
+
+    def _pairs_with_source(self, wanted: list[tuple[int, int]], nums: list[int]) -> list:
+        """Each (lo, hi) row pair of a family member and its source that no stored pair joins,
+        aligned as a scan aligns them (`pipeline.source_pair`): on words and skeletons, then,
+        with the sentence stage, on sentences. The pairs found are stored (inside the open
+        transaction) and returned as links with the stored, rounded figures; None where
+        nothing joins the two."""
+        rows = np.array([[nums[lo], nums[hi]] for lo, hi in wanted], dtype=np.int64)
+        found = {(a, b): p for a, b, p in self._verify(rows, {}) if joins_family(p.relation)}
+        rest = np.array([r for r in rows.tolist() if tuple(r) not in found],
+                        dtype=np.int64).reshape(-1, 2)
+        if len(rest) and self.config.semantic:
+            more, vectors = self._semantic(rest, np.zeros(len(rest), np.int64), set(), {},
+                                           threads=os.cpu_count() or 1)
+            found.update({(a, b): p for a, b, p in more if joins_family(p.relation)})
+            self.store.insert_vectors(vectors)
+        self.store.insert_pairs([(a, b, p) for (a, b), p in found.items()])
+        pos = {n: k for k, n in enumerate(nums)}
+        links = {(e.a, e.b): e
+                 for e in _links([pair_row(a, b, p) for (a, b), p in found.items()], pos)}
+        return [links.get(pair) for pair in wanted]
 
     def delete(self, ids: list[str]) -> list[str]:
         """Delete documents (and their keys and pairs); returns the ids that were there."""
