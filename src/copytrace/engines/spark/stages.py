@@ -10,9 +10,10 @@ made by the local engine's functions.
     verify       candidate pairs joined with both texts, aligned by a task
     sentences    shared names and numbers counted by key, the candidate rule and top-k by
                  tasks, each document embedded once, pairs judged by a task
-    families     components of family-joining pairs (`components`); per family, a task chooses
-                 the source; members without a pair with it are aligned; per family, a task
-                 names each member's relation
+    families     components of family-joining pairs (`components`); in rounds, per family, a
+                 task chooses the source, members without a pair with it are aligned, and a
+                 task splits off the members that showed nothing of it (new families, the
+                 next round's); per family, a task names each member's relation
     stories      components of story-linking pairs; per story, a task names it
     write        documents/ and pairs/ in the output contract's fields and order
 """
