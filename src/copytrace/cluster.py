@@ -321,10 +321,8 @@ def assign_families(n: int, links: list[Link], dates, lengths, ids,
 
     families = []
     pending = [family(m) for m in components(n, [(e.a, e.b) for e in joining]) if len(m) > 1]
-    while pending:  # each round aligns the unpaired members of the families formed last
-        if pairs_with_source is None:
-            families += pending
-            break
+    while pending and pairs_with_source is not None:
+        # each round aligns the unpaired members of the families formed last
         wanted = [(f, lo, hi) for f, (members, own, src) in enumerate(pending)
                   for lo, hi in unpaired_members(members, src, own)]
         found = pairs_with_source([(lo, hi) for _, lo, hi in wanted]) if wanted else []
@@ -346,6 +344,7 @@ def assign_families(n: int, links: list[Link], dates, lengths, ids,
                              [e for e in own if e.a not in gone and e.b not in gone], src))
             formed += [family(g) for g in groups]
         pending = formed
+    families += pending  # no aligner given: the components as they are
     for members, own, src in families:
         for m, rel in member_relations(members, src, own).items():
             source[m], relation[m] = src, rel
@@ -376,15 +375,12 @@ def detached_groups(members: Sequence[int], src: int, links: Sequence[Link],
         if joins_family(e.relation):
             draws[e.a][e.b] = max(e.containment_ab, draws[e.a].get(e.b, 0.0))
             draws[e.b][e.a] = max(e.containment_ba, draws[e.b].get(e.a, 0.0))
-    moving = []
     for m in members:  # a member related to the source goes where it draws most from
         if m == src or m in group_of:
             continue
         into = [(share, -group_of[o]) for o, share in draws[m].items() if o in group_of]
-        if into and max(into)[0] > draws[m].get(src, 0.0):
-            moving.append((m, -max(into)[1]))
-    for m, k in moving:
-        groups[k].append(m)
+        if into and (best := max(into))[0] > draws[m].get(src, 0.0):
+            groups[-best[1]].append(m)  # group_of is left as it was: no one follows a follower
     return [sorted(g) for g in groups if len(g) > 1]
 
 
