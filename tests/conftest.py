@@ -13,6 +13,11 @@ if "COPYTRACE_CACHE_DIR" not in os.environ:
     os.environ["COPYTRACE_CACHE_DIR"] = tempfile.mkdtemp(prefix="copytrace-test-cache-")
     atexit.register(shutil.rmtree, os.environ["COPYTRACE_CACHE_DIR"], True)
 
+# a first run of the command line on a cold numba cache runs a small job's kernels as Python
+# (`copytrace.coldstart`): the suite's runs compile them, tests/test_coldstart.py takes the
+# other path on purpose
+os.environ.setdefault("COPYTRACE_COLD_START", "compile")
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for bench.corpus (the generators)
 

@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from copytrace.coldstart import first_run
 from copytrace.document import Document, DocResult, Pair, Problem
 from copytrace.relations import INDEPENDENT, SOURCE
 from copytrace.store import Index
@@ -428,7 +429,8 @@ class NoDocuments(ValueError):
 def scan(inputs: Any, *, id_field: str = "id", text_field: str = "text",
          max_doc_mb: float = 64.0, strict: bool = False, progress: Any = None,
          quiet: bool = False, on_skip: Callable[[Problem], None] | None = None,
-         before_scan: Callable[[], None] | None = None, **options: Any) -> Result:
+         before_scan: Callable[[], None] | None = None,
+         cold_start: Callable[[str], None] | None = None, **options: Any) -> Result:
     """Find copy families, their sources, aligned passages and stories in ``inputs``.
 
     Args:
@@ -445,6 +447,12 @@ def scan(inputs: Any, *, id_field: str = "id", text_field: str = "text",
         quiet: no progress at all, whatever ``progress`` says.
         on_skip: called with each `Problem` as it is skipped (the command line prints it).
         before_scan: called once the inputs are read, before the first stage.
+        cold_start: on a first run (numba has not compiled copytrace's kernels yet), called
+            before the first stage with ``"interpret"`` -- a small job: its kernels run as
+            Python and a background process compiles them for later runs -- or
+            ``"compile"`` (they compile now, ~20 s; also said during a small job that
+            turns out to have much to align). None: they compile, and nothing else happens
+            (`copytrace.coldstart`).
         **options: `ScanOptions` (threshold, semantic, workers, ...).
 
     Returns:
@@ -487,7 +495,8 @@ def scan(inputs: Any, *, id_field: str = "id", text_field: str = "text",
         raise NoDocuments(skipped)
     if before_scan is not None:
         before_scan()
-    res = run_scan(docs, cfg, prog, skipped)
+    with first_run(sum(len(d.text) for d in docs), cold_start):
+        res = run_scan(docs, cfg, prog, skipped)
     return Result(res.documents, res.results, res.pairs, skipped, res.stats)
 
 
@@ -639,7 +648,8 @@ def _as_document(x: Any, name: str, id_field: str, text_field: str) -> Document:
 
 
 def compare(a: Any, b: Any, *, semantic: bool = True, min_passage_words: int = 40,
-            id_field: str = "id", text_field: str = "text") -> Comparison:
+            id_field: str = "id", text_field: str = "text",
+            cold_start: Callable[[str], None] | None = None) -> Comparison:
     """Compare two documents with every stage (the sentence stage too, which a scan runs only
     for candidates by names, numbers or meaning).
 
@@ -650,6 +660,7 @@ def compare(a: Any, b: Any, *, semantic: bool = True, min_passage_words: int = 4
         b: the same for the other side.
         semantic: compare the sentences' meaning when the texts share no copy.
         min_passage_words: a passage this long makes the pair at least ``partial``.
+        cold_start: as `scan`'s (a first run: kernels run as Python for a small pair).
 
     Returns:
         A `Comparison`: ``.pair`` (relation, direction, containments, passages),
@@ -670,9 +681,10 @@ def compare(a: Any, b: Any, *, semantic: bool = True, min_passage_words: int = 4
     cfg = ScanOptions(semantic=semantic, min_passage_words=min_passage_words).config()
     da = _as_document(a, "a", id_field, text_field)
     db = _as_document(b, "b", id_field, text_field)
-    pair, spun, toks = compare_two(da, db, cfg)
-    return Comparison(da, db, pair, (spun[0], spun[1]),
-                      (suspicious_phrases(da.text, toks[0]), suspicious_phrases(db.text, toks[1])))
+    with first_run(len(da.text) + len(db.text), cold_start):
+        pair, spun, toks = compare_two(da, db, cfg)
+        suspicious = (suspicious_phrases(da.text, toks[0]), suspicious_phrases(db.text, toks[1]))
+    return Comparison(da, db, pair, (spun[0], spun[1]), suspicious)
 
 
 def suspicious_phrases(text: str) -> list:

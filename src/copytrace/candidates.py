@@ -88,7 +88,8 @@ from functools import lru_cache
 import numba as nb
 import numpy as np
 
-from copytrace.fingerprint.minhash import shingle_hash
+from copytrace.coldstart import python_twin
+from copytrace.fingerprint.minhash import shingle_hash, shingle_hashes_numpy
 from copytrace.normalize import mix64
 
 
@@ -210,6 +211,20 @@ def _anchors_kernel(hashes, doc_tok, k, rate, out_h, out_d):
                     out_h[m] = h
                     out_d[m] = d
                 m += 1
+    return m
+
+
+@python_twin(_anchors_kernel)
+def _anchors_numpy(hashes, doc_tok, k, rate, out_h, out_d):
+    """`_anchors_kernel` in numpy, a document at a time."""
+    cap, m = out_h.shape[0], 0
+    for d in range(doc_tok.shape[0] - 1):
+        h = shingle_hashes_numpy(hashes[doc_tok[d]:doc_tok[d + 1]], k)
+        h = h[(h & np.uint64(rate - 1)) == 0]
+        room = max(min(h.shape[0], cap - m), 0)
+        out_h[m:m + room] = h[:room]
+        out_d[m:m + room] = d
+        m += h.shape[0]
     return m
 
 

@@ -82,7 +82,8 @@ def _run_scan(inputs: list, id_field: str, text_field: str, strict: bool, quiet:
         return scan(inputs, id_field=id_field, text_field=text_field, max_doc_mb=max_doc_mb,
                     strict=strict, progress=_bars(not quiet),
                     on_skip=None if quiet else (lambda p: _say("skipped", p)),
-                    before_scan=None if quiet else _say_if_compiling, **options)
+                    cold_start=_cold_start_said_nowhere if quiet else _say_cold_start,
+                    **options)
     except StrictStop as e:
         _say("error", f"{e.problem} (--strict: stopping)")
         raise typer.Exit(EXIT_FATAL) from None
@@ -92,21 +93,27 @@ def _run_scan(inputs: list, id_field: str, text_field: str, strict: bool, quiet:
 
 
 def _say_if_compiling() -> None:
-    """A first run compiles the numba kernels (about 20 s on 2 cores, measured on the seeds
-    on 2026-12-06: a first scan 17-20 s, a later one 2.4 s; the alignment kernels are ~13 s of
-    it, in numba's typing and lowering -- LLVM's optimisation level changes it by under a
-    second): say so, rather than sit silent."""
-    from copytrace.align import _align_pairs
-    from copytrace.fingerprint.minhash import _minhash_kernel
+    """A first run compiles the numba kernels (about 20 s on 2 cores: `copytrace.coldstart`):
+    say so, rather than sit silent."""
+    from copytrace.coldstart import cold
 
-    try:
-        cold = any(not Path(k._cache._cache_file._index_path).exists()
-                   for k in (_align_pairs, _minhash_kernel))
-    except AttributeError:  # another numba's internals: say nothing rather than guess
-        return
-    if cold:
+    if cold():
+        _say_cold_start("compile")
+
+
+def _say_cold_start(what: str) -> None:
+    """What a first run does about kernels numba has not compiled yet
+    (`copytrace.coldstart`): a small job runs them uncompiled, a larger one compiles them."""
+    if what == "interpret":
+        _say("note", "first run: this small job runs copytrace's kernels uncompiled; a "
+             "background process compiles them for later runs (about 20 s)")
+    else:
         _say("note", "first run: compiling copytrace's kernels (about 20 s, once; later runs "
              "load them from numba's cache)")
+
+
+def _cold_start_said_nowhere(what: str) -> None:
+    """`_say_cold_start` under --quiet or --json: the same choice, said nowhere."""
 
 
 def _options(**options):
@@ -365,8 +372,6 @@ def compare(
     """Compare two documents: relation, similarity, containment, exact share and aligned
     passages, every stage run on the pair."""
     _limit(max_doc_mb)
-    if not as_json:
-        _say_if_compiling()
     from copytrace.api import OptionError, ScanOptions, compare as run_compare
     from copytrace.report.highlight import diff_passage
 
@@ -375,7 +380,8 @@ def compare(
     except OptionError as e:
         raise typer.BadParameter(e.reason, param_hint="--min-passage-words") from None
     da, db = _one(a, id_field, text_field), _one(b, id_field, text_field)
-    compared = run_compare(da, db, semantic=semantic, min_passage_words=min_passage_words)
+    compared = run_compare(da, db, semantic=semantic, min_passage_words=min_passage_words,
+                           cold_start=_cold_start_said_nowhere if as_json else _say_cold_start)
     pair = compared.pair
     rel = None if pair.relation == NONE else pair.relation
     if as_json:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from copytrace.coldstart import python_twin
+
 
 @nb.njit(cache=True, nogil=True)
 def _build(keys, slot_key, slot_row):
@@ -27,6 +29,24 @@ def _build(keys, slot_key, slot_row):
             slot_row[s] = r
 
 
+@python_twin(_build)
+def _build_python(keys, slot_key, slot_row):
+    """`_build` on Python integers (a loop over numpy scalars is several times slower)."""
+    mask = slot_key.shape[0] - 1
+    sk, sr = slot_key.tolist(), slot_row.tolist()
+    for r, k in enumerate(keys.tolist()):
+        s = k & mask
+        while sr[s] >= 0:
+            if sk[s] == k:
+                break
+            s = (s + 1) & mask
+        if sr[s] < 0:
+            sk[s] = k
+            sr[s] = r
+    slot_key[:] = np.array(sk, dtype=np.uint64)
+    slot_row[:] = sr
+
+
 @nb.njit(cache=True, nogil=True)
 def _find(slot_key, slot_row, queries, out):
     mask = np.uint64(slot_key.shape[0] - 1)
@@ -40,6 +60,22 @@ def _find(slot_key, slot_row, queries, out):
                 break
             s = (s + np.uint64(1)) & mask
         out[i] = r
+
+
+@python_twin(_find)
+def _find_numpy(slot_key, slot_row, queries, out):
+    """`_find` in numpy: every query probes its next slot at once, until each has met its key
+    or an empty slot."""
+    mask = np.uint64(slot_key.shape[0] - 1)
+    out[:] = -1
+    slot = queries & mask
+    todo = np.arange(queries.shape[0])
+    while todo.shape[0]:
+        row = slot_row[slot[todo]]
+        hit = (row >= 0) & (slot_key[slot[todo]] == queries[todo])
+        out[todo[hit]] = row[hit]
+        todo = todo[(row >= 0) & ~hit]
+        slot[todo] = (slot[todo] + np.uint64(1)) & mask
 
 
 class KeyIndex:

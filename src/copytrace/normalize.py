@@ -24,6 +24,8 @@ from functools import lru_cache
 import numba as nb
 import numpy as np
 
+from copytrace.coldstart import python_twin
+
 SEP = -1  # separates words
 IGNORE = -2  # skipped inside words (format characters, combining marks)
 
@@ -130,6 +132,23 @@ def _char_values(folded):
     for i in range(folded.shape[0]):
         out[i] = mix64(folded[i] + np.uint64(0x9E3779B97F4A7C15))
     return out
+
+
+def mix64_numpy(x: np.ndarray) -> np.ndarray:
+    """`mix64` over a uint64 array in numpy (array arithmetic wraps as the kernel's does)."""
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+@python_twin(mix64_array)
+def _mix64_array_numpy(x):
+    return mix64_numpy(np.asarray(x, dtype=np.uint64))
+
+
+@python_twin(_char_values)
+def _char_values_numpy(folded):
+    return mix64_numpy(np.asarray(folded, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15))
 
 
 @nb.njit(cache=True, inline="always")

@@ -36,7 +36,8 @@ import numpy as np
 
 from copytrace.keyindex import KeyIndex
 from copytrace.lexicon import Lexicon, lexicon
-from copytrace.normalize import Tokens, mix64
+from copytrace.coldstart import python_twin
+from copytrace.normalize import Tokens, mix64, mix64_numpy
 
 MIN_WORD = 20  # a word seen fewer times in the reference text cannot be judged
 MIN_ALT = 8  # the synonym variant must be a real, recurring phrase
@@ -50,6 +51,11 @@ def bigram_keys(first, second):
     for i in range(first.shape[0]):
         out[i] = mix64(first[i] * _K + second[i])
     return out
+
+
+@python_twin(bigram_keys)
+def _bigram_keys_numpy(first, second):
+    return mix64_numpy(np.asarray(first, dtype=np.uint64) * _K + second)
 
 
 class _Counts:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from copytrace.normalize import mix64
+from copytrace.coldstart import python_twin
+from copytrace.normalize import mix64, mix64_numpy
 
 EMPTY = np.uint32(0xFFFFFFFF)
 
@@ -109,6 +110,36 @@ def _minhash_kernel(hashes, doc_tok, k, a, b, c, out):
                 i += 1
         for j in range(num_perm):
             out[d, j] = sig[j]
+
+
+def shingle_hashes_numpy(hashes: np.ndarray, k: int) -> np.ndarray:
+    """`shingle_hash` of every shingle of ``k`` tokens of ``hashes``, in numpy (uint64 array
+    arithmetic wraps as the kernel's does): the twins' building block."""
+    n_sh = hashes.shape[0] - k + 1
+    if n_sh <= 0:
+        return np.empty(0, dtype=np.uint64)
+    h = np.full(n_sh, k, dtype=np.uint64)
+    for t in range(k):
+        h += hashes[t:t + n_sh] * _MULT[t]
+    return mix64_numpy(h)
+
+
+@python_twin(_minhash_kernel)
+def _minhash_numpy(hashes, doc_tok, k, a, b, c, out):
+    """`_minhash_kernel` in numpy: every shingle against every function at once, a block of
+    shingles at a time (uint32 and uint64 array arithmetic wraps as the kernel's does)."""
+    a, b, c = (np.asarray(v, dtype=np.uint32)[:, None] for v in (a, b, c))
+    for d in range(doc_tok.shape[0] - 1):
+        lo, n = int(doc_tok[d]), int(doc_tok[d + 1] - doc_tok[d])
+        if n == 0:
+            out[d] = EMPTY
+            continue
+        h = shingle_hashes_numpy(hashes[lo:lo + n], min(k, n))
+        x = ((h >> np.uint64(32)) ^ (h & np.uint64(0xFFFFFFFF))).astype(np.uint32)
+        sig = np.full(a.shape[0], EMPTY, dtype=np.uint32)
+        for s in range(0, x.shape[0], 4096):
+            sig = np.minimum(sig, (a * (x[None, s:s + 4096] ^ c) + b).min(axis=1))
+        out[d] = sig
 
 
 def shingle_hashes(token_hashes: np.ndarray, shingle: int = 5) -> np.ndarray:
