@@ -145,6 +145,26 @@ def test_a_comparison_with_its_kernels_interpreted_gives_what_a_compiled_one_giv
     assert compiled["relation"] == "spun"
 
 
+def test_an_index_with_its_kernels_interpreted_stores_and_answers_as_a_compiled_one(tmp_path):
+    from copytrace.store import Index
+
+    docs = _corpus()
+    query = Document("query", docs[1].text + " An added closing line.")
+
+    def build(name: str) -> tuple:
+        with Index(tmp_path / name, create=True) as ix:
+            added = ix.add(docs[:-3])
+            ix.add(docs[-3:])
+            return ([p.to_json() for p in added.pairs], ix.pairs_from(docs[0].id),
+                    [m.to_json() for m in ix.query(query, 50)])
+
+    compiled = build("compiled.db")
+    with coldstart.interpreted():
+        interpreted = build("interpreted.db")
+    assert interpreted == compiled
+    assert compiled[2] and compiled[1]
+
+
 def test_kernels_compile_after_all_once_the_interpreted_time_is_spent():
     from copytrace.api import scan
 

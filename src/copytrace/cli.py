@@ -587,12 +587,14 @@ def index_add(
     """Add documents: each is matched against the index and linked into its family."""
     from copytrace.ingest import FieldMap, read_inputs
 
+    from copytrace.coldstart import first_run
+
     _limit(max_doc_mb)
-    if not quiet:
-        _say_if_compiling()
     problems: list[Problem] = []
     added = related = 0
-    with _open_index(path) as ix, _index_errors(path, "add documents"):
+    with _open_index(path) as ix, _index_errors(path, "add documents"), \
+            first_run(_input_bytes(inputs), _cold_start_said_nowhere if quiet
+                      else _say_cold_start):
         batch: list[Document] = []
 
         def flush() -> None:
@@ -625,6 +627,20 @@ def index_add(
         out_console.print(f"{counted(added, 'document')} added ({counted(related, 'related pair')} "
                           f"found); the index holds {total:,}", highlight=False)
     raise typer.Exit(_finish(problems, quiet))
+
+
+def _input_bytes(inputs: list[Path]) -> int:
+    """The size of the input files (folders walked): at least the characters they hold, for
+    `copytrace.coldstart.plan`."""
+    from copytrace.ingest import iter_files
+
+    total = 0
+    for f in iter_files(inputs):
+        try:
+            total += f.stat().st_size
+        except (OSError, AttributeError):
+            continue
+    return total
 
 
 class QueryKind(str, Enum):
@@ -660,6 +676,7 @@ def index_query(
     text_field: str = TextField,
 ) -> None:
     """Which stored documents does this document copy, or copy it? (Nothing is added.)"""
+    from copytrace.coldstart import first_run
     from copytrace.ingest import admit
 
     with _open_index(path) as ix, _index_errors(path, "query"):
@@ -683,7 +700,9 @@ def index_query(
         if not query.text.strip():
             _say("error", "empty query text")
             raise typer.Exit(EXIT_FATAL)
-        matches = [m.to_json() for m in ix.query(query, limit)]
+        with first_run(len(query.text), _cold_start_said_nowhere if as_json
+                       else _say_cold_start):
+            matches = [m.to_json() for m in ix.query(query, limit)]
         same = {m["b"] for m in matches if m["relation"] == VERBATIM
                 and (ix.document(m["b"]) or {}).get("text") == query.text}
         _print_matches(matches, as_json, query.id, same)
