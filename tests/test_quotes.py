@@ -81,7 +81,7 @@ def test_quoted_sentences_do_not_make_a_rewrite():
     a = _vectors(eye[:4] + own_a, [True, True, True, True, False])
     b = _vectors(eye[:4] + own_b, [True, True, True, True, False])
     al = align_sentences(a, b, SemanticParams())
-    assert len(al.pairs) == 4 and al.quoted_pairs == 4
+    assert len(al.pairs) == 4 and al.weak_pairs == 4
     assert classify(al, "en", "en") != REWRITE
     a.quoted[:] = False  # the same sentences as the documents' own text: a rewrite
     al = align_sentences(a, b, SemanticParams())

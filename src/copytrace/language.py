@@ -11,6 +11,9 @@ import re
 import string
 from collections import Counter
 
+#: The answer for a text too short or too mixed to tell.
+UND = "und"
+
 _FUNCTION_WORDS = {
     "en": "the of and to in is that for on with as was by at it from this be are have not",
     "de": "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als",
@@ -51,16 +54,16 @@ def detect(text: str, sample: int = 4000) -> str:
     if text.isascii():  # most pages: the same answer as below, ~3x faster
         raw = text.encode("ascii")
         if len(raw) - len(raw.translate(None, _ASCII_LETTERS)) < 20:
-            return "und"
+            return UND
         # its \w+ words, lowered: one byte table maps A-Z to a-z and every other non-word
         # byte to a space
         words = raw.translate(_ASCII_WORDS).split()
         if not words:
-            return "und"
+            return UND
         return _by_function_words(Counter(words).get, len(words), _WORDS_ASCII)
     letters = sum(map(str.isalpha, text))
     if letters < 20:
-        return "und"
+        return UND
     # the scripts' ranges are disjoint: none can pass when all of them together do not
     if len(_ANY_SCRIPT.findall(text)) > 0.3 * letters:
         for lang, pattern in _SCRIPTS:
@@ -68,7 +71,7 @@ def detect(text: str, sample: int = 4000) -> str:
                 return lang
     words = _TOKEN.findall(text)
     if not words:
-        return "und"
+        return UND
     return _by_function_words(Counter(map(str.lower, words)).get, len(words), _WORDS)
 
 
@@ -77,4 +80,38 @@ def _by_function_words(count, words: int, function_words: dict) -> str:
     (``count(word, 0)``: how often a word occurs), if that share is 8% or more."""
     share = {lang: sum([count(w, 0) for w in ws]) / words for lang, ws in function_words.items()}
     best = max(share, key=share.get)
-    return best if share[best] >= 0.08 else "und"
+    return best if share[best] >= 0.08 else UND
+
+
+#: `clearly_other`: the share of a text's words that its language's function words make up at
+#: least, and that those of another language stay under. Measured on the 1,600 lines of 80+
+#: characters of webreuse_dev's English pages: `detect` reads 6 as another language, 2 rightly
+#: (a French tweet, 0.24 French and no English function words; a Japanese line); of the other
+#: 4, two quotes full of "I" read as Polish (0.17) show 0.06 of English function words, two
+#: lines with "a" read as Portuguese show 0.10-0.13 of it. English lines show 0.05 of English
+#: function words at their 1st percentile, 0.26 at the median.
+CLEAR_SHARE = 0.15
+OTHER_SHARE = 0.05
+
+
+def clearly_other(text: str, others: tuple[str, ...]) -> str:
+    """The language ``text`` is clearly written in, when that is none of ``others``; else
+    `UND`. Clearly: `detect` names it, and (a language of the Latin script) its function words
+    are at least `CLEAR_SHARE` of the words while those of each language of ``others`` are
+    under `OTHER_SHARE`."""
+    lang = detect(text)
+    if lang == UND or lang in others:
+        return UND
+    if lang not in _WORDS:  # named by its script
+        return lang
+    words = Counter(map(str.lower, _TOKEN.findall(text)))
+    total = sum(words.values())
+
+    def share(code: str) -> float:
+        return sum(words.get(w, 0) for w in _WORDS[code]) / total
+
+    if share(lang) < CLEAR_SHARE:
+        return UND
+    if any(share(o) >= OTHER_SHARE for o in others if o in _WORDS):
+        return UND
+    return lang

@@ -457,7 +457,7 @@ def verifier(texts: list[str], matchable: list[Tokens], cfg: ScanConfig,
         content = content_mask(matchable)
         skel = skeletons(matchable, content)
     return Verifier(matchable, cfg.verify_params(), needed, content if cfg.spun else None,
-                    skel if cfg.spun else None, quoted_flags(texts, matchable, needed))
+                    skel if cfg.spun else None, quoted_flags(texts, matchable, needed), texts)
 
 
 def quoted_flags(texts: list[str], matchable: list[Tokens], needed: np.ndarray | None = None

@@ -45,8 +45,22 @@ Relations:
 Shared quotations are weak evidence (`copytrace.quotes`): matched words that lie inside quotation
 marks in BOTH documents (a statement, a tweet, a press-release quote that independent reports
 all carry) are taken out of both documents before the tests above are applied again
-(`without_shared_quotes`); a pair that passes only thanks to them is no copy. Quoting another
+(`without_weak_tokens`); a pair that passes only thanks to them is no copy. Quoting another
 page's own reporting text (quoted on one side only) still counts.
+
+Text in a language neither page is written in is weak evidence too (`in_neither_language`): a
+line of the shared passages clearly written in one language, when what each document does NOT
+share is in another, is a multilingual site's untranslated chrome -- the English subscription
+appeal, paywall notice or teaser of other articles on the French and Spanish editions of one
+site -- or a quotation; its matched words are taken out like shared quotations, and a pair that is a
+copy only thanks to them is none (a solid passage of it is still reported, as ``partial``).
+A copy of a French article shares French lines. "Clearly" (`copytrace.language.clearly_other`):
+a line of 80 characters or more (`verify.LINE_CHARS`) whose function words say so, and each
+page's unshared text at least `REST_CHARS` long. The corpus-level boilerplate stage finds such
+lines only when ``min_docs`` (4) pages carry them; on xling_dev three French pages of one site
+and a Spanish one carried English chrome, 57% of each page, and made two families of different
+articles (5 of its 7 false pairs of 21, gone). The sentence stage leaves such sentences out too
+(`copytrace.semantic`).
 
 Direction ("a->b": a is the source, b the copy):
 1. ``spun`` pairs: a spun copy is never the source. At each substituted word, the side whose two
@@ -80,6 +94,7 @@ from dataclasses import dataclass, replace
 
 from copytrace.align import Alignment
 from copytrace.document import NEITHER
+from copytrace.language import UND, detect
 from copytrace.relations import EDITED, PARTIAL, REWRITE, SPUN, TRANSLATION, VERBATIM
 
 
@@ -199,12 +214,32 @@ def is_copy(al: Alignment, p: RelateParams = RelateParams()) -> bool:
     return max(al.containment_ab, al.containment_ba) >= p.min_containment
 
 
-def without_shared_quotes(al: Alignment, weak_a: int, weak_b: int) -> Alignment:
-    """The alignment with ``weak_a`` / ``weak_b`` matched tokens (quoted on both sides) taken
-    out of each document: what the pair shares besides quotations."""
+def without_weak_tokens(al: Alignment, weak_a: int, weak_b: int) -> Alignment:
+    """The alignment with ``weak_a`` / ``weak_b`` matched tokens taken out of each document
+    (quoted on both sides, or on lines in a language neither document is otherwise written
+    in): what the pair shares besides weak evidence."""
     return replace(al, tokens_a=al.tokens_a - weak_a, tokens_b=al.tokens_b - weak_b,
                    covered_a=max(al.covered_a - weak_a, 0), covered_b=max(al.covered_b - weak_b, 0),
                    matched_a=max(al.matched_a - weak_a, 0), matched_b=max(al.matched_b - weak_b, 0))
+
+
+#: Characters of a document's own (unshared) text needed to tell its language for
+#: `in_neither_language`: function words over fewer are a guess (the 35 characters a spun copy
+#: and its original did not share read as another language than the rest of their text).
+REST_CHARS = 300
+
+
+def rest_language(text: str) -> str:
+    """The language of what a document does not share with the other (`in_neither_language`),
+    or `UND` when it is under `REST_CHARS` characters."""
+    return detect(text) if len(text.strip()) >= REST_CHARS else UND
+
+
+def in_neither_language(shared: str, rest_a: str, rest_b: str) -> bool:
+    """Is the text a pair shares in a language (``shared``, an ISO 639-1 code or "und") that
+    neither document's own text is in (``rest_a``, ``rest_b``: the languages of what each
+    does not share; "und" when too little is left to tell)? See the module docstring."""
+    return shared != UND and rest_a not in (UND, shared) and rest_b not in (UND, shared)
 
 
 def is_spun(skel: Alignment, ev: SpinEvidence, p: RelateParams = RelateParams()) -> bool:

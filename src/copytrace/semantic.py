@@ -43,9 +43,11 @@ false one)). Consecutive aligned sentences become
 passages with character offsets, as for copies.
 - ``rewrite`` / ``translation``: at least ``min_aligned`` sentences and ``min_share`` of the
   shorter document's sentences are aligned, sentences quoted in both documents left out (a
-  shared statement or quote is no rewrite: `copytrace.quotes`). ``translation`` when the two documents are in
-  different languages (`copytrace.language`), ``rewrite`` otherwise. Rewrites join the family
-  of their source.
+  shared statement or quote is no rewrite: `copytrace.quotes`), and so are aligned sentences
+  both in a language that neither document's unaligned sentences are in (a site's chrome in
+  another language: `copytrace.relate.in_neither_language`). ``translation`` when the two
+  documents are in different languages (`copytrace.language`), ``rewrite`` otherwise.
+  Rewrites join the family of their source.
 - ``same-story``: not a rewrite, but the documents' mean vectors have cosine >= ``story_threshold``
   (0.75), they share at least ``story_entities`` (8) of the rare names and numbers above, and,
   when both are dated, their dates are at most ``story_days`` (7) apart: independent coverage of
@@ -82,6 +84,8 @@ import numpy as np
 
 from copytrace.document import Passage
 from copytrace.fingerprint.embed import SentenceVectors
+from copytrace.language import UND, clearly_other
+from copytrace.relate import in_neither_language, rest_language
 from copytrace.relations import REWRITE, SAME_STORY, TRANSLATION
 
 
@@ -117,7 +121,9 @@ class SemanticAlignment:
     containment_ab: float  # share of a's embedded characters in aligned sentences
     containment_ba: float
     document_cosine: float
-    quoted_pairs: int = 0  # aligned pairs of sentences quoted in both documents
+    #: aligned pairs of sentences that are weak evidence: quoted in both documents, or both
+    #: clearly in a language neither document's other sentences are in
+    weak_pairs: int = 0
 
     @property
     def similarity(self) -> float:
@@ -130,16 +136,15 @@ class SemanticAlignment:
         return len(self.pairs) / shorter if shorter else 0.0
 
     @property
-    def unquoted(self) -> int:
-        """Aligned pairs of sentences, those quoted in both documents left out."""
-        return len(self.pairs) - self.quoted_pairs
+    def counted(self) -> int:
+        """Aligned pairs of sentences, the weak ones left out."""
+        return len(self.pairs) - self.weak_pairs
 
     @property
-    def unquoted_share(self) -> float:
-        """`unquoted` over the shorter document's sentences, its quoted aligned ones left
-        out."""
-        shorter = min(self.sentences_a, self.sentences_b) - self.quoted_pairs
-        return self.unquoted / shorter if shorter > 0 else 0.0
+    def counted_share(self) -> float:
+        """`counted` over the shorter document's sentences, its weak aligned ones left out."""
+        shorter = min(self.sentences_a, self.sentences_b) - self.weak_pairs
+        return self.counted / shorter if shorter > 0 else 0.0
 
 
 @nb.njit(cache=True, nogil=True)
@@ -180,7 +185,11 @@ def monotone_matching(sim, threshold):
 
 
 def align_sentences(a: SentenceVectors, b: SentenceVectors,
-                    p: SemanticParams = SemanticParams()) -> SemanticAlignment:
+                    p: SemanticParams = SemanticParams(),
+                    texts: tuple[str, str] | None = None) -> SemanticAlignment:
+    """Sentences aligned in order (``texts``: the two documents' texts, to tell aligned
+    sentences in a language neither document is otherwise written in, `_in_neither_language`;
+    None: not told)."""
     if len(a) == 0 or len(b) == 0:
         return SemanticAlignment(np.empty((0, 3), np.int64), len(a), len(b), [], 0.0, 0.0, 0.0)
     sim = a.vectors.astype(np.float32) @ b.vectors.astype(np.float32).T
@@ -203,22 +212,50 @@ def align_sentences(a: SentenceVectors, b: SentenceVectors,
     cab = len_a[matched[:, 0]].sum() / len_a.sum() if len(matched) else 0.0
     cba = len_b[matched[:, 1]].sum() / len_b.sum() if len(matched) else 0.0
     doc = float(a.document_vector() @ b.document_vector())
-    quoted = 0
-    if a.quoted is not None and b.quoted is not None and len(matched):
-        quoted = int((a.quoted[matched[:, 0]] & b.quoted[matched[:, 1]]).sum())
+    weak = 0
+    if len(matched):
+        weak_pairs = np.zeros(len(matched), dtype=bool)
+        if texts is not None:
+            weak_pairs |= _in_neither_language(a, b, matched, texts)
+        if a.quoted is not None and b.quoted is not None:
+            weak_pairs |= a.quoted[matched[:, 0]] & b.quoted[matched[:, 1]]
+        weak = int(weak_pairs.sum())
     return SemanticAlignment(pairs, len(a), len(b), passages, float(cab), float(cba), doc,
-                             quoted)
+                             weak)
+
+
+def _in_neither_language(a: SentenceVectors, b: SentenceVectors, matched: np.ndarray,
+                         texts: tuple[str, str]) -> np.ndarray:
+    """Which aligned pairs of sentences are both clearly in one language that neither
+    document's unaligned sentences are in (`relate.in_neither_language`: a site's chrome in
+    another language, aligned with itself). The two sides of a translated sentence are in two
+    languages: never such a pair."""
+    out = np.zeros(len(matched), dtype=bool)
+    rests = []
+    for vec, side, text in ((a, matched[:, 0], texts[0]), (b, matched[:, 1], texts[1])):
+        off = np.ones(len(vec), dtype=bool)
+        off[side] = False
+        rests.append(rest_language("\n".join(text[s:e] for s, e in vec.spans[off].tolist())))
+    rest_a, rest_b = rests
+    if UND in rests:
+        return out
+    for k, (i, j) in enumerate(matched.tolist()):
+        sa, sb = a.spans[i], b.spans[j]
+        lang = clearly_other(texts[0][sa[0]:sa[1]], (rest_a, rest_b))
+        out[k] = in_neither_language(lang, rest_a, rest_b) and \
+            clearly_other(texts[1][sb[0]:sb[1]], (rest_a, rest_b)) == lang
+    return out
 
 
 def languages_differ(lang_a: str, lang_b: str) -> bool:
     """Both languages are known and not the same (a translation, not a rewrite)."""
-    return lang_a != lang_b and "und" not in (lang_a, lang_b)
+    return lang_a != lang_b and UND not in (lang_a, lang_b)
 
 
 def classify(al: SemanticAlignment, lang_a: str, lang_b: str,
              p: SemanticParams = SemanticParams()) -> str | None:
     """'rewrite', 'translation', 'same-story' or None (see module docstring)."""
-    if al.unquoted >= p.min_aligned and al.unquoted_share >= p.min_share:
+    if al.counted >= p.min_aligned and al.counted_share >= p.min_share:
         return TRANSLATION if languages_differ(lang_a, lang_b) else REWRITE
     if al.document_cosine >= p.story_threshold:
         return SAME_STORY
@@ -264,16 +301,18 @@ class SemanticVerifier:
         to be at most ``story_days`` apart: alike in topic is not one event."""
         self.embed([i, j])
         return judge(self.vectors[i], self.vectors[j], self.langs[i], self.langs[j], self.p,
-                     shared, date_i, date_j)
+                     shared, date_i, date_j, (self.texts[i], self.texts[j]))
 
 
 def judge(va: SentenceVectors, vb: SentenceVectors, lang_a: str, lang_b: str,
           p: SemanticParams, shared: int | None = None, date_a: str | None = None,
-          date_b: str | None = None) -> tuple[SemanticAlignment, str | None]:
-    """Sentence alignment and relation of two embedded documents (`SemanticVerifier.verify`)."""
+          date_b: str | None = None, texts: tuple[str, str] | None = None
+          ) -> tuple[SemanticAlignment, str | None]:
+    """Sentence alignment and relation of two embedded documents (`SemanticVerifier.verify`;
+    ``texts``: theirs, for `align_sentences`)."""
     if languages_differ(lang_a, lang_b):
         p = dataclasses.replace(p, sentence_threshold=p.cross_sentence_threshold)
-    al = align_sentences(va, vb, p)
+    al = align_sentences(va, vb, p, texts)
     rel = classify(al, lang_a, lang_b, p)
     if rel == SAME_STORY and ((shared or 0) < p.story_entities
                                 or days_apart(date_a, date_b) > p.story_days):

@@ -15,10 +15,11 @@ import numpy as np
 
 from copytrace.align import AlignParams, Alignment, GramTable, align_many, aligned_positions
 from copytrace.fingerprint.skeleton import content_mask, skeletons
+from copytrace.language import UND, clearly_other
 from copytrace.normalize import Tokens
-from copytrace.relate import (RelateParams, SpinEvidence, classify, is_copy, is_spun,
-                              short_spin_candidate, template_middles_differ, template_only,
-                              without_shared_quotes)
+from copytrace.relate import (RelateParams, SpinEvidence, classify, in_neither_language, is_copy,
+                              is_spun, rest_language, short_spin_candidate,
+                              template_middles_differ, template_only, without_weak_tokens)
 from copytrace.relations import EDITED, PARTIAL, SPUN, VERBATIM
 
 #: Skeleton alignment: long seeds (a skeleton 3-gram like "* of the" is everywhere), chains and
@@ -28,6 +29,9 @@ SKELETON_ALIGN = AlignParams(seed=6, gap=12, min_chain=10, merge_gap=40, min_pas
 
 
 SKIP_DENSITY = 0.97
+
+#: A line of a shared passage shorter than this is never judged to be in another language.
+LINE_CHARS = 80
 
 
 @dataclass
@@ -45,6 +49,30 @@ class VerifyParams:
     spun: bool = True  # align skeletons and look for spun copies
 
 
+def _outside(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text outside the character ``spans``."""
+    parts, at = [], 0
+    for start, end in sorted(spans):
+        parts.append(text[at:max(start, at)])
+        at = max(at, end)
+    parts.append(text[at:])
+    return "\n".join(parts)
+
+
+def _lines_inside(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pieces of the text's lines that lie inside the character ``spans``."""
+    out = []
+    for start, end in sorted(spans):
+        at = start
+        while at < end:
+            nl = text.find("\n", at, end)
+            stop = end if nl < 0 else nl
+            if stop > at:
+                out.append((at, stop))
+            at = stop + 1
+    return out
+
+
 _NO_TOKENS = Tokens(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.uint64),
                     np.empty(0, np.int32))
 
@@ -54,14 +82,18 @@ class Verifier:
 
     def __init__(self, tokens: list[Tokens], params: VerifyParams | None = None,
                  needed: np.ndarray | None = None, content: list[np.ndarray] | None = None,
-                 skeleton: list[Tokens] | None = None, quoted: list[np.ndarray] | None = None):
+                 skeleton: list[Tokens] | None = None, quoted: list[np.ndarray] | None = None,
+                 texts: list[str] | None = None):
         """``content`` and ``skeleton`` (from `copytrace.fingerprint.skeleton`, for every
         document) are computed here when the caller has not got them already. ``quoted``: per
         document, which tokens lie inside quotation marks (`copytrace.quotes`); None: shared
-        quotations count as any shared text."""
+        quotations count as any shared text. ``texts``: the documents' texts, to tell the
+        language of what a pair shares from that of the rest (`relate.in_neither_language`);
+        None: not told."""
         self.p = params or VerifyParams()
         self.tokens = tokens
         self.quoted = quoted
+        self.texts = texts
         need = np.ones(len(tokens), dtype=bool) if needed is None else needed
         used = [t if need[d] else _NO_TOKENS for d, t in enumerate(tokens)]
         self.table = GramTable.build(used, self.p.align.seed)
@@ -87,9 +119,10 @@ class Verifier:
                                      pairs.tolist())]
         for k, (i, j) in enumerate(pairs.tolist()):
             al = out[k].alignment
-            if out[k].relation not in (None, PARTIAL) and not self._beyond_quotes(
+            if out[k].relation not in (None, PARTIAL) and not self._beyond_weak(
                     i, j, al, self.table, self.p.align, exact=True):
-                # a copy only thanks to quotations both carry: what they share is a passage
+                # a copy only thanks to quotations both carry, or to a site's chrome in
+                # another language: what they share is a passage
                 out[k] = Verdict(al, PARTIAL if al.solid else None)
         if self.skel_table is None:
             return out
@@ -104,7 +137,7 @@ class Verifier:
                                                    self.p.skeleton_align), sub.tolist()):
             if not sal.passages or not is_copy(sal, self.p.relate) or \
                     self._template(i, j, sal) or \
-                    not self._beyond_quotes(i, j, sal, self.skel_table, self.p.skeleton_align,
+                    not self._beyond_weak(i, j, sal, self.skel_table, self.p.skeleton_align,
                                             exact=False):
                 continue
             ev = self.evidence(i, j, sal)
@@ -130,24 +163,50 @@ class Verifier:
                                        middle_words(tb, al.spans[:, 2], al.spans[:, 3]),
                                        self.p.relate)
 
-    def _beyond_quotes(self, i: int, j: int, al: Alignment, table, params, exact: bool) -> bool:
-        """Does the pair still pass the gate without the matched tokens that are quoted in
-        both documents (`relate.without_shared_quotes`)?"""
-        if self.quoted is None:
-            return True
-        qa, qb = self.quoted[i], self.quoted[j]
-        if not qa.any() or not qb.any():
+    def _foreign(self, i: int, j: int, al: Alignment) -> np.ndarray | None:
+        """Which tokens of i lie on a line, inside the passages, written in a language neither
+        document's text outside the passages is in (`relate.in_neither_language`); None when
+        there are none (or no texts to tell by)."""
+        if self.texts is None or not al.passages:
+            return None
+        ta, tb = self.texts[i], self.texts[j]
+        rest_a = rest_language(_outside(ta, [p.a for p in al.passages]))
+        rest_b = rest_language(_outside(tb, [p.b for p in al.passages]))
+        if UND in (rest_a, rest_b):
+            return None
+        starts = self.tokens[i].start
+        out = np.zeros(len(starts), dtype=bool)
+        for lo, hi in _lines_inside(ta, [p.a for p in al.passages]):
+            # a line of a few words reads as any language: such lines are left as they are
+            if hi - lo >= LINE_CHARS and in_neither_language(
+                    clearly_other(ta[lo:hi], (rest_a, rest_b)), rest_a, rest_b):
+                out[np.searchsorted(starts, lo):np.searchsorted(starts, hi)] = True
+        return out if out.any() else None
+
+    def _beyond_weak(self, i: int, j: int, al: Alignment, table, params, exact: bool) -> bool:
+        """Does the pair still pass the gate without its weak matched tokens: those quoted in
+        both documents (`relate.without_weak_tokens`), and those on lines in a language
+        neither document is otherwise written in (`_foreign`)?"""
+        weak_a = None
+        if self.quoted is not None and self.quoted[i].any() and self.quoted[j].any():
+            weak_a, weak_b = self.quoted[i], self.quoted[j]
+        foreign = self._foreign(i, j, al)
+        if weak_a is None and foreign is None:
             return True
         pos = aligned_positions(table, i, j, al, len(self.tokens[i]), params)
         on = pos >= 0
         if exact:
             on &= self.tokens[i].hash == self.tokens[j].hash[np.maximum(pos, 0)]
-        weak = on & qa & qb[np.maximum(pos, 0)]
+        weak = np.zeros(len(on), dtype=bool)
+        if weak_a is not None:
+            weak |= on & weak_a & weak_b[np.maximum(pos, 0)]
+        if foreign is not None:
+            weak |= on & foreign
         n_a = int(weak.sum())
         if n_a == 0:
             return True
         n_b = len(np.unique(pos[weak]))
-        return is_copy(without_shared_quotes(al, n_a, n_b), self.p.relate)
+        return is_copy(without_weak_tokens(al, n_a, n_b), self.p.relate)
 
     def evidence(self, i: int, j: int, skel: Alignment) -> SpinEvidence:
         """Compare the content words that the skeleton alignment of (i, j) pairs up.

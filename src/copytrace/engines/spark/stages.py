@@ -343,11 +343,11 @@ def sentences(run: Run, docs, feats, related):
     vectors = run.save(docs.join(need, "idx", "left_semi").select("idx", "text", "boiler")
                        .repartition(run.p_docs).mapInArrow(tasks.embed_fn(run.cfg),
                                                            tasks.EMBED_SCHEMA), "vectors")
-    vside = vectors.withColumnRenamed("doc", "idx").join(docs.select("idx", "id", "date"),
-                                                          "idx")
+    vside = vectors.withColumnRenamed("doc", "idx").join(
+        docs.select("idx", "id", "date", "text"), "idx")
     run.batch(run.opts.batch_pairs)
-    semantic = run.save(with_sides(todo, vside, ("id", "date", "lang", "spans", "vecs", "quoted",
-                                                 "k"))
+    semantic = run.save(with_sides(todo, vside, ("id", "date", "text", "lang", "spans", "vecs",
+                                                 "quoted", "k"))
                         .mapInArrow(tasks.semantic_fn(run.cfg), tasks.PAIR_SCHEMA), "semantic")
     story = _story_pairs(run, pr, docs, settled.unionByName(semantic.select("a", "b")))
     if story is None:

@@ -407,7 +407,7 @@ def probes_fn(cfg: ScanConfig):
 
 def semantic_fn(cfg: ScanConfig):
     """Judge name-and-number candidates on their sentences (rows a, b, c and each side's id,
-    date, lang, spans, vecs, quoted, k): `semantic.judge`."""
+    date, text, lang, spans, vecs, quoted, k): `semantic.judge`."""
 
     def vectors(d, s, r):
         k = d[f"{s}_k"][r]
@@ -422,7 +422,7 @@ def semantic_fn(cfg: ScanConfig):
             for r in range(b.num_rows):
                 al, rel = judge(vectors(d, "a", r), vectors(d, "b", r), d["a_lang"][r],
                                 d["b_lang"][r], cfg.semantic_params, d["c"][r], d["a_date"][r],
-                                d["b_date"][r])
+                                d["b_date"][r], (d["a_text"][r], d["b_text"][r]))
                 if rel is None:
                     continue
                 docs = [Document(id=d[f"{s}_id"][r], text="", date=d[f"{s}_date"][r])
