@@ -814,6 +814,11 @@ def serve(
 
     with _open_index(path) as ix:  # a clear error before the server starts
         count = ix.count()
+    from copytrace.coldstart import cold
+
+    if cold():  # the workers compile them on their first request
+        _say("note", "first run: copytrace's kernels are not compiled yet; the first query "
+             "compiles them (about 20 s, once)")
 
     def listening(url: str, writes: bool) -> None:
         rule = ("need the header X-API-Key" if api_key else
