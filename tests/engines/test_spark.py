@@ -10,6 +10,7 @@ import random
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -236,7 +237,7 @@ def test_the_command_line_writes_parquet_and_gives_the_local_output_for_the_seed
     assert stats["documents"] == 5
 
 
-def test_a_dataframe_of_records_scans_as_the_local_engine_scans_them(session):
+def test_a_dataframe_of_records_scans_as_the_local_engine_scans_them(session, monkeypatch):
     """`copytrace.scan_spark` (`engines.spark.scan_frame`): rows of a Spark DataFrame in,
     documents and pairs DataFrames out, equal to the local scan of the same records; rows
     without text or with a seen id are skipped as the local API skips them."""
@@ -260,12 +261,19 @@ def test_a_dataframe_of_records_scans_as_the_local_engine_scans_them(session):
         assert got.stats["documents"] == 5 and got.stats["families"] == want.stats["families"]
     finally:
         got.cleanup()
+    import tempfile
+
+    made = []
+    mkdtemp = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **kw: made.append(mkdtemp(**kw)) or made[-1])
     with pytest.raises(copytrace.StrictStop, match="empty text"):
         copytrace.scan_spark(frame, strict=True, **cfg)
     with pytest.raises(copytrace.NoDocuments) as none:  # every row refused: each one listed
         copytrace.scan_spark(session.createDataFrame(rows[5:6], "key string, body string"),
                              **cfg)
     assert [p.reason for p in none.value.skipped] == ["empty text"]
+    # a failed scan leaves no work folder of its own behind
+    assert len(made) == 2 and not any(Path(m).exists() for m in made)
 
 
 def _pair_row(rec: dict) -> dict:

@@ -181,24 +181,28 @@ def scan_frame(frame, fields=None, cfg: ScanConfig | None = None,
     from copytrace.engines.spark import stages
 
     opts = opts or SparkOptions()
-    run, fields = _run(frame.sparkSession, cfg, opts, fields, progress,
-                       opts.work_dir or tempfile.mkdtemp(prefix="copytrace-spark-"))
-    work = run.work
-    t_start = time.perf_counter()
-    run.stage("Reading")
-    docs, problems = stages.read_frame(run, frame, fields, strict)
-    if docs is None:
+    made = opts.work_dir or tempfile.mkdtemp(prefix="copytrace-spark-")
+    try:
+        run, fields = _run(frame.sparkSession, cfg, opts, fields, progress, made)
+        t_start = time.perf_counter()
+        run.stage("Reading")
+        docs, problems = stages.read_frame(run, frame, fields, strict)
+        if docs is None:
+            run.end()
+            raise ScanProblem("no documents could be read from the DataFrame" + (
+                f": {problems[0]}" if problems else ""), skipped=problems)
+        result, all_pairs, counts = _stages(run, docs)
+        run.stage("Writing")
+        documents, pairs = stages.output_frames(result, all_pairs, order_columns=True)
+        documents = run.save(documents, "out_documents").orderBy("idx").drop("idx")
+        pairs = run.save(pairs, "out_pairs").orderBy("ia", "ib").drop("ia", "ib")
         run.end()
-        raise ScanProblem("no documents could be read from the DataFrame" + (
-            f": {problems[0]}" if problems else ""), skipped=problems)
-    result, all_pairs, counts = _stages(run, docs)
-    run.stage("Writing")
-    documents, pairs = stages.output_frames(result, all_pairs, order_columns=True)
-    documents = run.save(documents, "out_documents").orderBy("idx").drop("idx")
-    pairs = run.save(pairs, "out_pairs").orderBy("ia", "ib").drop("ia", "ib")
-    run.end()
+    except BaseException:
+        if opts.work_dir is None:  # a work folder made here goes with a scan that failed
+            remove(frame.sparkSession, made)
+        raise
     stats = _stats(run, result, all_pairs, counts, problems, t_start)
-    return FrameScan(documents, pairs, problems, stats, work)
+    return FrameScan(documents, pairs, problems, stats, run.work)
 
 
 def _side_files(out: str, problems: list[Problem], stats: dict) -> None:
