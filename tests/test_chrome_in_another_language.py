@@ -18,6 +18,13 @@ CHROME = (
     "subscriber you will enjoy unlimited access to long reads, interviews and the full archive, "
     "and you will directly support independent commentary on the questions that matter most.")
 
+# the teaser of another article, in English, that tops one of the French pages
+TEASER = (
+    "The new mayor may have promised a return to normal, but the truth is that there is no "
+    "going back. The city is changing in fundamental ways, and the choices it makes in the "
+    "next few years will decide whether its harbour, its schools and its housing can serve the "
+    "people who live here now.")
+
 FRENCH_ONE = (
     "PARIS – Le conseil municipal a voté mardi soir la fermeture du vieux pont du port aux "
     "camions pendant un mois. Les ingénieurs ont découvert des fissures profondes dans deux de "
@@ -63,6 +70,10 @@ def test_two_articles_sharing_only_a_sites_english_chrome_are_no_copy(semantic):
     pair = compare(FRENCH_ONE + "\n" + CHROME, SPANISH_ONE.replace("MADRID", "SEVILLA") + "\n"
                    + CHROME, semantic=False).pair
     assert pair.relation not in ("verbatim", "edited")
+    # what one page does not share opens with English too: its own text is still French
+    pair = compare(CHROME + "\n" + FRENCH_ONE, CHROME + "\n" + TEASER + "\n" + FRENCH_TWO,
+                   semantic=semantic).pair
+    assert pair.relation not in ("verbatim", "edited", "rewrite", "translation")
 
 
 def test_the_chrome_still_shows_as_a_passage():

@@ -15,11 +15,12 @@ import numpy as np
 
 from copytrace.align import AlignParams, Alignment, GramTable, align_many, aligned_positions
 from copytrace.fingerprint.skeleton import content_mask, skeletons
-from copytrace.language import UND, clearly_other
+from copytrace.language import UND, clearly_other, detect
 from copytrace.normalize import Tokens
-from copytrace.relate import (RelateParams, SpinEvidence, classify, in_neither_language, is_copy,
-                              is_spun, rest_language, short_spin_candidate,
-                              template_middles_differ, template_only, without_weak_tokens)
+from copytrace.relate import (SAMPLE_CHARS, RelateParams, SpinEvidence, classify,
+                              in_neither_language, is_copy, is_spun, rest_language,
+                              short_spin_candidate, template_middles_differ, template_only,
+                              without_weak_tokens)
 from copytrace.relations import EDITED, PARTIAL, SPUN, VERBATIM
 
 #: Skeleton alignment: long seeds (a skeleton 3-gram like "* of the" is everywhere), chains and
@@ -170,13 +171,21 @@ class Verifier:
         if self.texts is None or not al.passages:
             return None
         ta, tb = self.texts[i], self.texts[j]
+        lines = _lines_inside(ta, [p.a for p in al.passages])
+        # most pairs share text in their own language: one look at all of it settles them
+        # (a shared passage mostly in a page's own language is a copy's, whatever else it holds)
+        shared = detect("\n".join(ta[lo:hi] for lo, hi in lines), SAMPLE_CHARS)
+        if shared == UND:
+            return None
         rest_a = rest_language(_outside(ta, [p.a for p in al.passages]))
+        if rest_a in (UND, shared):
+            return None
         rest_b = rest_language(_outside(tb, [p.b for p in al.passages]))
-        if UND in (rest_a, rest_b):
+        if rest_b in (UND, shared):
             return None
         starts = self.tokens[i].start
         out = np.zeros(len(starts), dtype=bool)
-        for lo, hi in _lines_inside(ta, [p.a for p in al.passages]):
+        for lo, hi in lines:
             # a line of a few words reads as any language: such lines are left as they are
             if hi - lo >= LINE_CHARS and in_neither_language(
                     clearly_other(ta[lo:hi], (rest_a, rest_b)), rest_a, rest_b):
