@@ -17,7 +17,7 @@ from copytrace.align import AlignParams, Alignment, GramTable, align_many, align
 from copytrace.fingerprint.skeleton import content_mask, skeletons
 from copytrace.language import UND, clearly_other, detect
 from copytrace.normalize import Tokens
-from copytrace.relate import (SAMPLE_CHARS, RelateParams, SpinEvidence, classify,
+from copytrace.relate import (REST_CHARS, SAMPLE_CHARS, RelateParams, SpinEvidence, classify,
                               in_neither_language, is_copy, is_spun, rest_language,
                               short_spin_candidate, template_middles_differ, template_only,
                               without_weak_tokens)
@@ -58,6 +58,15 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> str:
         at = max(at, end)
     parts.append(text[at:])
     return "\n".join(parts)
+
+
+def _covered(spans: list[tuple[int, int]]) -> int:
+    """Characters inside the ``spans`` (overlaps counted once)."""
+    total, at = 0, 0
+    for start, end in sorted(spans):
+        total += max(end - max(start, at), 0)
+        at = max(at, end)
+    return total
 
 
 def _lines_inside(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -118,10 +127,11 @@ class Verifier:
                        else classify(al, self.p.relate))
                for al, (i, j) in zip(align_many(self.tokens, self.table, pairs, self.p.align),
                                      pairs.tolist())]
+        own_language = set()  # pairs whose shared words are all in a page's own language
         for k, (i, j) in enumerate(pairs.tolist()):
             al = out[k].alignment
             if out[k].relation not in (None, PARTIAL) and not self._beyond_weak(
-                    i, j, al, self.table, self.p.align, exact=True):
+                    i, j, al, self.table, self.p.align, exact=True, own_language=own_language):
                 # a copy only thanks to quotations both carry, or to a site's chrome in
                 # another language: what they share is a passage
                 out[k] = Verdict(al, PARTIAL if al.solid else None)
@@ -139,7 +149,7 @@ class Verifier:
             if not sal.passages or not is_copy(sal, self.p.relate) or \
                     self._template(i, j, sal) or \
                     not self._beyond_weak(i, j, sal, self.skel_table, self.p.skeleton_align,
-                                            exact=False):
+                                          exact=False, foreign=(i, j) not in own_language):
                 continue
             ev = self.evidence(i, j, sal)
             if is_spun(sal, ev, self.p.relate):
@@ -171,6 +181,9 @@ class Verifier:
         if self.texts is None or not al.passages:
             return None
         ta, tb = self.texts[i], self.texts[j]
+        if min(len(ta) - _covered([p.a for p in al.passages]),
+               len(tb) - _covered([p.b for p in al.passages])) < REST_CHARS:
+            return None  # too little of a page's own text to tell its language (copies)
         lines = _lines_inside(ta, [p.a for p in al.passages])
         # most pairs share text in their own language: one look at all of it settles them
         # (a shared passage mostly in a page's own language is a copy's, whatever else it holds)
@@ -192,14 +205,19 @@ class Verifier:
                 out[np.searchsorted(starts, lo):np.searchsorted(starts, hi)] = True
         return out if out.any() else None
 
-    def _beyond_weak(self, i: int, j: int, al: Alignment, table, params, exact: bool) -> bool:
+    def _beyond_weak(self, i: int, j: int, al: Alignment, table, params, exact: bool,
+                     foreign: bool = True, own_language: set | None = None) -> bool:
         """Does the pair still pass the gate without its weak matched tokens: those quoted in
-        both documents (`relate.without_weak_tokens`), and those on lines in a language
-        neither document is otherwise written in (`_foreign`)?"""
+        both documents (`relate.without_weak_tokens`), and (with ``foreign``) those on lines in
+        a language neither document is otherwise written in (`_foreign`)? ``own_language``
+        collects the pairs found to have none (their skeleton alignment, which lines up the same
+        text and more, is not read again)."""
         weak_a = None
         if self.quoted is not None and self.quoted[i].any() and self.quoted[j].any():
             weak_a, weak_b = self.quoted[i], self.quoted[j]
-        foreign = self._foreign(i, j, al)
+        foreign = self._foreign(i, j, al) if foreign else None
+        if foreign is None and own_language is not None:
+            own_language.add((i, j))
         if weak_a is None and foreign is None:
             return True
         pos = aligned_positions(table, i, j, al, len(self.tokens[i]), params)
