@@ -90,6 +90,7 @@ import numpy as np
 
 from copytrace.coldstart import python_twin
 from copytrace.fingerprint.minhash import shingle_hash, shingle_hashes_numpy
+from copytrace.language import UND
 from copytrace.normalize import mix64
 
 
@@ -456,7 +457,7 @@ def several_languages(langs) -> bool:
     """Whether documents of two known languages or more are among ``langs`` (ISO codes,
     "und" for undetermined): the only case where `translation_pairs` can find anything."""
     lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
-    known = lang[lang != "und"]
+    known = lang[lang != UND]
     return len(known) > 1 and bool((known != known[0]).any())
 
 
@@ -468,7 +469,7 @@ def main_language(langs, counts: dict[str, int] | None = None) -> str | None:
     total = dict(counts or {})
     for code in (langs.tolist() if isinstance(langs, np.ndarray) else langs):
         total[code] = total.get(code, 0) + 1
-    known = {code: c for code, c in total.items() if code != "und" and c > 0}
+    known = {code: c for code, c in total.items() if code != UND and c > 0}
     if len(known) < 2:
         return None
     top = max(known.values())
@@ -511,7 +512,7 @@ def shortlist_added(topics: np.ndarray, langs, new: np.ndarray, kth: dict[int, f
     if main is None:
         return np.empty(0, dtype=np.int64)
     vec = np.asarray(topics, dtype=np.float32)
-    others = np.flatnonzero((lang != "und") & (lang != main))
+    others = np.flatnonzero((lang != UND) & (lang != main))
     pool = np.flatnonzero(lang == main)
     fresh = np.array([o for o in others.tolist() if o not in kth], dtype=np.int64)
     known = np.array([o for o in others.tolist() if o in kth], dtype=np.int64)
@@ -539,7 +540,7 @@ def translation_shortlist(topics: np.ndarray, langs, k: int = 50) -> np.ndarray:
     main = main_language(lang)
     if main is None:
         return np.empty(0, dtype=np.int64)
-    others = np.flatnonzero((lang != "und") & (lang != main))
+    others = np.flatnonzero((lang != UND) & (lang != main))
     pool = np.flatnonzero(lang == main)
     vec = np.asarray(topics, dtype=np.float32)
     near = nearest(vec, others, pool, k, -1.0)
@@ -558,7 +559,7 @@ def translation_pairs(probes: np.ndarray, langs, k: int = 3, min_cosine: float =
     the others' zeros meet nothing at a positive floor, and searching only these is faster
     (default: every row)."""
     lang = langs if isinstance(langs, np.ndarray) else np.array(langs, dtype=object)
-    rows = np.flatnonzero(lang != "und") if rows is None else rows[lang[rows] != "und"]
+    rows = np.flatnonzero(lang != UND) if rows is None else rows[lang[rows] != UND]
     if k < 1 or not several_languages(lang):
         return np.empty((0, 2), dtype=np.int64)  # one language: nothing to translate
     vec = np.asarray(probes, dtype=np.float32)

@@ -82,7 +82,7 @@ def _run_scan(inputs: list, id_field: str, text_field: str, strict: bool, quiet:
         return scan(inputs, id_field=id_field, text_field=text_field, max_doc_mb=max_doc_mb,
                     strict=strict, progress=_bars(not quiet),
                     on_skip=None if quiet else (lambda p: _say("skipped", p)),
-                    cold_start=_cold_start_said_nowhere if quiet else _say_cold_start,
+                    cold_start=_cold_start(quiet),
                     **options)
     except StrictStop as e:
         _say("error", f"{e.problem} (--strict: stopping)")
@@ -104,7 +104,9 @@ def _say_if_compiling() -> None:
 def _say_cold_start(what: str) -> None:
     """What a first run does about kernels numba has not compiled yet
     (`copytrace.coldstart`): a small job runs them uncompiled, a larger one compiles them."""
-    if what == "interpret":
+    from copytrace.coldstart import INTERPRET
+
+    if what == INTERPRET:
         _say("note", "first run: this small job runs copytrace's kernels uncompiled; a "
              "background process compiles them for later runs (about 20 s)")
     else:
@@ -114,6 +116,11 @@ def _say_cold_start(what: str) -> None:
 
 def _cold_start_said_nowhere(what: str) -> None:
     """`_say_cold_start` under --quiet or --json: the same choice, said nowhere."""
+
+
+def _cold_start(silent: bool):
+    """The ``cold_start`` callback of a command (`copytrace.coldstart.first_run`)."""
+    return _cold_start_said_nowhere if silent else _say_cold_start
 
 
 def _options(**options):
@@ -381,7 +388,7 @@ def compare(
         raise typer.BadParameter(e.reason, param_hint="--min-passage-words") from None
     da, db = _one(a, id_field, text_field), _one(b, id_field, text_field)
     compared = run_compare(da, db, semantic=semantic, min_passage_words=min_passage_words,
-                           cold_start=_cold_start_said_nowhere if as_json else _say_cold_start)
+                           cold_start=_cold_start(as_json))
     pair = compared.pair
     rel = None if pair.relation == NONE else pair.relation
     if as_json:
@@ -585,16 +592,14 @@ def index_add(
     quiet: bool = Quiet,
 ) -> None:
     """Add documents: each is matched against the index and linked into its family."""
-    from copytrace.ingest import FieldMap, read_inputs
-
     from copytrace.coldstart import first_run
+    from copytrace.ingest import FieldMap, read_inputs
 
     _limit(max_doc_mb)
     problems: list[Problem] = []
     added = related = 0
     with _open_index(path) as ix, _index_errors(path, "add documents"), \
-            first_run(_input_bytes(inputs), _cold_start_said_nowhere if quiet
-                      else _say_cold_start):
+            first_run(_input_bytes(inputs), _cold_start(quiet)):
         batch: list[Document] = []
 
         def flush() -> None:
@@ -636,10 +641,11 @@ def _input_bytes(inputs: list[Path]) -> int:
 
     total = 0
     for f in iter_files(inputs):
-        try:
-            total += f.stat().st_size
-        except (OSError, AttributeError):
-            continue
+        if isinstance(f, Path):  # not a Problem (read and reported later)
+            try:
+                total += f.stat().st_size
+            except OSError:
+                continue
     return total
 
 
@@ -700,8 +706,7 @@ def index_query(
         if not query.text.strip():
             _say("error", "empty query text")
             raise typer.Exit(EXIT_FATAL)
-        with first_run(len(query.text), _cold_start_said_nowhere if as_json
-                       else _say_cold_start):
+        with first_run(len(query.text), _cold_start(as_json)):
             matches = [m.to_json() for m in ix.query(query, limit)]
         same = {m["b"] for m in matches if m["relation"] == VERBATIM
                 and (ix.document(m["b"]) or {}).get("text") == query.text}

@@ -56,12 +56,8 @@ BUDGET = 5.0
 #: What a run does about kernels that are not compiled yet (`plan`).
 WARM, COMPILE, INTERPRET = "warm", "compile", "interpret"
 
-_TWINS: dict[str, Callable] = {}
+_TWINS: dict[Callable, Callable] = {}  # a kernel's Python function -> its twin
 _depth = threading.local()
-
-
-def _key(fn: Callable) -> str:
-    return f"{fn.__module__}.{fn.__qualname__}"
 
 
 def python_twin(kernel) -> Callable[[Callable], Callable]:
@@ -69,7 +65,7 @@ def python_twin(kernel) -> Callable[[Callable], Callable]:
     the same arguments, the same results and writes to its output arrays, in numpy rather
     than a Python loop over elements. Each twin is tested against its compiled kernel."""
     def register(fn: Callable) -> Callable:
-        _TWINS[_key(kernel.py_func)] = fn
+        _TWINS[kernel.py_func] = fn
         return fn
     return register
 
@@ -134,7 +130,7 @@ class _Interpreted:
                                 _argument_types(kernel, args, kws)))
             except Exception:  # noqa: BLE001 -- another numba's internals: left to compile
                 pass  # when next called, as numba does
-        fn = _TWINS.get(_key(kernel.py_func), kernel.py_func)
+        fn = _TWINS.get(kernel.py_func, kernel.py_func)
         _depth.n = depth + 1
         t = time.perf_counter()
         try:

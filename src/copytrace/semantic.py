@@ -84,8 +84,8 @@ import numpy as np
 
 from copytrace.document import Passage
 from copytrace.fingerprint.embed import SentenceVectors
-from copytrace.language import UND, clearly_other, detect
-from copytrace.relate import SAMPLE_CHARS, in_neither_language, rest_language
+from copytrace.language import UND, clearly_other
+from copytrace.relate import in_neither_language, own_languages
 from copytrace.relations import REWRITE, SAME_STORY, TRANSLATION
 
 
@@ -231,17 +231,18 @@ def _in_neither_language(a: SentenceVectors, b: SentenceVectors, matched: np.nda
     another language, aligned with itself). The two sides of a translated sentence are in two
     languages: never such a pair."""
     out = np.zeros(len(matched), dtype=bool)
-    shared = detect("\n".join(texts[0][s:e] for s, e in a.spans[matched[:, 0]].tolist()),
-                    SAMPLE_CHARS)
-    if shared == UND:  # most pairs align sentences in their own language: settled here
-        return out
-    rests = []
-    for vec, side, text in ((a, matched[:, 0], texts[0]), (b, matched[:, 1], texts[1])):
+
+    def unaligned(vec: SentenceVectors, side: np.ndarray, text: str) -> str:
         off = np.ones(len(vec), dtype=bool)
         off[side] = False
-        rests.append(rest_language("\n".join(text[s:e] for s, e in vec.spans[off].tolist())))
-        if rests[-1] in (UND, shared):
-            return out
+        return "\n".join(text[s:e] for s, e in vec.spans[off].tolist())
+
+    # most pairs align sentences in their own language: a first look settles them
+    rests = own_languages("\n".join(texts[0][s:e] for s, e in a.spans[matched[:, 0]].tolist()),
+                          lambda: unaligned(a, matched[:, 0], texts[0]),
+                          lambda: unaligned(b, matched[:, 1], texts[1]))
+    if rests is None:
+        return out
     rest_a, rest_b = rests
     for k, (i, j) in enumerate(matched.tolist()):
         sa, sb = a.spans[i], b.spans[j]

@@ -34,9 +34,9 @@ from importlib import resources
 import numba as nb
 import numpy as np
 
+from copytrace.coldstart import python_twin
 from copytrace.keyindex import KeyIndex
 from copytrace.lexicon import Lexicon, lexicon
-from copytrace.coldstart import python_twin
 from copytrace.normalize import Tokens, mix64, mix64_numpy
 
 MIN_WORD = 20  # a word seen fewer times in the reference text cannot be judged

@@ -15,10 +15,10 @@ import numpy as np
 
 from copytrace.align import AlignParams, Alignment, GramTable, align_many, aligned_positions
 from copytrace.fingerprint.skeleton import content_mask, skeletons
-from copytrace.language import UND, clearly_other, detect
+from copytrace.language import clearly_other
 from copytrace.normalize import Tokens
-from copytrace.relate import (REST_CHARS, SAMPLE_CHARS, RelateParams, SpinEvidence, classify,
-                              in_neither_language, is_copy, is_spun, rest_language,
+from copytrace.relate import (REST_CHARS, RelateParams, SpinEvidence, classify,
+                              in_neither_language, is_copy, is_spun, own_languages,
                               short_spin_candidate, template_middles_differ, template_only,
                               without_weak_tokens)
 from copytrace.relations import EDITED, PARTIAL, SPUN, VERBATIM
@@ -181,21 +181,17 @@ class Verifier:
         if self.texts is None or not al.passages:
             return None
         ta, tb = self.texts[i], self.texts[j]
-        if min(len(ta) - _covered([p.a for p in al.passages]),
-               len(tb) - _covered([p.b for p in al.passages])) < REST_CHARS:
+        spans_a, spans_b = [p.a for p in al.passages], [p.b for p in al.passages]
+        if min(len(ta) - _covered(spans_a), len(tb) - _covered(spans_b)) < REST_CHARS:
             return None  # too little of a page's own text to tell its language (copies)
-        lines = _lines_inside(ta, [p.a for p in al.passages])
-        # most pairs share text in their own language: one look at all of it settles them
-        # (a shared passage mostly in a page's own language is a copy's, whatever else it holds)
-        shared = detect("\n".join(ta[lo:hi] for lo, hi in lines), SAMPLE_CHARS)
-        if shared == UND:
+        lines = _lines_inside(ta, spans_a)
+        # most pairs share text in their own language: a first look settles them (a shared
+        # passage mostly in a page's own language is a copy's, whatever else it holds)
+        rests = own_languages("\n".join(ta[lo:hi] for lo, hi in lines),
+                              lambda: _outside(ta, spans_a), lambda: _outside(tb, spans_b))
+        if rests is None:
             return None
-        rest_a = rest_language(_outside(ta, [p.a for p in al.passages]))
-        if rest_a in (UND, shared):
-            return None
-        rest_b = rest_language(_outside(tb, [p.b for p in al.passages]))
-        if rest_b in (UND, shared):
-            return None
+        rest_a, rest_b = rests
         starts = self.tokens[i].start
         out = np.zeros(len(starts), dtype=bool)
         for lo, hi in lines:
